@@ -1,0 +1,69 @@
+# One entry point for everything: make run, make test, make bench, make lint, make translations.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+FLASK := $(BIN)/flask --app wsgi
+# Debian packages the app and its tests need (browser tests, PDF rendering, PDF checks).
+DEB_PACKAGES := chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils
+
+.PHONY: install system-deps run test test-fast bench soak lint format translations compile-translations clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Reinstall only when the dependency list changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed compile-translations
+
+system-deps:
+	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+compile-translations: $(VENV)/.installed
+	$(FLASK) alex compile-translations
+
+run: install
+	$(FLASK) alex upgrade-db
+	$(FLASK) alex seed-demo --if-empty
+	@echo ""
+	@echo "  ALEx läuft auf http://127.0.0.1:$(PORT)"
+	@echo "  Demo-Zugänge (Passwort: demo-expedition):"
+	@echo "    moderation@example.org  (Moderation)"
+	@echo "    ada@example.org, ben@example.org, cem@example.org  (Teilnehmer:innen)"
+	@echo ""
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: install system-deps
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+# Everything but the real-browser tests: the quick loop while coding.
+test-fast: install
+	$(BIN)/pytest -q -m "not browser" $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Extract messages per area into its catalog, update German and English, compile.
+translations: install
+	$(BIN)/python -m alex.i18n update
+	$(FLASK) alex compile-translations
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,60 @@
+"""ALEx: a tracker for Agile Lern-Expeditionen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from alex.config import load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the application: config, extensions, blueprints, error pages, headers, CLI."""
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.update(load_config(app.instance_path, config))
+    if app.config["ALEX_PROXY_FIX"]:
+        hops = app.config["ALEX_PROXY_FIX"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+
+    from alex import cli, errors, i18n, security, web
+    from alex.extensions import csrf, db, htmx, limiter
+
+    db.init_app(app)
+    with app.app_context():
+        from alex.db import configure_engine
+
+        configure_engine(db.engine)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    web.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+
+    from alex.auth import init_app as init_auth
+
+    init_auth(app)
+    _register_blueprints(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    """Each area is a blueprint in its own package."""
+    from alex.auth.views import bp as auth_bp
+    from alex.expeditions.views import bp as expeditions_bp
+    from alex.health import bp as health_bp
+
+    for blueprint in (health_bp, auth_bp, expeditions_bp):
+        app.register_blueprint(blueprint)

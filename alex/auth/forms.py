@@ -1,0 +1,69 @@
+"""Forms of the account area."""
+
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import Email, InputRequired, Length
+
+from alex.forms import BaseForm, not_blank, single_line
+
+LANGUAGE_CHOICES = [("", _l("Like my browser")), ("de", "Deutsch"), ("en", "English")]
+
+
+class LoginForm(BaseForm):
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[InputRequired(_l("Please enter your e-mail address.")), Length(max=254)],
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[InputRequired(_l("Please enter your password.")), Length(max=200)],
+    )
+    remember = BooleanField(_l("Stay logged in on this device"))
+
+
+class RegisterForm(BaseForm):
+    name = StringField(
+        _l("Your name"),
+        validators=[
+            InputRequired(_l("Please tell us your name.")),
+            not_blank,
+            single_line,
+            Length(max=80, message=_l("Please use at most %(max)d characters.")),
+        ],
+    )
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[
+            InputRequired(_l("Please enter your e-mail address.")),
+            Length(max=254),
+            Email(
+                message=_l("This does not look like an e-mail address."), check_deliverability=False
+            ),
+        ],
+    )
+    password = PasswordField(
+        _l("Password"), validators=[InputRequired(_l("Please choose a password."))]
+    )
+
+
+class ProfileForm(BaseForm):
+    name = StringField(
+        _l("Your name"),
+        validators=[
+            InputRequired(_l("Please tell us your name.")),
+            not_blank,
+            single_line,
+            Length(max=80, message=_l("Please use at most %(max)d characters.")),
+        ],
+    )
+    locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES, validate_choice=True)
+
+
+class PasswordForm(BaseForm):
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[InputRequired(_l("Please enter your current password.")), Length(max=200)],
+    )
+    new_password = PasswordField(
+        _l("New password"), validators=[InputRequired(_l("Please choose a password."))]
+    )

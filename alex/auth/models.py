@@ -1,0 +1,56 @@
+"""Accounts and their login sessions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from alex.db import Base, UTCDateTime, utcnow
+
+
+class User(Base):
+    """A person with an account; takes part in expeditions through memberships."""
+
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    locale: Mapped[str | None] = mapped_column(String(5))  # None: follow the browser
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Lockout lives in the database, so it holds across workers and servers.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    login_sessions: Mapped[list[LoginSession]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    # Flask-Login protocol. The cookie carries a login-session token, not the user id, so that a
+    # session can be ended on the server (logout, password change, "Überall abmelden").
+    is_active = True
+    is_anonymous = False
+    is_authenticated = True
+    current_login_session = None  # set by the loader: the LoginSession of this request
+
+    def get_id(self) -> str | None:
+        return self.current_login_session.token if self.current_login_session else None
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email}>"
+
+
+class LoginSession(Base):
+    """One signed-in browser; deleting the row signs that browser out everywhere at once."""
+
+    __tablename__ = "login_session"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+
+    user: Mapped[User] = relationship(back_populates="login_sessions")

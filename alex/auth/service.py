@@ -1,0 +1,178 @@
+"""Account domain functions: passwords, lockout, login sessions. No request handling here."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+from zxcvbn import zxcvbn
+
+from alex.auth.models import LoginSession, User
+from alex.db import utcnow
+from alex.extensions import db
+
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 200
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+
+
+class AuthError(Exception):
+    """A login or account change that cannot go ahead; the message is shown to the user."""
+
+
+def hash_password(password: str) -> str:
+    """Hash a password with argon2id."""
+    return _hasher.hash(password)
+
+
+def verify_password(user: User, password: str) -> bool:
+    """Check a password against the stored hash."""
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def password_problem(password: str, user_inputs: list[str]) -> str | None:
+    """Why a new password is too weak, or None. Works offline (zxcvbn)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return str(_l("Use at least %(count)d characters.", count=MIN_PASSWORD_LENGTH))
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return str(_l("Use at most %(count)d characters.", count=MAX_PASSWORD_LENGTH))
+    # zxcvbn is slow on very long input; the first 100 characters decide anyway.
+    if zxcvbn(password[:100], user_inputs=[u for u in user_inputs if u])["score"] < 3:
+        return str(_l("This password is too easy to guess. Try a short sentence of several words."))
+    return None
+
+
+def normalise_email(email: str) -> str:
+    """E-mail addresses are compared case-insensitively."""
+    return email.strip().lower()
+
+
+def find_user_by_email(session: Session, email: str) -> User | None:
+    """The account with this e-mail address, if any."""
+    return session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def register_user(
+    session: Session, name: str, email: str, password: str, locale: str | None = None
+) -> User:
+    """Create an account; the e-mail address must be free."""
+    if find_user_by_email(session, email) is not None:
+        raise AuthError(_l("An account with this e-mail address already exists. Log in instead."))
+    user = User(
+        name=name.strip(),
+        email=normalise_email(email),
+        password_hash=hash_password(password),
+        locale=locale,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+@dataclass(frozen=True)
+class LockoutPolicy:
+    threshold: int
+    minutes: int
+
+
+def authenticate(session: Session, email: str, password: str, policy: LockoutPolicy) -> User:
+    """Return the user for these credentials, counting failures and locking the account.
+
+    The counter is updated with a single UPDATE statement, so failures from several workers at
+    once are all counted.
+    """
+    user = find_user_by_email(session, email)
+    now = utcnow()
+    if user is None:
+        _hasher.hash(password)  # spend the same time as a real check: no account enumeration
+        raise AuthError(_l("E-mail address or password is wrong."))
+    if user.locked_until and user.locked_until > now:
+        raise AuthError(
+            _l(
+                "Too many failed attempts. This account is locked until %(time)s (UTC).",
+                time=user.locked_until.strftime("%H:%M"),
+            )
+        )
+    if not verify_password(user, password):
+        failed = session.execute(
+            update(User)
+            .where(User.id == user.id)
+            .values(failed_logins=User.failed_logins + 1)
+            .returning(User.failed_logins)
+        ).scalar_one()
+        if failed >= policy.threshold:
+            session.execute(
+                update(User)
+                .where(User.id == user.id)
+                .values(locked_until=now + timedelta(minutes=policy.minutes), failed_logins=0)
+            )
+        session.commit()
+        raise AuthError(_l("E-mail address or password is wrong."))
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    return user
+
+
+def start_login_session(session: Session, user: User, user_agent: str = "") -> LoginSession:
+    """Open a server-side login session; its token goes into the cookie."""
+    login = LoginSession(token=secrets.token_urlsafe(32), user=user, user_agent=user_agent[:200])
+    session.add(login)
+    session.flush()
+    user.current_login_session = login
+    return login
+
+
+def end_login_session(session: Session, token: str) -> None:
+    """Sign one browser out: its cookie stops working on every worker at once."""
+    session.execute(delete(LoginSession).where(LoginSession.token == token))
+
+
+def end_all_login_sessions(session: Session, user: User) -> int:
+    """Sign the account out everywhere ("Überall abmelden"); returns how many sessions ended."""
+    return session.execute(delete(LoginSession).where(LoginSession.user_id == user.id)).rowcount
+
+
+def change_password(session: Session, user: User, new_password: str) -> None:
+    """Set a new password; every existing session of the account ends."""
+    user.password_hash = hash_password(new_password)
+    end_all_login_sessions(session, user)
+
+
+def count_login_sessions(session: Session, user: User) -> int:
+    """How many browsers are signed in to this account."""
+    return (
+        session.scalar(
+            select(func.count()).select_from(LoginSession).where(LoginSession.user_id == user.id)
+        )
+        or 0
+    )
+
+
+def load_user_by_session_token(token: str) -> User | None:
+    """Flask-Login's loader: one query joins the session to its user."""
+    row = db.session.execute(
+        select(User, LoginSession)
+        .join(LoginSession, LoginSession.user_id == User.id)
+        .where(LoginSession.token == token)
+    ).first()
+    if row is None:
+        return None
+    user, login = row
+    user.current_login_session = login
+    return user
+
+
+def is_locked(user: User, now: datetime | None = None) -> bool:
+    """Whether the account is locked right now."""
+    return bool(user.locked_until and user.locked_until > (now or utcnow()))

@@ -1,0 +1,94 @@
+"""Operator commands: flask --app wsgi alex …"""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from alex.extensions import db
+
+alex_cli = AppGroup("alex", help="ALEx operator commands.")
+
+
+@alex_cli.command("upgrade-db")
+def upgrade_db() -> None:
+    """Bring the database schema to the newest version (alembic upgrade head)."""
+    from alex.migrate import upgrade
+
+    upgrade(current_app.config["SQLALCHEMY_ENGINES"]["default"]["url"])
+    click.echo("Database is up to date.")
+
+
+@alex_cli.command("compile-translations")
+def compile_translations() -> None:
+    """Compile the message catalogs (.po → .mo)."""
+    from alex.i18n import compile_catalogs
+
+    written = compile_catalogs()
+    click.echo(f"Compiled {len(written)} catalog(s).")
+
+
+@alex_cli.command("seed-demo")
+@click.option(
+    "--cards-per-board",
+    default=12,
+    show_default=True,
+    help="Cards on each participant's board (larger numbers make benchmark data).",
+)
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database has accounts already.")
+def seed_demo_command(cards_per_board: int, if_empty: bool) -> None:
+    """Fill an empty database with a living demo expedition."""
+    from datetime import date
+
+    from alex.demo import DEMO_PASSWORD, FACILITATOR, PARTICIPANTS, database_is_empty, seed_demo
+
+    if current_app.config["ALEX_ENV"] == "production":
+        raise click.ClickException("The demo seed does not run with ALEX_ENV=production.")
+    if not database_is_empty(db.session):
+        if if_empty:
+            click.echo("Database has data already; demo not seeded.")
+            return
+        raise click.ClickException("The database is not empty; the demo needs an empty one.")
+    demo = seed_demo(db.session, date.today(), cards_per_board=cards_per_board)
+    db.session.commit()
+    click.echo(f"Demo expedition #{demo.expedition.id} created. Logins (password {DEMO_PASSWORD}):")
+    for email, name in (FACILITATOR, *PARTICIPANTS):
+        click.echo(f"  {email:<26} {name}")
+
+
+@alex_cli.command("create-user")
+@click.option("--email", prompt=True)
+@click.option("--name", prompt=True)
+@click.password_option()
+def create_user(email: str, name: str, password: str) -> None:
+    """Create an account (e.g. when registration is closed)."""
+    from alex.auth.service import AuthError, password_problem, register_user
+
+    if problem := password_problem(password, [name, email]):
+        raise click.ClickException(problem)
+    try:
+        user = register_user(db.session, name, email, password)
+    except AuthError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"Account {user.email} created.")
+
+
+@alex_cli.command("unlock-user")
+@click.argument("email")
+def unlock_user(email: str) -> None:
+    """Lift a login lockout early."""
+    from alex.auth.service import find_user_by_email
+
+    user = find_user_by_email(db.session, email)
+    if user is None:
+        raise click.ClickException("No such account.")
+    user.failed_logins, user.locked_until = 0, None
+    db.session.commit()
+    click.echo(f"{user.email} unlocked.")
+
+
+def init_app(app: Flask) -> None:
+    """Register the command group."""
+    app.cli.add_command(alex_cli)

@@ -1,0 +1,116 @@
+"""Configuration: defaults, then ALEX_* environment variables, then the mapping given to create_app."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+# Every setting an operator may change, with its default. The README lists them all.
+DEFAULTS: dict[str, Any] = {
+    "ENV": "development",  # "production" refuses the demo seed and requires a real SECRET_KEY
+    "SECRET_KEY": None,
+    "DATABASE_URL": None,  # default: sqlite:///instance/alex.sqlite3
+    "OPEN_REGISTRATION": True,
+    "HTTPS": False,  # sets the Secure flag on cookies and HSTS
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "LOGIN_RATE_LIMIT": "10 per minute",
+    "LOCKOUT_THRESHOLD": 5,  # failed logins in a row before the account locks
+    "LOCKOUT_MINUTES": 15,
+    "MAX_CONTENT_LENGTH": 1024 * 1024,  # bytes; larger request bodies get 413
+    "DEFAULT_LOCALE": "de",
+    "DEFAULT_TIMEZONE": "Europe/Berlin",
+    "PROXY_FIX": 0,  # number of trusted proxies in front (X-Forwarded-*)
+}
+
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def _coerce(default: Any, raw: str) -> Any:
+    """Read an environment string as the type of its default."""
+    if isinstance(default, bool):
+        return raw.strip().lower() in _TRUE
+    if isinstance(default, int):
+        return int(raw)
+    return raw
+
+
+def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Merge defaults, ALEX_* environment variables and explicit overrides into Flask config."""
+    settings = dict(DEFAULTS)
+    for key, default in DEFAULTS.items():
+        raw = os.environ.get(f"ALEX_{key}")
+        if raw is not None and raw != "":
+            settings[key] = _coerce(default, raw)
+    if overrides:
+        settings.update({k.removeprefix("ALEX_"): v for k, v in overrides.items()})
+
+    if not settings["DATABASE_URL"]:
+        Path(instance_path).mkdir(parents=True, exist_ok=True)
+        settings["DATABASE_URL"] = f"sqlite:///{Path(instance_path) / 'alex.sqlite3'}"
+    if not settings["SECRET_KEY"]:
+        if settings["ENV"] == "production":
+            raise RuntimeError("ALEX_SECRET_KEY must be set when ALEX_ENV=production.")
+        settings["SECRET_KEY"] = _development_secret(instance_path)
+
+    flask_config: dict[str, Any] = {
+        "ALEX_" + key: value for key, value in settings.items() if key not in _FLASK_KEYS
+    }
+    flask_config.update(
+        SECRET_KEY=settings["SECRET_KEY"],
+        MAX_CONTENT_LENGTH=settings["MAX_CONTENT_LENGTH"],
+        SQLALCHEMY_ENGINES={"default": _engine_options(settings["DATABASE_URL"])},
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings["HTTPS"],
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=settings["HTTPS"],
+        PREFERRED_URL_SCHEME="https" if settings["HTTPS"] else "http",
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session; phones stay open for days
+        WTF_CSRF_SSL_STRICT=True,
+        RATELIMIT_STORAGE_URI=settings["RATELIMIT_STORAGE_URI"],
+        RATELIMIT_HEADERS_ENABLED=True,
+        BABEL_DEFAULT_LOCALE=settings["DEFAULT_LOCALE"],
+        BABEL_DEFAULT_TIMEZONE="UTC",
+        TESTING=bool(overrides and overrides.get("TESTING")),
+    )
+    if overrides:
+        flask_config.update({k: v for k, v in overrides.items() if k in _PASSTHROUGH})
+    return flask_config
+
+
+# Keys that map onto Flask's own names rather than ALEX_*.
+_FLASK_KEYS = {"SECRET_KEY", "MAX_CONTENT_LENGTH"}
+# Flask/extension keys a test may set directly.
+_PASSTHROUGH = {
+    "TESTING",
+    "WTF_CSRF_ENABLED",
+    "RATELIMIT_ENABLED",
+    "SERVER_NAME",
+    "SQLALCHEMY_ENGINES",
+}
+
+
+def _engine_options(url: str) -> dict[str, Any]:
+    """Engine options per backend: pre-ping for PostgreSQL, a busy timeout for SQLite."""
+    if url.startswith("sqlite"):
+        return {"url": url, "connect_args": {"timeout": 15}}
+    return {
+        "url": url,
+        "pool_pre_ping": True,
+        "pool_size": 5,
+        "max_overflow": 5,
+        "pool_timeout": 10,
+    }
+
+
+def _development_secret(instance_path: str) -> str:
+    """A per-installation secret kept in instance/, so sessions survive restarts in development."""
+    path = Path(instance_path) / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()

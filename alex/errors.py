@@ -1,0 +1,76 @@
+"""Error pages in the user's language, as full pages and as HTMX fragments."""
+
+from __future__ import annotations
+
+from flask import Flask, Response
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from alex.extensions import db
+from alex.web import render
+
+# Title and advice per status: what happened and what to do.
+MESSAGES = {
+    400: (
+        _l("Bad request"),
+        _l("We could not process this request. Reload the page and try again."),
+    ),
+    403: (_l("Not allowed"), _l("Only the expedition's facilitator can do this.")),
+    404: (_l("Not found"), _l("This page does not exist, or you have no access to it.")),
+    405: (_l("Not possible here"), _l("This action is not available at this address.")),
+    409: (
+        _l("Changed in the meantime"),
+        _l("Someone changed this in the meantime. Reload to see the latest state."),
+    ),
+    413: (_l("Too large"), _l("What you sent is too large. Shorten it and try again.")),
+    422: (_l("Please check your input"), _l("Some of what you entered could not be accepted.")),
+    429: (_l("Too many attempts"), _l("Please wait a minute, then try again.")),
+    500: (
+        _l("Something went wrong"),
+        _l(
+            "That is our fault, not yours. Please try again in a moment; if it keeps happening, tell your facilitator."
+        ),
+    ),
+}
+CSRF_ADVICE = _l(
+    "Your form was open too long or the page is outdated. Reload the page and try again."
+)
+
+
+def error_response(status: int, detail: str | None = None) -> Response:
+    """The error page for a status (or its fragment for an HTMX request)."""
+    title, advice = MESSAGES.get(status, MESSAGES[500])
+    return render(
+        "errors/error.html",
+        "errors/_error.html",
+        status=status,
+        title=title,
+        advice=detail or advice,
+        code=status,
+    )
+
+
+def init_app(app: Flask) -> None:
+    """Register handlers for every status the app may answer with."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_error: CSRFError) -> Response:
+        return error_response(400, str(CSRF_ADVICE))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Response | HTTPException:
+        if error.code is None or error.code < 400:
+            return error
+        response = error_response(error.code if error.code in MESSAGES else 400)
+        if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
+            response.headers["Allow"] = ", ".join(error.valid_methods)
+        if error.code in MESSAGES:
+            response.status_code = error.code
+        return response
+
+    @app.errorhandler(InternalServerError)
+    def server_error(_error: InternalServerError) -> Response:
+        # A failed transaction must not leak into the next request on this connection.
+        db.session.rollback()
+        return error_response(500)

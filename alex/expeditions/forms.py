@@ -1,0 +1,87 @@
+"""Forms of the expeditions area."""
+
+from __future__ import annotations
+
+from zoneinfo import available_timezones
+
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from alex.expeditions.service import INVITE_LIFETIMES_DAYS
+from alex.forms import BaseForm, not_blank, single_line
+
+# Time zones a German-speaking Zirkel plausibly meets in first, then all others.
+_COMMON_ZONES = ["Europe/Berlin", "Europe/Vienna", "Europe/Zurich", "Europe/Luxembourg", "UTC"]
+TIMEZONE_CHOICES = [(z, z) for z in _COMMON_ZONES] + [
+    (z, z) for z in sorted(available_timezones()) if z not in _COMMON_ZONES and "/" in z
+]
+
+
+class ExpeditionForm(BaseForm):
+    title = StringField(
+        _l("Title"),
+        validators=[
+            InputRequired(_l("Please give the expedition a title.")),
+            not_blank,
+            single_line,
+            Length(max=120, message=_l("Please use at most %(max)d characters.")),
+        ],
+    )
+    description = TextAreaField(
+        _l("Description"),
+        validators=[
+            Optional(),
+            Length(max=4000, message=_l("Please use at most %(max)d characters.")),
+        ],
+    )
+    start_date = DateField(
+        _l("Start date"),
+        validators=[InputRequired(_l("Please choose the first day of the expedition."))],
+    )
+    sprint_weeks = IntegerField(
+        _l("Sprint length in weeks"),
+        default=4,
+        validators=[
+            InputRequired(_l("Please enter a number of weeks.")),
+            NumberRange(1, 6, _l("A sprint lasts between %(min)s and %(max)s weeks.")),
+        ],
+    )
+    sprint_count = IntegerField(
+        _l("Number of sprints"),
+        default=6,
+        validators=[
+            InputRequired(_l("Please enter the number of sprints.")),
+            NumberRange(1, 26, _l("Choose between %(min)s and %(max)s sprints.")),
+        ],
+    )
+    timezone = SelectField(_l("Time zone"), choices=TIMEZONE_CHOICES, default="Europe/Berlin")
+    pit_stops = BooleanField(_l("Plan Boxenstopps at about one third and two thirds"))
+    retention_months = IntegerField(
+        _l("Delete everything this many months after the end (empty: keep)"),
+        validators=[
+            Optional(),
+            NumberRange(1, 120, _l("Choose between %(min)s and %(max)s months.")),
+        ],
+    )
+    participate = BooleanField(_l("I take part with my own Vorhaben, too"), default=True)
+
+
+class InviteForm(BaseForm):
+    days_valid = SelectField(
+        _l("Valid for"),
+        coerce=int,
+        default=14,
+        choices=[(d, _l("%(num)d days", num=d)) for d in INVITE_LIFETIMES_DAYS],
+    )
+    single_use = BooleanField(_l("Only one person can use this link"))
+    as_facilitator = BooleanField(_l("Joins as facilitator (Moderation)"))
+
+
+class RolesForm(BaseForm):
+    is_facilitator = BooleanField(_l("Facilitator (Moderation)"))
+    is_participant = BooleanField(_l("Participant"))
+
+
+class ConfirmForm(BaseForm):
+    """A form with only the CSRF token, for buttons that change state."""

@@ -1,0 +1,313 @@
+"""Expedition domain functions: create, configure, invite, manage members."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from alex.auth.models import User
+from alex.db import utcnow
+from alex.expeditions import calendar
+from alex.expeditions.models import Expedition, Invite, Membership
+
+
+class ExpeditionError(Exception):
+    """A change that cannot go ahead; the message is shown to the user."""
+
+
+@dataclass(frozen=True)
+class ExpeditionSettings:
+    """What a facilitator chooses for an expedition (also what a template copies)."""
+
+    title: str
+    description: str
+    start_date: date
+    sprint_weeks: int = 4
+    sprint_count: int = 6
+    timezone: str = "Europe/Berlin"
+    pit_stops: bool = False
+    retention_months: int | None = None
+
+
+def create_expedition(
+    session: Session, creator: User, settings: ExpeditionSettings, creator_participates: bool = True
+) -> Expedition:
+    """Create an expedition; its creator becomes its facilitator (Moderation)."""
+    expedition = Expedition(created_by_id=creator.id, **_fields(settings))
+    session.add(expedition)
+    session.flush()
+    session.add(
+        Membership(
+            expedition=expedition,
+            user_id=creator.id,
+            is_facilitator=True,
+            is_participant=creator_participates,
+        )
+    )
+    session.flush()
+    return expedition
+
+
+def _fields(settings: ExpeditionSettings) -> dict:
+    return {
+        "title": settings.title.strip(),
+        "description": settings.description.strip(),
+        "start_date": settings.start_date,
+        "sprint_weeks": settings.sprint_weeks,
+        "sprint_count": settings.sprint_count,
+        "timezone": settings.timezone,
+        "pit_stops": settings.pit_stops,
+        "retention_months": settings.retention_months,
+    }
+
+
+def settings_of(expedition: Expedition) -> ExpeditionSettings:
+    """An expedition's settings, e.g. to start a new one from it (Expeditions-Vorlage)."""
+    return ExpeditionSettings(
+        title=expedition.title,
+        description=expedition.description,
+        start_date=expedition.start_date,
+        sprint_weeks=expedition.sprint_weeks,
+        sprint_count=expedition.sprint_count,
+        timezone=expedition.timezone,
+        pit_stops=expedition.pit_stops,
+        retention_months=expedition.retention_months,
+    )
+
+
+def shifts_sprints(expedition: Expedition, settings: ExpeditionSettings) -> bool:
+    """Whether new settings move sprint boundaries (worth a warning before saving)."""
+    return (expedition.start_date, expedition.sprint_weeks, expedition.sprint_count) != (
+        settings.start_date,
+        settings.sprint_weeks,
+        settings.sprint_count,
+    )
+
+
+def update_expedition(
+    session: Session, expedition: Expedition, settings: ExpeditionSettings
+) -> None:
+    """Apply new settings."""
+    for key, value in _fields(settings).items():
+        setattr(expedition, key, value)
+
+
+def sprint_calendar(expedition: Expedition) -> list[calendar.Sprint]:
+    """The expedition's sprints."""
+    return calendar.sprints(expedition.start_date, expedition.sprint_weeks, expedition.sprint_count)
+
+
+def expedition_end(expedition: Expedition) -> date:
+    """The Abschluss date."""
+    return calendar.end_date(
+        expedition.start_date, expedition.sprint_weeks, expedition.sprint_count
+    )
+
+
+def expedition_standing(expedition: Expedition, today: date) -> calendar.Standing:
+    """Where the expedition stands today."""
+    return calendar.standing(
+        expedition.start_date, expedition.sprint_weeks, expedition.sprint_count, today
+    )
+
+
+def deletion_date(expedition: Expedition) -> date | None:
+    """When the retention setting deletes the expedition, if set."""
+    if not expedition.retention_months:
+        return None
+    end = expedition_end(expedition)
+    month = end.month - 1 + expedition.retention_months
+    year, month = end.year + month // 12, month % 12 + 1
+    day = min(
+        end.day,
+        [
+            31,
+            29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28,
+            31,
+            30,
+            31,
+            30,
+            31,
+            31,
+            30,
+            31,
+            30,
+            31,
+        ][month - 1],
+    )
+    return date(year, month, day)
+
+
+def memberships_of_user(session: Session, user: User) -> list[Membership]:
+    """The user's memberships with their expeditions, newest expedition first."""
+    return list(
+        session.scalars(
+            select(Membership)
+            .join(Membership.expedition)
+            .options(selectinload(Membership.expedition))  # one more query, not one per expedition
+            .where(Membership.user_id == user.id)
+            .order_by(Expedition.start_date.desc(), Expedition.id.desc())
+        )
+    )
+
+
+def members(session: Session, expedition: Expedition) -> list[Membership]:
+    """Everyone in the expedition with their accounts, by name."""
+    return list(
+        session.scalars(
+            select(Membership)
+            .join(Membership.user)
+            .options(selectinload(Membership.user))
+            .where(Membership.expedition_id == expedition.id)
+            .order_by(func.lower(User.name))
+        )
+    )
+
+
+INVITE_LIFETIMES_DAYS = (1, 7, 14, 30)
+
+
+def create_invite(
+    session: Session,
+    expedition: Expedition,
+    creator: User,
+    days_valid: int = 14,
+    single_use: bool = False,
+    as_facilitator: bool = False,
+) -> Invite:
+    """A new invite link; the token is unguessable."""
+    invite = Invite(
+        expedition=expedition,
+        token=secrets.token_urlsafe(24),
+        created_by_id=creator.id,
+        expires_at=utcnow() + timedelta(days=days_valid),
+        single_use=single_use,
+        as_facilitator=as_facilitator,
+    )
+    session.add(invite)
+    session.flush()
+    return invite
+
+
+def active_invites(session: Session, expedition: Expedition) -> list[Invite]:
+    """Invites that still work, newest first."""
+    now = utcnow()
+    invites = session.scalars(
+        select(Invite)
+        .where(
+            Invite.expedition_id == expedition.id,
+            Invite.revoked_at.is_(None),
+            Invite.expires_at > now,
+        )
+        .order_by(Invite.created_at.desc())
+    )
+    return [i for i in invites if not (i.single_use and i.use_count > 0)]
+
+
+def revoke_invite(session: Session, invite: Invite) -> None:
+    """The link stops working at once."""
+    invite.revoked_at = invite.revoked_at or utcnow()
+
+
+def find_usable_invite(session: Session, token: str) -> Invite | None:
+    """The invite for this token if it still works, else None."""
+    invite = session.scalar(select(Invite).where(Invite.token == token))
+    if invite is None or invite.revoked_at or invite.expires_at <= utcnow():
+        return None
+    if invite.single_use and invite.use_count > 0:
+        return None
+    return invite
+
+
+def accept_invite(session: Session, invite: Invite, user: User) -> Membership:
+    """Join the expedition through an invite; joining twice changes nothing.
+
+    A single-use invite is claimed with a conditional UPDATE, so two people racing for it cannot
+    both get in.
+    """
+    existing = session.scalar(
+        select(Membership).where(
+            Membership.expedition_id == invite.expedition_id, Membership.user_id == user.id
+        )
+    )
+    if existing is not None:
+        return existing
+    claim = update(Invite).where(Invite.id == invite.id).values(use_count=Invite.use_count + 1)
+    if invite.single_use:
+        claim = claim.where(Invite.use_count == 0)
+    if session.execute(claim).rowcount != 1:
+        raise ExpeditionError(_l("This invite link has already been used."))
+    membership = Membership(
+        expedition_id=invite.expedition_id,
+        user_id=user.id,
+        is_facilitator=invite.as_facilitator,
+        is_participant=True,
+    )
+    session.add(membership)
+    session.flush()
+    return membership
+
+
+def facilitator_count(session: Session, expedition: Expedition) -> int:
+    """How many members hold the facilitator role."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Membership)
+            .where(Membership.expedition_id == expedition.id, Membership.is_facilitator.is_(True))
+        )
+        or 0
+    )
+
+
+def set_roles(
+    session: Session, membership: Membership, is_facilitator: bool, is_participant: bool
+) -> None:
+    """Change a member's roles; an expedition always keeps a facilitator and each member a role."""
+    if not (is_facilitator or is_participant):
+        raise ExpeditionError(_l("Everyone needs at least one role."))
+    if (
+        membership.is_facilitator
+        and not is_facilitator
+        and facilitator_count(session, membership.expedition) <= 1
+    ):
+        raise ExpeditionError(
+            _l(
+                "The expedition needs at least one facilitator. Make someone else facilitator first."
+            )
+        )
+    membership.is_facilitator = is_facilitator
+    membership.is_participant = is_participant
+
+
+def remove_member(session: Session, membership: Membership) -> None:
+    """Take someone out of the expedition (or let them leave); the last facilitator cannot go."""
+    if membership.is_facilitator and facilitator_count(session, membership.expedition) <= 1:
+        raise ExpeditionError(
+            _l(
+                "The expedition needs at least one facilitator. Make someone else facilitator first."
+            )
+        )
+    session.delete(membership)
+
+
+def latest_expedition(session: Session, user: User) -> Expedition | None:
+    """The user's most recent expedition, e.g. as a template."""
+    return session.scalar(
+        select(Expedition)
+        .join(Membership)
+        .where(Membership.user_id == user.id)
+        .order_by(Expedition.created_at.desc())
+        .limit(1)
+    )
+
+
+def today_in(expedition: Expedition) -> date:
+    """Today's date where the expedition takes place."""
+    return datetime.now(ZoneInfo(expedition.timezone)).date()

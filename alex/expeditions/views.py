@@ -1,0 +1,348 @@
+"""Expedition pages: home, create, settings, calendar, members, invites."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from alex.expeditions import service
+from alex.expeditions.access import get_facilitation_or_403, get_membership_or_404
+from alex.expeditions.forms import ConfirmForm, ExpeditionForm, InviteForm, RolesForm
+from alex.expeditions.models import Expedition, Invite, Membership
+from alex.extensions import db
+from alex.web import render
+
+bp = Blueprint("expeditions", __name__)
+
+
+@bp.get("/")
+@login_required
+def home():
+    """My expeditions and where each stands."""
+    memberships = service.memberships_of_user(db.session, current_user)
+    overview = [
+        (m, service.expedition_standing(m.expedition, service.today_in(m.expedition)))
+        for m in memberships
+    ]
+    return render("expeditions/home.html", overview=overview)
+
+
+def _settings_from(form: ExpeditionForm) -> service.ExpeditionSettings:
+    return service.ExpeditionSettings(
+        title=form.title.data,
+        description=form.description.data or "",
+        start_date=form.start_date.data,
+        sprint_weeks=form.sprint_weeks.data,
+        sprint_count=form.sprint_count.data,
+        timezone=form.timezone.data,
+        pit_stops=form.pit_stops.data,
+        retention_months=form.retention_months.data,
+    )
+
+
+@bp.get("/expeditions/new")
+@login_required
+def new():
+    """The form for a new expedition, optionally pre-filled from an earlier one (Vorlage)."""
+    form = ExpeditionForm()
+    template_id = request.args.get("template", type=int)
+    if template_id:
+        template = get_membership_or_404(template_id).expedition
+        settings = service.settings_of(template)
+        form = ExpeditionForm(
+            data={
+                **settings.__dict__,
+                "start_date": None,
+                "title": _("%(title)s (new round)", title=template.title),
+            }
+        )
+    templates = [
+        m.expedition
+        for m in service.memberships_of_user(db.session, current_user)
+        if m.is_facilitator
+    ]
+    return render("expeditions/new.html", form=form, templates=templates, template_id=template_id)
+
+
+@bp.post("/expeditions/new")
+@login_required
+def create():
+    """Create the expedition; its creator becomes its facilitator."""
+    form = ExpeditionForm()
+    if not form.validate_on_submit():
+        templates = [
+            m.expedition
+            for m in service.memberships_of_user(db.session, current_user)
+            if m.is_facilitator
+        ]
+        return render(
+            "expeditions/new.html", form=form, templates=templates, template_id=None, status=422
+        )
+    expedition = service.create_expedition(
+        db.session, current_user, _settings_from(form), creator_participates=form.participate.data
+    )
+    db.session.commit()
+    flash(_("Your expedition is ready. Invite your Zirkel next."), "success")
+    return redirect(url_for("expeditions.members", expedition_id=expedition.id))
+
+
+@bp.get("/expeditions/<int:expedition_id>")
+@login_required
+def show(expedition_id: int):
+    """Overview: where the expedition stands, its sprint calendar and its members."""
+    membership = get_membership_or_404(expedition_id)
+    expedition = membership.expedition
+    return render(
+        "expeditions/show.html",
+        membership=membership,
+        expedition=expedition,
+        standing=service.expedition_standing(expedition, service.today_in(expedition)),
+        sprints=service.sprint_calendar(expedition),
+        end=service.expedition_end(expedition),
+        pit_stops=service.calendar.pit_stop_dates(
+            expedition.start_date, expedition.sprint_weeks, expedition.sprint_count
+        )
+        if expedition.pit_stops
+        else [],
+        deletion=service.deletion_date(expedition),
+        members=service.members(db.session, expedition),
+        today=service.today_in(expedition),
+    )
+
+
+@bp.get("/expeditions/<int:expedition_id>/settings")
+@login_required
+def settings(expedition_id: int):
+    """The facilitator's settings form."""
+    membership = get_facilitation_or_403(expedition_id)
+    expedition = membership.expedition
+    form = ExpeditionForm(obj=expedition, participate=membership.is_participant)
+    return render(
+        "expeditions/settings.html", form=form, expedition=expedition, shift_warning=False
+    )
+
+
+@bp.post("/expeditions/<int:expedition_id>/settings")
+@login_required
+def update_settings(expedition_id: int):
+    """Save settings; a change that moves sprints is saved only once confirmed."""
+    membership = get_facilitation_or_403(expedition_id)
+    expedition = membership.expedition
+    form = ExpeditionForm()
+    if not form.validate_on_submit():
+        return render(
+            "expeditions/settings.html",
+            form=form,
+            expedition=expedition,
+            shift_warning=False,
+            status=422,
+        )
+    new_settings = _settings_from(form)
+    if service.shifts_sprints(expedition, new_settings) and not request.form.get("confirm_shift"):
+        return render(
+            "expeditions/settings.html",
+            form=form,
+            expedition=expedition,
+            shift_warning=True,
+            status=422,
+        )
+    service.update_expedition(db.session, expedition, new_settings)
+    membership.is_participant = form.participate.data or not membership.is_facilitator
+    db.session.commit()
+    flash(_("The settings are saved."), "success")
+    return redirect(url_for("expeditions.show", expedition_id=expedition.id))
+
+
+def _members_page(
+    membership: Membership,
+    invite_form: InviteForm | None = None,
+    status: int = 200,
+    new_invite: Invite | None = None,
+):
+    expedition = membership.expedition
+    invites = service.active_invites(db.session, expedition) if membership.is_facilitator else []
+    return render(
+        "expeditions/members.html",
+        "expeditions/_members.html",
+        status=status,
+        membership=membership,
+        expedition=expedition,
+        members=service.members(db.session, expedition),
+        invites=invites,
+        invite_form=invite_form or InviteForm(),
+        new_invite=new_invite,
+        confirm_form=ConfirmForm(),
+    )
+
+
+@bp.get("/expeditions/<int:expedition_id>/members")
+@login_required
+def members(expedition_id: int):
+    """Who takes part; for the facilitator also roles and invite links."""
+    return _members_page(get_membership_or_404(expedition_id))
+
+
+@bp.post("/expeditions/<int:expedition_id>/invites")
+@login_required
+def create_invite(expedition_id: int):
+    """A new invite link to copy and share."""
+    membership = get_facilitation_or_403(expedition_id)
+    form = InviteForm()
+    if not form.validate_on_submit():
+        return _members_page(membership, form, status=422)
+    invite = service.create_invite(
+        db.session,
+        membership.expedition,
+        current_user,
+        days_valid=form.days_valid.data,
+        single_use=form.single_use.data,
+        as_facilitator=form.as_facilitator.data,
+    )
+    db.session.commit()
+    return _members_page(membership, new_invite=invite)
+
+
+def _invite_of(membership: Membership, invite_id: int) -> Invite:
+    invite = db.session.scalar(
+        select(Invite).where(
+            Invite.id == invite_id, Invite.expedition_id == membership.expedition_id
+        )
+    )
+    if invite is None:
+        abort(404)
+    return invite
+
+
+@bp.post("/expeditions/<int:expedition_id>/invites/<int:invite_id>/revoke")
+@login_required
+def revoke_invite(expedition_id: int, invite_id: int):
+    """The link stops working at once."""
+    membership = get_facilitation_or_403(expedition_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    service.revoke_invite(db.session, _invite_of(membership, invite_id))
+    db.session.commit()
+    flash(_("The invite link no longer works."), "success")
+    return _members_page(membership)
+
+
+def _member_of(membership: Membership, member_id: int) -> Membership:
+    other = db.session.scalar(
+        select(Membership).where(
+            Membership.id == member_id, Membership.expedition_id == membership.expedition_id
+        )
+    )
+    if other is None:
+        abort(404)
+    return other
+
+
+@bp.post("/expeditions/<int:expedition_id>/members/<int:member_id>/roles")
+@login_required
+def change_roles(expedition_id: int, member_id: int):
+    """The facilitator sets who moderates and who takes part."""
+    membership = get_facilitation_or_403(expedition_id)
+    other = _member_of(membership, member_id)
+    form = RolesForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        service.set_roles(db.session, other, form.is_facilitator.data, form.is_participant.data)
+    except service.ExpeditionError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return _members_page(get_membership_or_404(expedition_id), status=422)
+    db.session.commit()
+    flash(_("Roles of %(name)s are saved.", name=other.user.name), "success")
+    return _members_page(membership)
+
+
+@bp.post("/expeditions/<int:expedition_id>/members/<int:member_id>/remove")
+@login_required
+def remove_member(expedition_id: int, member_id: int):
+    """The facilitator takes someone out of the expedition."""
+    membership = get_facilitation_or_403(expedition_id)
+    other = _member_of(membership, member_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    name = other.user.name
+    try:
+        service.remove_member(db.session, other)
+    except service.ExpeditionError as error:
+        flash(str(error), "error")
+        return _members_page(membership, status=422)
+    db.session.commit()
+    if other.user_id == current_user.id:
+        return redirect(url_for("expeditions.home"))
+    flash(_("%(name)s is no longer part of this expedition.", name=name), "success")
+    return _members_page(membership)
+
+
+@bp.post("/expeditions/<int:expedition_id>/leave")
+@login_required
+def leave(expedition_id: int):
+    """A member leaves the expedition."""
+    membership = get_membership_or_404(expedition_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    title = membership.expedition.title
+    try:
+        service.remove_member(db.session, membership)
+    except service.ExpeditionError as error:
+        flash(str(error), "error")
+        return redirect(url_for("expeditions.members", expedition_id=expedition_id))
+    db.session.commit()
+    flash(_("You have left „%(title)s“.", title=title), "success")
+    return redirect(url_for("expeditions.home"))
+
+
+@bp.get("/invite/<token>")
+def invite(token: str):
+    """The invite landing page: join, or sign up / log in first."""
+    found = service.find_usable_invite(db.session, token[:64])
+    if found is None:
+        return render("expeditions/invite_invalid.html", status=404)
+    if not current_user.is_authenticated:
+        session["invite_token"] = found.token
+    already = current_user.is_authenticated and db.session.scalar(
+        select(Membership.id).where(
+            Membership.expedition_id == found.expedition_id, Membership.user_id == current_user.id
+        )
+    )
+    return render(
+        "expeditions/invite.html",
+        invite=found,
+        expedition=found.expedition,
+        already_member=bool(already),
+        form=ConfirmForm(),
+    )
+
+
+@bp.post("/invite/<token>")
+@login_required
+def accept_invite(token: str):
+    """Join the expedition."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return join_through_invite(token[:64])
+
+
+def join_through_invite(token: str):
+    """Accept an invite for the current user and land in the expedition (also used after login)."""
+    found = service.find_usable_invite(db.session, token)
+    if found is None:
+        db.session.commit()  # keep what the caller did (e.g. a fresh login) even so
+        flash(_("This invite link no longer works. Ask your facilitator for a new one."), "error")
+        return redirect(url_for("expeditions.home"))
+    try:
+        service.accept_invite(db.session, found, current_user)
+    except service.ExpeditionError as error:
+        db.session.commit()
+        flash(str(error), "error")
+        return redirect(url_for("expeditions.home"))
+    expedition: Expedition = found.expedition
+    db.session.commit()
+    flash(_("Welcome to „%(title)s“!", title=expedition.title), "success")
+    return redirect(url_for("expeditions.show", expedition_id=expedition.id))

@@ -1,0 +1,195 @@
+"""Languages: German first, English complete; one message catalog per area.
+
+Each area keeps its own catalog in alex/<area>/translations (the core's in alex/translations), so
+areas grow without touching each other's files. Flask-Babel merges them at run time.
+
+    python -m alex.i18n update    extract every area's messages and update its de/en catalogs
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import CommandLineInterface
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Flask, current_app, request
+from flask_login import current_user
+
+from alex.extensions import babel
+
+LOCALES = ("de", "en")
+PACKAGE = Path(__file__).resolve().parent
+ROOT = PACKAGE.parent
+# Areas with their own catalog. The core ("") owns alex/*.py and the shared templates.
+AREAS = ("", "auth", "expeditions", "boards", "meetings", "progress", "exports", "pwa")
+SHARED_TEMPLATE_DIRS = ("templates/components", "templates/errors", "templates/pages")
+
+
+def catalog_dir(area: str) -> Path:
+    """Where an area's translations live."""
+    return PACKAGE / area / "translations" if area else PACKAGE / "translations"
+
+
+def select_locale() -> str:
+    """The user's setting, then the browser's preference, then German."""
+    if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
+        return current_user.locale
+    chosen = request.accept_languages.best_match(LOCALES) if request else None
+    return chosen or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    """Dates are shown in Berlin time unless an expedition says otherwise."""
+    return current_app.config["ALEX_DEFAULT_TIMEZONE"]
+
+
+def init_app(app: Flask) -> None:
+    """Bind Flask-Babel with every area's catalog directory."""
+    directories = [str(catalog_dir(area)) for area in AREAS]
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(directories)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+
+    @app.context_processor
+    def inject_locale():
+        from flask_babel import get_locale
+
+        return {"current_locale": str(get_locale() or "de")}
+
+
+def _sources(area: str) -> list[tuple[Path, str]]:
+    """(directory, method-mapping) pairs whose messages belong to an area's catalog."""
+    if area:
+        return [(PACKAGE / area, "python"), (ROOT / "templates" / area, "jinja2")]
+    return (
+        [(PACKAGE, "python-top")]
+        + [(ROOT / d, "jinja2") for d in SHARED_TEMPLATE_DIRS]
+        + [(ROOT / "templates", "jinja2-top")]
+    )
+
+
+def extract_messages(area: str) -> set[str]:
+    """Every msgid used by an area's code and templates."""
+    found: set[str] = set()
+    for directory, method in _sources(area):
+        if not directory.is_dir():
+            continue
+        if method == "python-top":
+            mapping = [("*.py", "python")]
+        elif method == "jinja2-top":
+            mapping = [("*.html", "jinja2")]
+        elif method == "python":
+            mapping = [("**.py", "python")]
+        else:
+            mapping = [("**.html", "jinja2")]
+        for filename, _lineno, message, _comments, _context in extract_from_dir(
+            str(directory),
+            method_map=mapping,
+            options_map={"**.html": {"extensions": "jinja2.ext.do"}},
+            keywords={
+                "_": None,
+                "gettext": None,
+                "_l": None,
+                "lazy_gettext": None,
+                "ngettext": (1, 2),
+                "_n": (1, 2),
+                "lazy_ngettext": (1, 2),
+            },
+        ):
+            if method.endswith("-top") and "/" in filename:
+                continue  # the core only owns top-level files; areas own their folders
+            msgid = message[0] if isinstance(message, tuple) else message  # plural: the singular
+            if msgid:
+                found.add(msgid)
+    return found
+
+
+def compile_catalogs() -> list[Path]:
+    """Compile every .po to .mo (the .mo files are build output, not in git)."""
+    written = []
+    for area in AREAS:
+        for locale in LOCALES:
+            po_path = catalog_dir(area) / locale / "LC_MESSAGES" / "messages.po"
+            if not po_path.exists():
+                continue
+            mo_path = po_path.with_suffix(".mo")
+            if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+                continue
+            with po_path.open("rb") as handle:
+                catalog = read_po(handle, locale=locale)
+            with mo_path.open("wb") as handle:
+                write_mo(handle, catalog)
+            written.append(mo_path)
+    return written
+
+
+def update_catalogs() -> None:
+    """Extract each area's messages into its .pot and merge them into its de and en catalogs."""
+    cli = CommandLineInterface()
+    for area in AREAS:
+        directory = catalog_dir(area)
+        directory.mkdir(parents=True, exist_ok=True)
+        pot = directory / "messages.pot"
+        cfg = directory / "babel.cfg"
+        paths = [str(p) for p, _ in _sources(area) if p.is_dir()]
+        if area:
+            cfg.write_text("[python: **.py]\n[jinja2: **.html]\nextensions = jinja2.ext.do\n")
+        else:
+            cfg.write_text(
+                "[python: alex/*.py]\n"
+                + "".join(
+                    f"[jinja2: {pattern}]\nextensions = jinja2.ext.do\n"
+                    for pattern in (
+                        "templates/*.html",
+                        "templates/components/*.html",
+                        "templates/errors/*.html",
+                        "templates/pages/*.html",
+                    )
+                )
+            )
+            paths = [str(ROOT)]
+        cli.run(
+            [
+                "pybabel",
+                "-q",
+                "extract",
+                "-F",
+                str(cfg),
+                "-k",
+                "_l",
+                "-k",
+                "_n:1,2",
+                "--no-location",
+                "--sort-output",
+                "-o",
+                str(pot),
+                *paths,
+            ]
+        )
+        cfg.unlink()
+        for locale in LOCALES:
+            po = directory / locale / "LC_MESSAGES" / "messages.po"
+            action = "update" if po.exists() else "init"
+            cli.run(
+                [
+                    "pybabel",
+                    "-q",
+                    action,
+                    "-i",
+                    str(pot),
+                    "-d",
+                    str(directory),
+                    "-l",
+                    locale,
+                    *(["--no-fuzzy-matching", "--ignore-obsolete"] if action == "update" else []),
+                ]
+            )
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["update"]:
+        update_catalogs()
+    else:
+        print(__doc__)
