@@ -30,6 +30,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from alex.extensions import csrf, db, htmx, limiter
 
     db.init_app(app)
+    # We use no async engines. Flask-SQLAlchemy-Lite still registers an async teardown, which
+    # costs an asgiref hop on every request and fails in threads that run an event loop.
+    app.teardown_appcontext_funcs[:] = [
+        f for f in app.teardown_appcontext_funcs if f.__name__ != "_close_async_sessions"
+    ]
     with app.app_context():
         from alex.db import configure_engine
 

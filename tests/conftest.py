@@ -111,6 +111,13 @@ def session(app: Flask):
         yield db.session
 
 
+def _detached(obj):
+    """Load the row's columns, then hand it out independent of any session."""
+    db.session.refresh(obj)
+    db.session.expunge(obj)
+    return obj
+
+
 @dataclass
 class World:
     """Factories for the things tests need, written straight through the service layer."""
@@ -130,8 +137,7 @@ class World:
                 password,
             )
             db.session.commit()
-            db.session.expunge(user)
-            return user
+            return _detached(user)
 
     def expedition(
         self,
@@ -157,8 +163,7 @@ class World:
                 creator_participates=participates,
             )
             db.session.commit()
-            db.session.expunge(expedition)
-            return expedition
+            return _detached(expedition)
 
     def join(self, expedition, user, facilitator: bool = False, participant: bool = True):
         from alex.expeditions.models import Membership
@@ -172,8 +177,7 @@ class World:
             )
             db.session.add(membership)
             db.session.commit()
-            db.session.expunge(membership)
-            return membership
+            return _detached(membership)
 
 
 @pytest.fixture
