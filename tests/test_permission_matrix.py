@@ -16,18 +16,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 import pytest
-from argon2 import PasswordHasher
-from flask import Flask, url_for
-from sqlalchemy import select
+from flask import Flask
 
-from alex.db import utcnow
-from alex.extensions import db
-from tests.conftest import login
+from tests.ops.scene import (
+    VISITORS,
+    Scene,
+    build_scene,
+    client_for,
+    fast_hashes,
+    rules,
+    token_for,
+)
 
-VISITORS = ("anonymous", "outsider", "member", "owner", "facilitator")
 OK, LOGIN = "ok", "login"
 DENIED = {401, 403, 404, 405}
 
@@ -54,14 +56,6 @@ class Route:
     visitors: dict[str, str | int]
     data: Callable[[Scene], dict] = field(default=lambda scene: {})
     note: str = ""
-
-
-@dataclass
-class Scene:
-    """One expedition with a facilitator, an owner and another member; an outsider elsewhere."""
-
-    users: dict[str, object]
-    ids: dict[str, object]
 
 
 # One dict per area; the integrator adds an area's dict to ROUTES when it lands.
@@ -110,75 +104,18 @@ EXPEDITIONS = {
 ROUTES: dict[str, Route] = {**CORE, **AUTH, **TWOFACTOR, **EXPEDITIONS}
 
 
-def _fast_hashes(monkeypatch) -> None:
-    """Cheap argon2 parameters: this module logs in hundreds of times; hashing is tested elsewhere."""
-    from alex.auth import service
-
-    monkeypatch.setattr(
-        service, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
-    )
-
-
 @pytest.fixture
 def scene(app: Flask, world, monkeypatch) -> Scene:
     """The cast and the ids every URL argument is filled from."""
-    from alex.boards.models import Card
-    from alex.expeditions import service as expeditions
-    from alex.expeditions.models import Membership
-    from alex.meetings.models import Meeting
-
-    _fast_hashes(monkeypatch)
-    facilitator = world.user("Mona Moderation")
-    owner = world.user("Ada Lorenz")
-    member = world.user("Ben Okafor")
-    outsider = world.user("Olga Außen")
-    expedition = world.expedition(facilitator, participates=False)
-    world.join(expedition, owner)
-    member_membership = world.join(expedition, member)
-    world.expedition(outsider, title="Andere Expedition")
-    with app.app_context():
-        invite = expeditions.create_invite(
-            db.session,
-            db.session.get(type(expedition), expedition.id),
-            db.session.merge(facilitator),
-            days_valid=7,
-            single_use=False,
-            as_facilitator=False,
-        )
-        card = Card(expedition_id=expedition.id, owner_id=owner.id, title="Probe", column="sprint")
-        meeting = Meeting(expedition_id=expedition.id, starts_at=utcnow() + timedelta(days=3))
-        db.session.add_all([card, meeting])
-        db.session.commit()
-        owner_membership = db.session.scalar(
-            select(Membership).where(Membership.user_id == owner.id)
-        )
-        ids = {
-            "expedition_id": expedition.id,
-            "member_id": member_membership.id,
-            "membership_id": owner_membership.id,
-            "invite_id": invite.id,
-            "token": invite.token,
-            "user_id": owner.id,
-            "card_id": card.id,
-            "meeting_id": meeting.id,
-            "filename": "css/app.css",
-        }
-    users = {"outsider": outsider, "member": member, "owner": owner, "facilitator": facilitator}
-    return Scene(users, ids)
-
-
-def _rules(app: Flask):
-    """(endpoint, method, rule) for every route, HEAD and OPTIONS aside."""
-    for rule in app.url_map.iter_rules():
-        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
-            yield rule.endpoint, method, rule
+    fast_hashes(monkeypatch)
+    return build_scene(app, world)
 
 
 def _all_routes() -> list[tuple[str, str]]:
     from alex import create_app
 
     app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": "sqlite://"})
-    return sorted({(endpoint, method) for endpoint, method, _ in _rules(app)})
+    return sorted({(endpoint, method) for endpoint, method, _ in rules(app)})
 
 
 ALL_ROUTES = _all_routes()
@@ -186,10 +123,11 @@ ALL_ROUTES = _all_routes()
 
 def routes_without_row(app: Flask) -> list[str]:
     """Endpoints of the URL map that the table does not name."""
-    return sorted({endpoint for endpoint, _, _ in _rules(app)} - set(ROUTES))
+    return sorted({endpoint for endpoint, _, _ in rules(app)} - set(ROUTES))
 
 
 def test_every_route_has_a_row(app):
+    """Fails when a route is added without saying who may use it."""
     missing = routes_without_row(app)
     assert not missing, (
         "Routes without a row in tests/test_permission_matrix.py (add one per endpoint to "
@@ -205,13 +143,6 @@ def test_a_new_route_without_a_row_is_caught():
     assert routes_without_row(app) == ["area.brand_new"]
 
 
-def _url(app: Flask, rule, scene: Scene) -> str:
-    unknown = set(rule.arguments) - set(scene.ids)
-    assert not unknown, f"add {unknown} to Scene.ids so {rule.endpoint} can be visited"
-    with app.test_request_context():
-        return url_for(rule.endpoint, **{name: scene.ids[name] for name in rule.arguments})
-
-
 # Foundation's forms still pass choices as tuples (fixed on its branch); not this test's subject.
 @pytest.mark.filterwarnings("ignore:Passing SelectField choices as tuples:DeprecationWarning")
 @pytest.mark.parametrize("visitor", VISITORS)
@@ -220,16 +151,11 @@ def test_route_answers_each_visitor_as_the_table_says(app, scene, visitor, endpo
     row = ROUTES.get(endpoint)
     if row is None:
         pytest.fail(f"{endpoint} has no row (see test_every_route_has_a_row)")
-    rule = next(r for e, m, r in _rules(app) if e == endpoint and m == method)
-    path = _url(app, rule, scene)
-    client = app.test_client()
-    if visitor != "anonymous":
-        assert login(client, scene.users[visitor].email).status_code == 302
+    rule = next(r for e, m, r in rules(app) if e == endpoint and m == method)
+    path = scene.url(app, rule)
+    client = client_for(app, scene, visitor)
     if method == "POST":
-        from tests.conftest import csrf_token
-
-        token = csrf_token(client, "/login" if visitor == "anonymous" else "/account")
-        data = {"csrf_token": token, **row.data(scene)}
+        data = {"csrf_token": token_for(client, visitor), **row.data(scene)}
         response = client.post(path, data=data)
     else:
         response = client.get(path)
