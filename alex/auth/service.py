@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -63,7 +64,9 @@ def password_problem(password: str, user_inputs: list[str]) -> str | None:
     if len(password) > MAX_PASSWORD_LENGTH:
         return str(_l("Use at most %(count)d characters.", count=MAX_PASSWORD_LENGTH))
     # zxcvbn is slow on very long input; the first 100 characters decide anyway.
-    if zxcvbn(password[:100], user_inputs=[u for u in user_inputs if u])["score"] < 3:
+    # Parts of the name and address count as known words: "adalorenz2026" is weak for Ada Lorenz.
+    words = {w for u in user_inputs if u for w in [u, *re.split(r"[\s@._+-]+", u)] if w}
+    if zxcvbn(password[:100], user_inputs=sorted(words))["score"] < 3:
         return str(_l("This password is too easy to guess. Try a short sentence of several words."))
     return None
 
