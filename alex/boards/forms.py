@@ -22,7 +22,10 @@ TOO_LONG = _l("Please use at most %(max)d characters.")
 SENTENCE_MAX = 500
 POSITION_MAX = 10_000
 KIND_CHOICES = [SelectChoice("task", _l("Task")), SelectChoice("experiment", _l("Experiment"))]
-VISIBILITY_CHOICES = [SelectChoice("zirkel", _l("My Zirkel")), SelectChoice("private", _l("Only me"))]
+VISIBILITY_CHOICES = [
+    SelectChoice("zirkel", _l("My Zirkel")),
+    SelectChoice("private", _l("Only me")),
+]
 
 
 def column_choices():

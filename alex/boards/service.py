@@ -443,9 +443,7 @@ def carry_over(
         if choice == "keep":
             card.sprint_number = next_sprint
         elif choice == "ideas":
-            move_card(
-                session, card, "ideas", None, card.version, sprint_number=next_sprint - 1
-            )
+            move_card(session, card, "ideas", None, card.version, sprint_number=next_sprint - 1)
             card.sprint_number = None
         else:
             delete_card(session, card)

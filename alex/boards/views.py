@@ -10,12 +10,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
-
 from wtforms.fields.choices import SelectChoice
 
 from alex.boards import forms, service
-from alex.boards.markdown import render_markdown
 from alex.boards.labels import COLUMN_HINTS, COLUMN_LABELS
+from alex.boards.markdown import render_markdown
 from alex.boards.models import COLUMNS, Card, CheckIn
 from alex.expeditions.access import get_expedition_member_or_404, get_membership_or_404
 from alex.expeditions.models import Expedition, Membership
@@ -106,7 +105,7 @@ def _stale_board(membership: Membership, message: str):
     """409 with the fresh board: the client's view was out of date."""
     db.session.rollback()
     membership = get_membership_or_404(membership.expedition_id)
-    context = _board_context(membership, notice=message, move_form=forms.MoveForm())
+    context = _own_board_context(membership, notice=message)
     response = render("boards/board.html", "boards/_board.html", status=409, **context)
     return _announce(response, message)
 
@@ -116,16 +115,19 @@ def _stale_board(membership: Membership, message: str):
 def board(expedition_id: int):
     """My kanban board."""
     membership = get_membership_or_404(expedition_id)
+    return render("boards/board.html", "boards/_board.html", **_own_board_context(membership))
+
+
+def _own_board_context(membership: Membership, **extra) -> dict:
+    """The own board page: the board plus this sprint's focus and the add-card form."""
     expedition = membership.expedition
     sprint = current_sprint_number(expedition)
-    reflection = service.reflection(db.session, expedition.id, current_user.id, sprint)
-    context = _board_context(
+    return _board_context(
         membership,
-        reflection=reflection,
-        new_card_form=forms.NewCardForm(),
-        move_form=forms.MoveForm(),
+        reflection=service.reflection(db.session, expedition.id, current_user.id, sprint),
+        new_card_form=forms.NewCardForm(formdata=None),
+        **extra,
     )
-    return render("boards/board.html", "boards/_board.html", **context)
 
 
 @bp.get("/board/<int:user_id>")
@@ -172,6 +174,8 @@ def _move(membership: Membership, card: Card, column: str, position: int | None,
             sprint_number=current_sprint_number(membership.expedition),
             learning=request.form.get("learning"),
         )
+        # The answer renders from what was just written: no reloading of every object.
+        db.session.expire_on_commit = False
         db.session.commit()
     except (service.StaleCard, StaleDataError):
         return _stale_board(
@@ -187,7 +191,9 @@ def _move(membership: Membership, card: Card, column: str, position: int | None,
         changed = tuple(c for c in COLUMNS if c in {origin, column})
         return _changed_columns_response(membership, changed, message)
     flash(message, "success")
-    return redirect(url_for("boards.board", expedition_id=membership.expedition_id) + f"#card-{card.id}")
+    return redirect(
+        url_for("boards.board", expedition_id=membership.expedition_id) + f"#card-{card.id}"
+    )
 
 
 @bp.get("/cards/<int:card_id>/move")
@@ -197,9 +203,7 @@ def move_form(expedition_id: int, card_id: int):
     membership = get_membership_or_404(expedition_id)
     card = get_own_card_or_404(membership, card_id)
     form = forms.MoveForm(data={"column": card.column, "version": card.version})
-    return render(
-        "boards/move.html", expedition=membership.expedition, card=card, form=form
-    )
+    return render("boards/move.html", expedition=membership.expedition, card=card, form=form)
 
 
 @bp.post("/cards/<int:card_id>/move")
@@ -271,6 +275,7 @@ def create_card(expedition_id: int):
         visibility=form.visibility.data,
         sprint_number=sprint if form.column.data in service.UNFINISHED else None,
     )
+    db.session.expire_on_commit = False  # the answer renders from what was just written
     db.session.commit()
     message = _(
         "Card “%(title)s” added to “%(column)s”.",
@@ -281,7 +286,9 @@ def create_card(expedition_id: int):
         response = _changed_columns_response(membership, (card.column,), message)
         del response.headers["HX-Reswap"]
         fresh = render_fragment(
-            "boards/_new_card.html", expedition=expedition, new_card_form=forms.NewCardForm(formdata=None)
+            "boards/_new_card.html",
+            expedition=expedition,
+            new_card_form=forms.NewCardForm(formdata=None),
         )
         response.set_data(fresh.get_data() + response.get_data())
         return response
@@ -538,7 +545,8 @@ def _sprint_page(membership: Membership, status: int = 200, **forms_given):
         history=service.reflections(db.session, expedition.id, current_user.id),
         focus_form=focus_form,
         assessment_form=assessment_form,
-        wip_form=forms_given.get("wip_form") or forms.WipForm(data={"wip_limit": membership.wip_limit}),
+        wip_form=forms_given.get("wip_form")
+        or forms.WipForm(data={"wip_limit": membership.wip_limit}),
         carry_form=forms.ConfirmForm(),
         unfinished=service.unfinished_cards(db.session, expedition.id, current_user.id, number),
         column_labels=COLUMN_LABELS,
@@ -695,5 +703,3 @@ def clear_support(expedition_id: int, check_in_id: int):
     db.session.commit()
     flash(_("Support request cleared. Glad it worked out!"), "success")
     return redirect(url_for("boards.logbook", expedition_id=expedition_id))
-
-

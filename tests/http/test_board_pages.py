@@ -19,7 +19,13 @@ def zirkel(world):
     expedition = world.expedition(mona, participates=False)
     world.join(expedition, ada)
     world.join(expedition, ben)
-    return {"expedition": expedition, "facilitator": mona, "owner": ada, "peer": ben, "outsider": olga}
+    return {
+        "expedition": expedition,
+        "facilitator": mona,
+        "owner": ada,
+        "peer": ben,
+        "outsider": olga,
+    }
 
 
 def make_card(app, expedition, user, title, **kwargs):
@@ -117,7 +123,11 @@ def test_card_page_and_edit(app, actor, zirkel):
     )
     assert response.status_code == 302
     card = fresh(app, card_id)
-    assert (card.title, card.visibility, card.sprint_number) == ("Experiment gestartet", "private", 2)
+    assert (card.title, card.visibility, card.sprint_number) == (
+        "Experiment gestartet",
+        "private",
+        2,
+    )
     html = me.get(f"/expeditions/{ex.id}/cards/{card_id}").get_data(as_text=True)
     assert "<strong>fett</strong>" in html
     assert "<script>alert" not in html and 'href="javascript' not in html
@@ -139,7 +149,11 @@ def test_stale_edit_gets_409_with_latest_card(app, actor, zirkel):
 
 @pytest.mark.parametrize(
     "title,message",
-    [("", "Bitte gib der Karte einen Titel."), ("x" * 201, "höchstens 200 Zeichen"), ("a\nb", "eine Zeile")],
+    [
+        ("", "Bitte gib der Karte einen Titel."),
+        ("x" * 201, "höchstens 200 Zeichen"),
+        ("a\nb", "einzige Zeile"),
+    ],
 )
 def test_bad_titles_are_rejected_with_a_message(app, actor, zirkel, title, message):
     ex, ada = zirkel["expedition"], zirkel["owner"]
@@ -165,11 +179,18 @@ def test_create_card_plain_and_htmx(app, actor, zirkel):
     )
     html = swapped.get_data(as_text=True)
     assert swapped.status_code == 200
-    assert 'id="new-card"' in html and 'id="column-sprint" aria-labelledby="column-sprint-h" hx-swap-oob="true"' in html
+    assert (
+        'id="new-card"' in html
+        and 'id="column-sprint" aria-labelledby="column-sprint-h" hx-swap-oob="true"' in html
+    )
     assert "Zweite Idee" in html and "announce" in swapped.headers["HX-Trigger"]
     with app.app_context():
         second = db.session.query(Card).filter_by(title="Zweite Idee").one()
-        assert (second.kind, second.visibility, second.sprint_number) == ("experiment", "private", 1)
+        assert (second.kind, second.visibility, second.sprint_number) == (
+            "experiment",
+            "private",
+            1,
+        )
 
 
 @pytest.mark.parametrize("who,status", [("peer", 403), ("outsider", 404), ("facilitator", 403)])
@@ -180,9 +201,16 @@ def test_others_cannot_change_my_cards(app, actor, zirkel, who, status):
     base = f"/expeditions/{ex.id}/cards/{card_id}"
     assert other.post(f"{base}/move", {"column": "done", "version": 1}).status_code == status
     assert other.post(f"{base}/delete").status_code == status
-    assert other.post(base, {"version": 1, "title": "x", "kind": "task", "visibility": "zirkel"}).status_code == status
+    assert (
+        other.post(
+            base, {"version": 1, "title": "x", "kind": "task", "visibility": "zirkel"}
+        ).status_code
+        == status
+    )
     assert other.post(f"{base}/checklist", {"text": "x"}).status_code == status
-    assert other.post(f"/expeditions/{ex.id}/board/advance", {"card": f"{card_id}:1"}).status_code in (status, 404)
+    assert other.post(
+        f"/expeditions/{ex.id}/board/advance", {"card": f"{card_id}:1"}
+    ).status_code in (status, 404)
     assert fresh(app, card_id).column == "ideas"
 
 
@@ -202,7 +230,12 @@ def test_card_of_another_expedition_is_404(app, world, actor, zirkel):
     ex = zirkel["expedition"]
     me = actor(ada)
     assert me.get(f"/expeditions/{ex.id}/cards/{card_id}").status_code == 404
-    assert me.post(f"/expeditions/{ex.id}/cards/{card_id}/move", {"column": "done", "version": 1}).status_code == 404
+    assert (
+        me.post(
+            f"/expeditions/{ex.id}/cards/{card_id}/move", {"column": "done", "version": 1}
+        ).status_code
+        == 404
+    )
 
 
 def test_delete_card(app, actor, zirkel):
