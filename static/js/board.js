@@ -43,6 +43,16 @@
       var card = next.closest(".card");
       var list = card.parentElement;
       pendingFocus = { mode: "advance", column: list.dataset.column, index: Array.prototype.indexOf.call(list.children, card) };
+      if (window.htmx) {
+        // htmx leaves out the value of a submit button that sits outside its form: send it here.
+        event.preventDefault();
+        var form = document.getElementById("advance-form");
+        window.htmx.ajax("POST", form.getAttribute("action"), {
+          values: { card: next.value, csrf_token: form.elements.csrf_token.value },
+          target: "#board",
+          swap: "outerHTML"
+        });
+      }
       return;
     }
     var moveLink = event.target.closest(".card-move");
