@@ -68,6 +68,14 @@ def build_scene(app: Flask, world: World) -> Scene:
         card = Card(expedition_id=expedition.id, owner_id=owner.id, title="Probe", column="sprint")
         meeting = Meeting(expedition_id=expedition.id, starts_at=utcnow() + timedelta(days=3))
         db.session.add_all([card, meeting])
+        db.session.flush()
+        from alex.boards.models import CheckIn, ChecklistItem
+
+        item = ChecklistItem(card_id=card.id, text="Schritt", position=0)
+        check_in = CheckIn(
+            expedition_id=expedition.id, user_id=owner.id, done="Probe", needs_support=True
+        )
+        db.session.add_all([item, check_in])
         db.session.commit()
         owner_membership = db.session.scalar(
             select(Membership).where(Membership.user_id == owner.id)
@@ -80,6 +88,8 @@ def build_scene(app: Flask, world: World) -> Scene:
             "token": invite.token,
             "user_id": owner.id,
             "card_id": card.id,
+            "item_id": item.id,
+            "check_in_id": check_in.id,
             "meeting_id": meeting.id,
             "filename": "css/app.css",
         }
