@@ -61,6 +61,7 @@ def _register_blueprints(app: Flask) -> None:
     from alex.expeditions.views import bp as expeditions_bp
     from alex.health import bp as health_bp
     from alex.meetings.views import bp as meetings_bp
+    from alex.wellknown import bp as wellknown_bp
 
-    for blueprint in (health_bp, auth_bp, expeditions_bp, meetings_bp):
+    for blueprint in (health_bp, wellknown_bp, auth_bp, expeditions_bp, meetings_bp):
         app.register_blueprint(blueprint)

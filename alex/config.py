@@ -22,6 +22,9 @@ DEFAULTS: dict[str, Any] = {
     "DEFAULT_LOCALE": "de",
     "DEFAULT_TIMEZONE": "Europe/Berlin",
     "PROXY_FIX": 0,  # number of trusted proxies in front (X-Forwarded-*)
+    # /.well-known/security.txt: who hears about vulnerabilities in this installation.
+    "SECURITY_CONTACT": "mailto:security@example.org",
+    "SECURITY_POLICY_URL": "",  # e.g. the SECURITY.md of the code this installation runs
 }
 
 _TRUE = {"1", "true", "yes", "on"}
