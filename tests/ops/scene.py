@@ -46,7 +46,7 @@ def build_scene(app: Flask, world: World) -> Scene:
     from alex.boards.models import Card
     from alex.expeditions import service as expeditions
     from alex.expeditions.models import Expedition, Membership
-    from alex.meetings.models import Meeting
+    from alex.meetings.models import Meeting, Retro, RetroAction, RetroItem
 
     facilitator = world.user("Mona Moderation")
     owner = world.user("Ada Lorenz")
@@ -68,6 +68,14 @@ def build_scene(app: Flask, world: World) -> Scene:
         card = Card(expedition_id=expedition.id, owner_id=owner.id, title="Probe", column="sprint")
         meeting = Meeting(expedition_id=expedition.id, starts_at=utcnow() + timedelta(days=3))
         db.session.add_all([card, meeting])
+        db.session.flush()
+        # The meeting's retro is in its write phase: the owner's note is hidden from the others.
+        retro = Retro(meeting_id=meeting.id)
+        db.session.add(retro)
+        db.session.flush()
+        item = RetroItem(retro_id=retro.id, author_id=owner.id, text="Notiz")
+        action = RetroAction(meeting_id=meeting.id, owner_id=owner.id, title="Ausprobieren")
+        db.session.add_all([item, action])
         db.session.commit()
         owner_membership = db.session.scalar(
             select(Membership).where(Membership.user_id == owner.id)
@@ -81,6 +89,8 @@ def build_scene(app: Flask, world: World) -> Scene:
             "user_id": owner.id,
             "card_id": card.id,
             "meeting_id": meeting.id,
+            "item_id": item.id,
+            "action_id": action.id,
             "filename": "css/app.css",
         }
     users = {"outsider": outsider, "member": member, "owner": owner, "facilitator": facilitator}
