@@ -12,9 +12,19 @@ from alex.boards.models import (
 )
 from alex.db import Base
 from alex.expeditions.models import Expedition, Invite, Membership
-from alex.meetings.models import Meeting
+from alex.meetings.models import (
+    Attendance,
+    Meeting,
+    Retro,
+    RetroAction,
+    RetroGroup,
+    RetroItem,
+    RetroTemplate,
+    RetroVote,
+)
 
 __all__ = [
+    "Attendance",
     "Base",
     "Card",
     "CardMove",
@@ -25,6 +35,12 @@ __all__ = [
     "LoginSession",
     "Meeting",
     "Membership",
+    "Retro",
+    "RetroAction",
+    "RetroGroup",
+    "RetroItem",
+    "RetroTemplate",
+    "RetroVote",
     "SprintReflection",
     "User",
     "Vorhaben",

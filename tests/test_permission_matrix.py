@@ -130,7 +130,38 @@ BOARDS = {
     # Only the author settles a support request; the Zirkel sees it but cannot clear it.
     "boards.clear_support": Route(OWN_CARD),
 }
-ROUTES: dict[str, Route] = {**CORE, **AUTH, **TWOFACTOR, **EXPEDITIONS, **BOARDS}
+# The scene's meeting is scheduled; its retro is writing, with a hidden note and an action of the owner.
+MEETINGS = {
+    "meetings.index": Route(MEMBERS),
+    "meetings.schedule": Route(FACILITATORS),
+    "meetings.show": Route(MEMBERS),
+    "meetings.poll": Route(MEMBERS),
+    "meetings.record": Route(MEMBERS),
+    "meetings.edit": Route(FACILITATORS),
+    "meetings.update": Route(FACILITATORS),
+    "meetings.delete": Route(FACILITATORS),
+    "meetings.step": Route(FACILITATORS, data=lambda s: {"step": "checkin", "version": "1"}),
+    "meetings.finish": Route(FACILITATORS),
+    "meetings.timer": Route(FACILITATORS, data=lambda s: {"minutes": "5"}),
+    "meetings.review_person": Route(FACILITATORS),
+    "meetings.notes": Route(FACILITATORS),
+    "meetings.presence": Route(FACILITATORS),
+    "meetings.check_in": Route(MEMBERS, data=lambda s: {"mood": "4", "word": "wach"}),
+    "meetings.retro_setup": Route(FACILITATORS),
+    "meetings.phase": Route(FACILITATORS),
+    "meetings.add_item": Route(MEMBERS, data=lambda s: {"prompt": "0", "text": "Idee"}),
+    # Before the reveal a note exists only for its author.
+    "meetings.edit_item": Route(OWNER_ONLY, data=lambda s: {"text": "Neu"}),
+    "meetings.delete_item": Route(OWNER_ONLY),
+    "meetings.vote": Route(OWNER_ONLY),
+    "meetings.unvote": Route(OWNER_ONLY),
+    "meetings.group": Route(expect(LOGIN, 404, 403, 403, 404)),
+    "meetings.discuss": Route(FACILITATORS),
+    "meetings.add_action": Route(FACILITATORS),
+    "meetings.review_action": Route(OWNER_OR_FACILITATOR, data=lambda s: {"outcome": "done"}),
+    "meetings.focus": Route(MEMBERS, data=lambda s: {"focus": "Fokus"}),
+}
+ROUTES: dict[str, Route] = {**CORE, **AUTH, **TWOFACTOR, **EXPEDITIONS, **BOARDS, **MEETINGS}
 
 
 @pytest.fixture
