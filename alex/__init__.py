@@ -60,6 +60,7 @@ def _register_blueprints(app: Flask) -> None:
     from alex.auth.views import bp as auth_bp
     from alex.expeditions.views import bp as expeditions_bp
     from alex.health import bp as health_bp
+    from alex.progress.views import bp as progress_bp
 
-    for blueprint in (health_bp, auth_bp, expeditions_bp):
+    for blueprint in (health_bp, auth_bp, expeditions_bp, progress_bp):
         app.register_blueprint(blueprint)
