@@ -130,7 +130,7 @@ def expedition_feed(
                 f"alex-{expedition.id}-sprint-{sprint.number}@{host}",
                 sprint.start,
                 sprint.end,
-                f"{_('Sprint %(num)d', num=sprint.number)} · {expedition.title}",
+                " · ".join((_("Sprint %(num)d", num=sprint.number), expedition.title)),
                 stamp,
             )
         )

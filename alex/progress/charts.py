@@ -280,7 +280,8 @@ def timeline_description(timeline: Timeline) -> str:
             num=current.number,
             days=timeline.days_to_end,
         )
-    return f"{period} {where} {_('The table below lists every date.')}"
+    table = _("The table below lists every date.")
+    return f"{period} {where} {table}"
 
 
 def _marker(kind: str, x: float, y: float, size: float = 7) -> str:

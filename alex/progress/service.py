@@ -14,7 +14,7 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from alex.auth.models import User
 from alex.boards.models import Card, CardMove, CheckIn, SprintReflection, Vorhaben
@@ -264,7 +264,7 @@ def _latest_per(session, query, entity, partition, order, limit: int) -> dict[in
     ranked = query.add_columns(
         func.row_number().over(partition_by=partition, order_by=order).label("rank")
     ).subquery()
-    aliased_entity = _aliased(entity, ranked)
+    aliased_entity = aliased(entity, ranked)
     rows = session.scalars(
         select(aliased_entity).where(ranked.c.rank <= limit).order_by(ranked.c.rank)
     )
@@ -273,12 +273,6 @@ def _latest_per(session, query, entity, partition, order, limit: int) -> dict[in
     for row in rows:
         grouped[getattr(row, key)].append(row)
     return grouped
-
-
-def _aliased(entity, subquery):
-    from sqlalchemy.orm import aliased
-
-    return aliased(entity, subquery)
 
 
 def _open_support(
@@ -339,7 +333,8 @@ def _kudos_received(session: Session, expedition: Expedition, user_id: int) -> l
     return list(
         session.scalars(
             select(Kudos)
-            .options(joinedload(Kudos.sender))  # the sender's name on each: joined, not N+1
+            # Each line names its sender and card: joined in, not loaded one by one.
+            .options(joinedload(Kudos.sender), joinedload(Kudos.card))
             .where(Kudos.expedition_id == expedition.id, Kudos.receiver_id == user_id)
             .order_by(Kudos.created_at.desc(), Kudos.id.desc())
             .limit(KUDOS_SHOWN)
