@@ -395,10 +395,15 @@ def _vertical_map(timeline: Timeline, chart_id: str, title: str, description: st
         y0, y1 = y_of(sprint.start), y_of(sprint.end + timedelta(days=1))
         current = sprint.contains(timeline.today)
         css = "chart-band chart-band-current" if current else "chart-band"
+        label_y = (y0 + y1) / 2 + 5
+        if current and abs(y_of(timeline.today) - (label_y - 5)) < 22:
+            # Keep the sprint's name clear of the "Today" pill: into the band's other half.
+            upper = y_of(timeline.today) > (y0 + y1) / 2
+            label_y = y0 + (y1 - y0) * (0.3 if upper else 0.75) + 5
         parts.append(
             f"<rect {_attrs(class_=css, x=band_x, y=y0 + 1, width=band_w, height=max(y1 - y0 - 2, 1), rx=6)}"
             f' fill="#eef1f5" stroke="#c9d0db"/>'
-            f"<text {_attrs(class_='chart-text chart-strong', x=band_x + band_w / 2, y=round((y0 + y1) / 2 + 5, 1))}"
+            f"<text {_attrs(class_='chart-text chart-strong', x=band_x + band_w / 2, y=round(label_y, 1))}"
             f' text-anchor="middle" font-size="14" fill="#1a1f29">'
             f"{escape(_('Sprint %(num)d', num=sprint.number))}</text>"
         )

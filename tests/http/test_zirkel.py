@@ -11,6 +11,7 @@ from alex.boards.models import CheckIn
 from alex.db import utcnow
 from alex.extensions import db
 from alex.progress.models import Kudos, SupportResponse
+from tests.http.zirkel_fixtures import zirkel_fixture  # noqa: F401 (the `zirkel` fixture)
 
 
 def _client_for(who, zirkel, actor, client):
