@@ -79,7 +79,9 @@ def test_charts_have_names_and_tables_at_phone_width(browser, live_server, zirke
     table = page.locator("#expeditionskarte table")
     # 6 sprints, Auftakt, 5 Zirkeltreffen, 2 Boxenstopps, Abschluss
     assert table.is_visible() and table.locator("tbody tr").count() == 15
-    assert page.locator(".member-tile details.chart-table table").count() == 3 * 2  # confidence, cards
+    assert (
+        page.locator(".member-tile details.chart-table table").count() == 3 * 2
+    )  # confidence, cards
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert_no_axe_violations(page)
     screenshot(page, "zirkel-phone")
