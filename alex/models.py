@@ -22,16 +22,19 @@ from alex.meetings.models import (
     RetroTemplate,
     RetroVote,
 )
+from alex.progress.models import CalendarToken, Kudos, Notification, SupportResponse
 
 __all__ = [
     "Attendance",
     "Base",
+    "CalendarToken",
     "Card",
     "CardMove",
     "CheckIn",
     "ChecklistItem",
     "Expedition",
     "Invite",
+    "Kudos",
     "LoginSession",
     "Meeting",
     "Membership",
@@ -41,7 +44,9 @@ __all__ = [
     "RetroItem",
     "RetroTemplate",
     "RetroVote",
+    "Notification",
     "SprintReflection",
+    "SupportResponse",
     "User",
     "Vorhaben",
     "VorhabenVersion",

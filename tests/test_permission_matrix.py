@@ -161,7 +161,33 @@ MEETINGS = {
     "meetings.review_action": Route(OWNER_OR_FACILITATOR, data=lambda s: {"outcome": "done"}),
     "meetings.focus": Route(MEMBERS, data=lambda s: {"focus": "Fokus"}),
 }
-ROUTES: dict[str, Route] = {**CORE, **AUTH, **TWOFACTOR, **EXPEDITIONS, **BOARDS, **MEETINGS}
+# Rückenwind and support answers go to someone else: the owner is told (422) they cannot answer
+# or cheer their own entry.
+PEERS = expect(LOGIN, 404, OK, 422, OK)
+PROGRESS = {
+    "progress.zirkel": Route(MEMBERS),
+    "progress.card_kudos": Route(PEERS, data=lambda s: {"kind": "applause"}),
+    "progress.check_in_kudos": Route(PEERS, data=lambda s: {"kind": "applause"}),
+    "progress.support_response": Route(PEERS, data=lambda s: {"note": "Lass uns sprechen"}),
+    "progress.notifications_list": Route(LOGGED_IN),
+    "progress.mark_all_notifications_read": Route(LOGGED_IN),
+    # The UPDATE is scoped to the caller's own rows: another's id changes nothing.
+    "progress.mark_notification_read": Route(LOGGED_IN),
+    "progress.meeting_ics": Route(MEMBERS),
+    "progress.renew_calendar_feed": Route(MEMBERS),
+    "progress.revoke_calendar_feed": Route(MEMBERS),
+    # The feed URL's secret token is the credential (phone calendars cannot log in).
+    "progress.calendar_feed_ics": Route(PUBLIC),
+}
+ROUTES: dict[str, Route] = {
+    **CORE,
+    **AUTH,
+    **TWOFACTOR,
+    **EXPEDITIONS,
+    **BOARDS,
+    **MEETINGS,
+    **PROGRESS,
+}
 
 
 @pytest.fixture

@@ -87,11 +87,21 @@ def build_scene(app: Flask, world: World) -> Scene:
         item = RetroItem(retro_id=retro.id, author_id=owner.id, text="Notiz")
         action = RetroAction(meeting_id=meeting.id, owner_id=owner.id, title="Ausprobieren")
         db.session.add_all([item, action])
+        from alex.progress.models import CalendarToken, Notification
+
+        feed = CalendarToken(
+            expedition_id=expedition.id, user_id=owner.id, token="scene-feed-token"
+        )
+        notification = Notification(user_id=owner.id, expedition_id=expedition.id, kind="kudos")
+        db.session.add_all([feed, notification])
         db.session.commit()
         owner_membership = db.session.scalar(
             select(Membership).where(Membership.user_id == owner.id)
         )
-        area_ids = {"boards": {"item_id": checklist_item.id}}
+        area_ids = {
+            "boards": {"item_id": checklist_item.id},
+            "progress": {"token": feed.token},
+        }
         ids = {
             "expedition_id": expedition.id,
             "member_id": member_membership.id,
@@ -104,6 +114,7 @@ def build_scene(app: Flask, world: World) -> Scene:
             "meeting_id": meeting.id,
             "item_id": item.id,
             "action_id": action.id,
+            "notification_id": notification.id,
             "filename": "css/app.css",
         }
     users = {"outsider": outsider, "member": member, "owner": owner, "facilitator": facilitator}
