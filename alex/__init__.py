@@ -59,7 +59,8 @@ def _register_blueprints(app: Flask) -> None:
     """Each area is a blueprint in its own package."""
     from alex.auth.views import bp as auth_bp
     from alex.expeditions.views import bp as expeditions_bp
+    from alex.exports.views import bp as exports_bp
     from alex.health import bp as health_bp
 
-    for blueprint in (health_bp, auth_bp, expeditions_bp):
+    for blueprint in (health_bp, auth_bp, expeditions_bp, exports_bp):
         app.register_blueprint(blueprint)

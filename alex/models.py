@@ -12,6 +12,7 @@ from alex.boards.models import (
 )
 from alex.db import Base
 from alex.expeditions.models import Expedition, Invite, Membership
+from alex.exports.models import FinalReflection, ReportSelection
 from alex.meetings.models import Meeting
 
 __all__ = [
@@ -21,9 +22,11 @@ __all__ = [
     "CheckIn",
     "ChecklistItem",
     "Expedition",
+    "FinalReflection",
     "Invite",
     "LoginSession",
     "Meeting",
+    "ReportSelection",
     "Membership",
     "SprintReflection",
     "User",
