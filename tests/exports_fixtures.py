@@ -27,11 +27,11 @@ def _person(user) -> SimpleNamespace:
     return SimpleNamespace(id=user.id, email=user.email, name=user.name)
 
 
-@pytest.fixture
-def sample(app) -> Sample:
+@pytest.fixture(name="sample")
+def sample_fixture(app) -> Sample:
     """Build the sample expedition on the emptied test database."""
-    from alex.exports.sample import build_finished_expedition
     from alex.expeditions.models import Membership
+    from alex.exports.sample import build_finished_expedition
 
     with app.app_context():
         built = build_finished_expedition(db.session, date.today(), password=TEST_PASSWORD)
