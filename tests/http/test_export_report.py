@@ -222,3 +222,88 @@ def test_markdown_download(actor, sample):
     assert text.startswith("# Lernbericht: Sabine Hoffmann")
     assert "## Sprint für Sprint" in text
     assert "#### Telefonnotizen als Datenquelle" in text
+
+
+XSS_TITLE = "<script>alert('titel')</script>"
+XSS_NOTES = (
+    '<img src="https://evil.example/track.png" onerror="alert(1)">\n\n'
+    "![Foto](https://evil.example/pic.png) **fett**"
+)
+XSS_LEARNING = '"><svg onload=alert(2)> *nicht fett*'
+
+
+@pytest.fixture
+def xss_card(app, sample):
+    """A done card of the participant whose texts try to inject markup and load images."""
+    from alex.boards.service import create_card
+
+    with app.app_context():
+        card = create_card(
+            db.session,
+            sample.expedition_id,
+            sample.participant.id,
+            XSS_TITLE,
+            column="done",
+            sprint_number=3,
+            notes=XSS_NOTES,
+        )
+        card.learning = XSS_LEARNING
+        db.session.commit()
+        return card.id
+
+
+def test_user_text_is_escaped_in_the_html(actor, sample, xss_card):
+    me = actor(sample.participant)
+    for path in ("/report", "/report/print"):
+        html = me.get(_path(sample, path)).get_data(as_text=True)
+        assert "&lt;script&gt;alert(&#39;titel&#39;)&lt;/script&gt;" in html
+        assert "<script>alert" not in html
+        assert not re.search(r"<img[^>]*evil", html)  # shown as text, never as an image
+        assert "[Foto]" in html  # a Markdown image shows as its description
+        assert "<svg onload" not in html and "&lt;svg onload=alert(2)&gt;" in html
+        assert "<strong>fett</strong>" in html  # notes stay Markdown, sanitised
+
+
+def test_user_text_is_escaped_in_the_markdown(actor, sample, xss_card):
+    from markdown_it import MarkdownIt
+
+    me = actor(sample.participant)
+    text = me.get(_path(sample, "/report.md")).get_data(as_text=True)
+    rendered = MarkdownIt("commonmark", {"html": True}).render(text)
+    assert "<script" not in rendered and "<img" not in rendered and "<svg" not in rendered
+    assert "&lt;script&gt;alert('titel')&lt;/script&gt;" in rendered
+    assert "![Foto]" not in text  # escaped to \!\[Foto\]
+    assert "\\!\\[Foto\\](https://evil.example/pic.png)" in text
+
+
+def test_pdf_shows_user_text_literally_and_loads_nothing_from_outside(
+    actor, sample, xss_card, monkeypatch
+):
+    from alex.exports import pdf as pdf_module
+
+    fetchers = []
+
+    def spying_render(html, static_folder, fetcher=None):
+        fetcher = pdf_module.StaticOnlyFetcher(static_folder)
+        fetchers.append(fetcher)
+        original_fetch = fetcher.fetch
+        fetcher.fetched = []
+
+        def fetch(url, headers=None):
+            fetcher.fetched.append(url)
+            return original_fetch(url, headers)
+
+        fetcher.fetch = fetch
+        return pdf_module.render_pdf(html, static_folder, fetcher)
+
+    monkeypatch.setattr("alex.exports.views.render_pdf", spying_render)
+    me = actor(sample.participant)
+    response = me.get(_path(sample, "/report.pdf"))
+    assert response.status_code == 200
+    text = pdf_text(response.data)
+    assert "<script>alert('titel')</script>" in text
+    assert "onload=alert(2)" in text
+    [fetcher] = fetchers
+    assert fetcher.fetched, "the stylesheet is fetched through our fetcher"
+    assert all(url.startswith("https://alex.invalid/static/") for url in fetcher.fetched)
+    assert fetcher.refused == []
