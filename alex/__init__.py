@@ -60,6 +60,7 @@ def _register_blueprints(app: Flask) -> None:
     from alex.auth.views import bp as auth_bp
     from alex.boards.views import bp as boards_bp
     from alex.expeditions.views import bp as expeditions_bp
+    from alex.exports.views import bp as exports_bp
     from alex.health import bp as health_bp
     from alex.meetings.views import bp as meetings_bp
     from alex.progress.views import bp as progress_bp
@@ -73,6 +74,7 @@ def _register_blueprints(app: Flask) -> None:
         boards_bp,
         meetings_bp,
         progress_bp,
+        exports_bp,
     ]
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

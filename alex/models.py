@@ -12,6 +12,7 @@ from alex.boards.models import (
 )
 from alex.db import Base
 from alex.expeditions.models import Expedition, Invite, Membership
+from alex.exports.models import FinalReflection, ReportSelection
 from alex.meetings.models import (
     Attendance,
     Meeting,
@@ -25,6 +26,8 @@ from alex.meetings.models import (
 from alex.progress.models import CalendarToken, Kudos, Notification, SupportResponse
 
 __all__ = [
+    "FinalReflection",
+    "ReportSelection",
     "Attendance",
     "Base",
     "CalendarToken",
@@ -33,10 +36,12 @@ __all__ = [
     "CheckIn",
     "ChecklistItem",
     "Expedition",
+    "FinalReflection",
     "Invite",
     "Kudos",
     "LoginSession",
     "Meeting",
+    "ReportSelection",
     "Membership",
     "Retro",
     "RetroAction",

@@ -179,6 +179,22 @@ PROGRESS = {
     # The feed URL's secret token is the credential (phone calendars cannot log in).
     "progress.calendar_feed_ics": Route(PUBLIC),
 }
+# Everyone's report is their own: the URL names no person, so there is nobody else's to reach.
+EXPORTS = {
+    "exports.report": Route(MEMBERS),
+    "exports.report_print": Route(MEMBERS),
+    "exports.report_md": Route(MEMBERS),
+    "exports.report_pdf": Route(MEMBERS),
+    "exports.save_selection": Route(MEMBERS),
+    "exports.reflection": Route(MEMBERS),
+    "exports.save_reflection": Route(MEMBERS),
+    "exports.summary": Route(FACILITATORS),
+    "exports.summary_pdf": Route(FACILITATORS),
+    "exports.account_export_json": Route(LOGGED_IN),
+    "exports.delete_account_confirm": Route(LOGGED_IN),
+    # Without the password nothing is deleted (422); the deletion itself is tested in exports.
+    "exports.delete_account_post": Route(LOGGED_IN),
+}
 ROUTES: dict[str, Route] = {
     **CORE,
     **AUTH,
@@ -187,6 +203,7 @@ ROUTES: dict[str, Route] = {
     **BOARDS,
     **MEETINGS,
     **PROGRESS,
+    **EXPORTS,
 }
 
 
