@@ -60,6 +60,9 @@ def _register_blueprints(app: Flask) -> None:
     from alex.auth.views import bp as auth_bp
     from alex.expeditions.views import bp as expeditions_bp
     from alex.health import bp as health_bp
+    from alex.pwa import views as pwa_views
+    from alex.pwa.pages import bp as pages_bp
 
-    for blueprint in (health_bp, auth_bp, expeditions_bp):
+    for blueprint in (health_bp, auth_bp, expeditions_bp, pwa_views.bp, pages_bp):
         app.register_blueprint(blueprint)
+    pwa_views.init_app(app)
