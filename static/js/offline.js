@@ -212,7 +212,8 @@
       renderStatus(extra);
       markCards();
       showConflict();
-      if (message && message.sent && !items.some(function (i) { return i.state === "pending"; })) showLatest();
+      var settled = !items.some(function (i) { return i.state === "pending"; });
+      if (message && message.sent && !message.restored && settled) showLatest();
     });
   }
 
@@ -220,10 +221,9 @@
   function showLatest() {
     var active = document.activeElement;
     if (active && /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName)) return;
-    if (offlineCopy || document.querySelector("[data-offline-reload]")) location.reload();
-    else if (window.htmx && document.getElementById("main")) {
-      window.htmx.ajax("GET", location.href, { target: "#main", select: "#main", swap: "outerHTML" });
-    }
+    // The "saved" message outlives the reload that brings the server's state.
+    try { sessionStorage.setItem("alex-sent", String(sentSoFar)); } catch (e) { /* private mode */ }
+    location.reload();
   }
 
   function replay() {
@@ -266,8 +266,14 @@
     if (event.target.closest("[data-reload]")) location.reload();
   });
 
+  var sentBefore = 0;
+  try {
+    sentBefore = Number(sessionStorage.getItem("alex-sent") || 0);
+    sessionStorage.removeItem("alex-sent");
+  } catch (e) { /* private mode */ }
+
   navigator.serviceWorker.register("/sw.js", { scope: "/" }).then(function () {
-    return refresh();
+    return refresh(sentBefore ? { sent: sentBefore, restored: true } : null);
   }).then(replay).catch(function () { /* no service worker: the app works online as before */ });
   renderStatus();
 })();
