@@ -75,8 +75,11 @@
   }
 
   // The banner: offline copy or offline now, and how many changes wait.
+  var note = null; // the latest news ("back online", "2 changes saved"); stays until replaced
   function renderStatus(extra) {
     if (!statusRegion) return;
+    if (extra) note = extra;
+    extra = note;
     var lines = [];
     if (offlineCopy) lines.push(fill(T.offline_copy, { time: timeOf(offlineCopy) }));
     else if (!navigator.onLine) lines.push(T.offline_now);
@@ -247,7 +250,10 @@
     renderStatus(T.back_online);
     replay();
   });
-  window.addEventListener("offline", function () { renderStatus(); });
+  window.addEventListener("offline", function () {
+    note = null;
+    renderStatus();
+  });
 
   // Logout on a shared device: empty this person's pages and queue first (the server also sends
   // Clear-Site-Data), after a warning when changes have not reached the server yet.
@@ -256,7 +262,8 @@
     if (!form.hasAttribute || !form.hasAttribute("data-logout") || form.dataset.cleared) return;
     event.preventDefault();
     var waiting = items.filter(function (i) { return i.state !== "sent"; }).length;
-    if (waiting && !window.confirm(fill(T.unsent_logout, { count: waiting }))) return;
+    var question = waiting === 1 ? T.unsent_logout_one : fill(T.unsent_logout, { count: waiting });
+    if (waiting && !window.confirm(question)) return;
     var done = function () { form.dataset.cleared = "1"; form.submit(); };
     if (!navigator.serviceWorker.controller) return done();
     Promise.race([ask({ type: "logout" }), new Promise(function (r) { setTimeout(r, 1500); })]).then(done, done);

@@ -33,8 +33,12 @@ BOARD = """
   {% endfor %}
 </div>
 """
-PAGE = """{% extends "base.html" %}{% block title %}Board{% endblock %}
-{% block content %}<h1>Board</h1>""" + BOARD + "{% endblock %}"
+PAGE = (
+    """{% extends "base.html" %}{% block title %}Board{% endblock %}
+{% block content %}<h1>Board</h1>"""
+    + BOARD
+    + "{% endblock %}"
+)
 LOGBOOK = """{% extends "base.html" %}{% block title %}Logbuch{% endblock %}
 {% block content %}<h1>Logbuch</h1>
 <form method="post" action="{{ url_for('boards.add_check_in', expedition_id=expedition_id) }}">

@@ -10,6 +10,7 @@ import re
 import time
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from sqlalchemy import select, update
 
 from alex import create_app
@@ -78,13 +79,18 @@ def controlled(page) -> None:
 
 def queue(page) -> list[dict]:
     """The offline queue of the logged-in user, as the service worker sees it."""
-    return page.evaluate(
-        """() => navigator.serviceWorker.ready.then((r) => new Promise((resolve) => {
-            const channel = new MessageChannel();
-            channel.port1.onmessage = (e) => resolve(e.data);
-            r.active.postMessage({type: 'list'}, [channel.port2]);
-        }))"""
-    )
+    for _attempt in range(20):
+        try:
+            return page.evaluate(
+                """() => navigator.serviceWorker.ready.then((r) => new Promise((resolve) => {
+                    const channel = new MessageChannel();
+                    channel.port1.onmessage = (e) => resolve(e.data);
+                    r.active.postMessage({type: 'list'}, [channel.port2]);
+                }))"""
+            )
+        except PlaywrightError:  # the page reloads itself after a replay
+            page.wait_for_load_state("load")
+    raise AssertionError("no answer from the service worker")
 
 
 def cache_names(page) -> list[str]:
@@ -123,7 +129,9 @@ def wait_until(check, timeout: float = 10.0) -> None:
         time.sleep(0.1)
 
 
-def test_installable_with_a_service_worker_controlling_the_page(playwright_instance, server, tmp_path):
+def test_installable_with_a_service_worker_controlling_the_page(
+    playwright_instance, server, tmp_path
+):
     # Installability needs a real (non-incognito) profile: a persistent context.
     context = playwright_instance.chromium.launch_persistent_context(
         str(tmp_path / "profile"),
@@ -158,7 +166,7 @@ def test_seen_pages_open_offline_with_a_dated_banner(browser, server, circle):
     context.set_offline(True)
 
     page.goto(board_url(server, circle))
-    assert page.locator("#card-%d" % circle["cards"][0]).is_visible()
+    assert page.locator(f"#card-{circle['cards'][0]}").is_visible()
     banner = page.locator("#offline-status")
     assert re.search(r"Offline – Stand von \d\d:\d\d\.", banner.inner_text())
     assert_no_axe_violations(page)
@@ -206,7 +214,9 @@ def test_offline_move_and_check_in_wait_then_reach_the_server(app, browser, serv
     wait_until(lambda: card(app, card_id).column == "doing")
     wait_until(lambda: check_ins(app, circle["ada"].id) == ["Erste Retro im Team moderiert"])
     # The offline copy is replaced by the fresh page, which says what was saved.
-    page.locator("#offline-status", has_text="2 offline gemachte Änderungen sind gespeichert.").wait_for()
+    page.locator(
+        "#offline-status", has_text="2 offline gemachte Änderungen sind gespeichert."
+    ).wait_for()
     assert "Stand von" not in page.locator("#offline-status").inner_text()
     assert "Erste Retro im Team moderiert" in page.locator("main").inner_text()
     assert queue(page) == []
@@ -239,8 +249,14 @@ def test_a_conflicting_offline_move_asks_which_version_counts(app, browser, serv
     dialog = page.locator("#offline-conflict")
     dialog.wait_for(state="visible")
     assert dialog.locator("h2").inner_text() == "Diese Karte wurde inzwischen geändert"
-    assert "„Kanban ausprobieren“ nach In Arbeit" in dialog.locator("[data-conflict-mine]").inner_text()
-    assert "„Kanban ausprobieren“ ist in Lernen" in dialog.locator("[data-conflict-theirs]").inner_text()
+    assert (
+        "„Kanban ausprobieren“ nach In Arbeit"
+        in dialog.locator("[data-conflict-mine]").inner_text()
+    )
+    assert (
+        "„Kanban ausprobieren“ ist in Lernen"
+        in dialog.locator("[data-conflict-theirs]").inner_text()
+    )
     assert card(app, card_id).column == "learning"  # nothing overwritten silently
     assert_no_axe_violations(page)
     screenshot(page, "pwa-conflict-desktop")
@@ -278,7 +294,9 @@ def test_keeping_the_server_version_drops_the_offline_move(app, browser, server,
     context.close()
 
 
-def test_logout_empties_this_users_pages_and_queue(app, browser, server, circle):
+def test_logout_warns_about_waiting_changes_then_empties_pages_and_queue(
+    app, browser, server, circle
+):
     expedition_id, card_id = circle["expedition"].id, circle["cards"][0]
     context = new_context(browser)
     page = context.new_page()
@@ -290,9 +308,19 @@ def test_logout_empties_this_users_pages_and_queue(app, browser, server, circle)
     context.set_offline(True)
     move_offline(page, expedition_id, card_id, "doing", card(app, card_id).version)
     page.locator(f"#card-{card_id} .pending-badge").wait_for()
+
+    # A change still waiting: logging out asks first; saying no keeps everything.
+    questions = []
+    page.once("dialog", lambda d: (questions.append(d.message), d.dismiss()))
+    page.locator("form[data-logout] button").click()
+    wait_until(lambda: questions)
+    assert questions[0].startswith("1 offline gemachte Änderung ist noch nicht gesendet.")
+    assert len(queue(page)) == 1
+
     context.set_offline(False)
-    # A change still waiting: logging out warns first (the replay may win the race; both are fine).
-    page.on("dialog", lambda d: d.accept())
+    wait_until(lambda: card(app, card_id).column == "doing")
+    wait_until(lambda: queue(page) == [])
+    page.wait_for_load_state("networkidle")
     page.locator("form[data-logout] button").click()
     page.wait_for_url(f"{server.url}/login")
     page.wait_for_load_state("networkidle")
