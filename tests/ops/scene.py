@@ -1,0 +1,116 @@
+"""The cast every cross-route test uses: one expedition with a facilitator, an owner of things,
+another member, and an outsider who runs an expedition of their own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from flask import Flask, url_for
+from sqlalchemy import func, select
+
+from alex.db import Base, utcnow
+from alex.extensions import db
+from tests.conftest import World, csrf_token, login
+
+VISITORS = ("anonymous", "outsider", "member", "owner", "facilitator")
+
+
+@dataclass
+class Scene:
+    """Users by role and the id for every URL argument name."""
+
+    users: dict[str, object]
+    ids: dict[str, object]
+
+    def url(self, app: Flask, rule) -> str:
+        """The rule's URL with the scene's ids filled in."""
+        unknown = set(rule.arguments) - set(self.ids)
+        assert not unknown, f"add {unknown} to the scene's ids so {rule.endpoint} can be visited"
+        with app.test_request_context():
+            return url_for(rule.endpoint, **{name: self.ids[name] for name in rule.arguments})
+
+
+def fast_hashes(monkeypatch) -> None:
+    """Cheap argon2 parameters: these tests log in hundreds of times; hashing is tested elsewhere."""
+    from alex.auth import service
+
+    monkeypatch.setattr(
+        service, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    )
+
+
+def build_scene(app: Flask, world: World) -> Scene:
+    """Create the cast, an invite, a card of the owner and an upcoming meeting."""
+    from alex.boards.models import Card
+    from alex.expeditions import service as expeditions
+    from alex.expeditions.models import Expedition, Membership
+    from alex.meetings.models import Meeting
+
+    facilitator = world.user("Mona Moderation")
+    owner = world.user("Ada Lorenz")
+    member = world.user("Ben Okafor")
+    outsider = world.user("Olga Außen")
+    expedition = world.expedition(facilitator, participates=False)
+    world.join(expedition, owner)
+    member_membership = world.join(expedition, member)
+    world.expedition(outsider, title="Andere Expedition")
+    with app.app_context():
+        invite = expeditions.create_invite(
+            db.session,
+            db.session.get(Expedition, expedition.id),
+            db.session.merge(facilitator),
+            days_valid=7,
+            single_use=False,
+            as_facilitator=False,
+        )
+        card = Card(expedition_id=expedition.id, owner_id=owner.id, title="Probe", column="sprint")
+        meeting = Meeting(expedition_id=expedition.id, starts_at=utcnow() + timedelta(days=3))
+        db.session.add_all([card, meeting])
+        db.session.commit()
+        owner_membership = db.session.scalar(
+            select(Membership).where(Membership.user_id == owner.id)
+        )
+        ids = {
+            "expedition_id": expedition.id,
+            "member_id": member_membership.id,
+            "membership_id": owner_membership.id,
+            "invite_id": invite.id,
+            "token": invite.token,
+            "user_id": owner.id,
+            "card_id": card.id,
+            "meeting_id": meeting.id,
+            "filename": "css/app.css",
+        }
+    users = {"outsider": outsider, "member": member, "owner": owner, "facilitator": facilitator}
+    return Scene(users, ids)
+
+
+def client_for(app: Flask, scene: Scene, visitor: str):
+    """A test client, logged in unless the visitor is anonymous."""
+    client = app.test_client()
+    if visitor != "anonymous":
+        assert login(client, scene.users[visitor].email).status_code == 302
+    return client
+
+
+def token_for(client, visitor: str) -> str:
+    """The CSRF token of the client's session."""
+    return csrf_token(client, "/login" if visitor == "anonymous" else "/account")
+
+
+def rules(app: Flask):
+    """(endpoint, method, rule) for every route, HEAD and OPTIONS aside."""
+    for rule in app.url_map.iter_rules():
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            yield rule.endpoint, method, rule
+
+
+def row_counts(app: Flask) -> dict[str, int]:
+    """Rows per table: a cheap fingerprint of what a request stored."""
+    with app.app_context():
+        return {
+            table.name: db.session.scalar(select(func.count()).select_from(table))
+            for table in Base.metadata.sorted_tables
+        }
