@@ -64,6 +64,8 @@ def _register_blueprints(app: Flask) -> None:
     from alex.health import bp as health_bp
     from alex.meetings.views import bp as meetings_bp
     from alex.progress.views import bp as progress_bp
+    from alex.pwa import views as pwa_views
+    from alex.pwa.pages import bp as pages_bp
     from alex.wellknown import bp as wellknown_bp
 
     blueprints = [
@@ -75,6 +77,8 @@ def _register_blueprints(app: Flask) -> None:
         meetings_bp,
         progress_bp,
         exports_bp,
+        pwa_views.bp,
+        pages_bp,
     ]
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -195,6 +195,14 @@ EXPORTS = {
     # Without the password nothing is deleted (422); the deletion itself is tested in exports.
     "exports.delete_account_post": Route(LOGGED_IN),
 }
+# The app shell and the legal pages are for everyone; nothing in them is personal.
+PWA = {
+    "pwa.manifest": Route(PUBLIC),
+    "pwa.service_worker": Route(PUBLIC),
+    "pwa.offline": Route(PUBLIC),
+    "pages.accessibility": Route(PUBLIC),
+    "pages.privacy": Route(PUBLIC),
+}
 ROUTES: dict[str, Route] = {
     **CORE,
     **AUTH,
@@ -204,6 +212,7 @@ ROUTES: dict[str, Route] = {
     **MEETINGS,
     **PROGRESS,
     **EXPORTS,
+    **PWA,
 }
 
 
