@@ -82,3 +82,4 @@ def _register_blueprints(app: Flask) -> None:
     ]
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
+    pwa_views.init_app(app)
