@@ -149,6 +149,10 @@ def update_settings(expedition_id: int):
             form=form,
             expedition=expedition,
             shift_warning=True,
+            old_end=service.expedition_end(expedition),
+            new_end=service.calendar.end_date(
+                new_settings.start_date, new_settings.sprint_weeks, new_settings.sprint_count
+            ),
             status=422,
         )
     service.update_expedition(db.session, expedition, new_settings)

@@ -352,6 +352,7 @@ def test_settings_shift_needs_confirmation(app, actor, scene):
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "Das verschiebt die Sprints." in html and 'name="confirm_shift"' in html
+    assert "Der Abschluss verschiebt sich vom" in html
     assert 'value="2"' in html
     with app.app_context():
         assert db.session.get(Expedition, scene.expedition.id).sprint_weeks == 4
