@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from alex.expeditions import service
@@ -341,6 +342,7 @@ def invite(token: str):
         invite=found,
         expedition=found.expedition,
         already_member=bool(already),
+        end=service.expedition_end(found.expedition),
         form=ConfirmForm(),
     )
 
@@ -361,13 +363,22 @@ def join_through_invite(token: str):
         db.session.commit()  # keep what the caller did (e.g. a fresh login) even so
         flash(_("This invite link no longer works. Ask your facilitator for a new one."), "error")
         return redirect(url_for("expeditions.home"))
+    expedition: Expedition = found.expedition
     try:
         service.accept_invite(db.session, found, current_user)
+        db.session.commit()
     except service.ExpeditionError as error:
         db.session.commit()
         flash(str(error), "error")
         return redirect(url_for("expeditions.home"))
-    expedition: Expedition = found.expedition
-    db.session.commit()
+    except IntegrityError:
+        # The same person accepted twice at once (two tabs): the other request let them in.
+        db.session.rollback()
+    return _welcome(expedition.id)
+
+
+def _welcome(expedition_id: int):
+    """Land in the expedition just joined."""
+    expedition = get_membership_or_404(expedition_id).expedition
     flash(_("Welcome to „%(title)s“!", title=expedition.title), "success")
     return redirect(url_for("expeditions.show", expedition_id=expedition.id))

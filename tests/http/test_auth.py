@@ -121,7 +121,7 @@ def test_register_closed_without_invite(world, app_config):
         },
     )
     assert response.status_code == 403
-    assert "Konto erstellen" not in client.get("/login").get_data(as_text=True)
+    assert 'href="/register"' not in client.get("/login").get_data(as_text=True)
     assert _count(app, User) == 0
 
 

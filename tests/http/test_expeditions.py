@@ -688,3 +688,60 @@ def test_home_uses_a_constant_number_of_queries(app, actor, scene, world):
     for n in range(5):
         world.join(world.expedition(scene.facilitator, title=f"Runde {n}"), scene.member)
     assert _queries(app, ada.client, "/") == small
+
+
+# --- the remaining routes of the permission table --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("who", "status", "stays"),
+    [("anonymous", 302, True), ("outsider", 404, True), ("member", 302, False)],
+)
+def test_leave_permission_table(app, scene, who, status, stays):
+    client = _client_for(app, who, scene)
+    token = csrf_token(client, "/login" if who == "anonymous" else "/")
+    response = client.post(f"/expeditions/{scene.expedition.id}/leave", data={"csrf_token": token})
+    assert response.status_code == status
+    if who == "anonymous":
+        assert response.headers["Location"].startswith("/login")
+    assert (_roles(app, scene.member_membership.id) is not None) is stays
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("get", "/"), ("get", "/expeditions/new"), ("post", "/expeditions/new")],
+)
+def test_personal_routes_need_login(client, method, path):
+    if method == "get":
+        response = client.get(path)
+    else:
+        response = client.post(path, data={**VALID_SETTINGS, "csrf_token": csrf_token(client)})
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+
+
+@pytest.mark.parametrize("who", ["anonymous", "outsider", "member", "facilitator"])
+def test_invite_landing_permission_table(app, scene, who):
+    client = _client_for(app, who, scene)
+    page = client.get(f"/invite/{scene.invite.token}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    if who in ("member", "facilitator"):
+        assert "schon Teil dieser Expedition" in html
+    elif who == "outsider":
+        assert "Der Expedition beitreten" in html
+    else:
+        assert "Konto anlegen" in html and "Anmelden" in html
+    token = csrf_token(client, "/login" if who == "anonymous" else "/")
+    joined = client.post(f"/invite/{scene.invite.token}", data={"csrf_token": token})
+    if who == "anonymous":
+        assert joined.headers["Location"].startswith("/login")
+    else:
+        assert joined.headers["Location"] == f"/expeditions/{scene.expedition.id}"
+
+
+def test_members_page_htmx_gets_the_fragment(actor, scene):
+    response = actor(scene.member).get(f"/expeditions/{scene.expedition.id}/members", htmx=True)
+    html = response.get_data(as_text=True)
+    assert html.startswith('<div id="members"') and "<html" not in html
+    assert "HX-Request" in response.headers["Vary"]
