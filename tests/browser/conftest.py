@@ -61,6 +61,10 @@ def live_server(app, live_app_config) -> Iterator[LiveServer]:
     server.start()
     yield server
     server.stop()
+    with served.app_context():
+        from alex.extensions import db
+
+        db.engine.dispose()  # open PostgreSQL connections would fail the run
 
 
 @pytest.fixture(scope="session")

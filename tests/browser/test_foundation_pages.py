@@ -87,6 +87,16 @@ def test_facilitator_pages(browser, live_server, demo, viewport):
         page.goto(url)
         _check(page, name, viewport)
 
+    # The calendar preview follows what the facilitator types (htmx, no reload).
+    page.goto(f"{live_server.url}/expeditions/new")
+    page.fill("input[name=start_date]", "2026-01-05")
+    page.fill("input[name=sprint_weeks]", "2")
+    page.fill("input[name=sprint_count]", "3")
+    page.locator("input[name=sprint_count]").dispatch_event("change")
+    # (a locator, not wait_for_function: the page's CSP rightly forbids string evaluation)
+    page.locator("#calendar-preview").get_by_text("15. Februar 2026").wait_for()
+    assert page.locator("#calendar-preview li").count() == 3
+
     # Settings that move the sprints show the warning first.
     page.goto(f"{base}/settings")
     page.fill("input[name=sprint_weeks]", "2")
