@@ -102,6 +102,25 @@ def app(app_config: dict) -> Iterator[Flask]:
 
 
 @pytest.fixture
+def make_app(app, app_config: dict):
+    """Another app instance on the same (emptied) database — a second worker, other settings.
+
+    Its engine is disposed afterwards: PostgreSQL connections left open fail the run.
+    """
+    made: list[Flask] = []
+
+    def make(**overrides) -> Flask:
+        application = create_app({**app_config, **overrides})
+        made.append(application)
+        return application
+
+    yield make
+    for application in made:
+        with application.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
 

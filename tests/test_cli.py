@@ -15,8 +15,8 @@ def _run(app, *args, **kw):
     return app.test_cli_runner().invoke(args=["alex", *args], **kw)
 
 
-def test_seed_demo_refuses_in_production(app_config):
-    app = create_app({**app_config, "ENV": "production", "CHEAP_PASSWORD_HASHING": False})
+def test_seed_demo_refuses_in_production(make_app):
+    app = make_app(ENV="production", CHEAP_PASSWORD_HASHING=False)
     result = _run(app, "seed-demo")
     assert result.exit_code != 0
     assert "ALEX_ENV=production" in result.output

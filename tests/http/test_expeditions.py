@@ -10,7 +10,6 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import event, func, select, update
 
-from alex import create_app
 from alex.db import utcnow
 from alex.expeditions.models import Expedition, Invite, Membership
 from alex.extensions import db
@@ -323,7 +322,9 @@ def test_create_from_template_prefills_settings(actor, scene, world):
     mona = actor(scene.facilitator)
     html = mona.get(f"/expeditions/new?template={scene.expedition.id}").get_data(as_text=True)
     assert "Digitale Verwaltung (neue Runde)" in html
-    assert 'name="start_date"' in html and 'name="start_date" required type="date" value=""' in html
+    start = re.search(r'name="start_date"[^>]*value="([^"]+)"', html).group(1)
+    assert date.fromisoformat(start) > date.today()  # a new round starts in the future
+    assert 'name="sprint_weeks" required type="number" value="4"' in html
 
 
 def test_template_of_a_foreign_expedition_is_404(actor, scene):
@@ -352,6 +353,7 @@ def test_settings_shift_needs_confirmation(app, actor, scene):
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "Das verschiebt die Sprints." in html and 'name="confirm_shift"' in html
+    assert "Der Abschluss verschiebt sich vom" in html
     assert 'value="2"' in html
     with app.app_context():
         assert db.session.get(Expedition, scene.expedition.id).sprint_weeks == 4
@@ -470,8 +472,8 @@ def test_logged_in_user_joins_with_a_click(app, actor, scene):
     assert "schon Teil dieser Expedition" in again
 
 
-def test_closed_registration_still_lets_invited_people_in(app_config, scene):
-    app = create_app({**app_config, "OPEN_REGISTRATION": False})
+def test_closed_registration_still_lets_invited_people_in(make_app, scene):
+    app = make_app(OPEN_REGISTRATION=False)
     client = app.test_client()
     assert client.get("/register").status_code == 403
     client.get(f"/invite/{scene.invite.token}")
@@ -488,8 +490,8 @@ def test_closed_registration_still_lets_invited_people_in(app_config, scene):
     assert response.headers["Location"] == f"/expeditions/{scene.expedition.id}"
 
 
-def test_closed_registration_with_revoked_invite_in_session(app_config, app, scene):
-    closed = create_app({**app_config, "OPEN_REGISTRATION": False})
+def test_closed_registration_with_revoked_invite_in_session(make_app, app, scene):
+    closed = make_app(OPEN_REGISTRATION=False)
     client = closed.test_client()
     client.get(f"/invite/{scene.invite.token}")
     with app.app_context():
@@ -687,3 +689,106 @@ def test_home_uses_a_constant_number_of_queries(app, actor, scene, world):
     for n in range(5):
         world.join(world.expedition(scene.facilitator, title=f"Runde {n}"), scene.member)
     assert _queries(app, ada.client, "/") == small
+
+
+# --- the remaining routes of the permission table --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("who", "status", "stays"),
+    [("anonymous", 302, True), ("outsider", 404, True), ("member", 302, False)],
+)
+def test_leave_permission_table(app, scene, who, status, stays):
+    client = _client_for(app, who, scene)
+    token = csrf_token(client, "/login" if who == "anonymous" else "/")
+    response = client.post(f"/expeditions/{scene.expedition.id}/leave", data={"csrf_token": token})
+    assert response.status_code == status
+    if who == "anonymous":
+        assert response.headers["Location"].startswith("/login")
+    assert (_roles(app, scene.member_membership.id) is not None) is stays
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("get", "/"), ("get", "/expeditions/new"), ("post", "/expeditions/new")],
+)
+def test_personal_routes_need_login(client, method, path):
+    if method == "get":
+        response = client.get(path)
+    else:
+        response = client.post(path, data={**VALID_SETTINGS, "csrf_token": csrf_token(client)})
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+
+
+@pytest.mark.parametrize("who", ["anonymous", "outsider", "member", "facilitator"])
+def test_invite_landing_permission_table(app, scene, who):
+    client = _client_for(app, who, scene)
+    page = client.get(f"/invite/{scene.invite.token}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    if who in ("member", "facilitator"):
+        assert "schon Teil dieser Expedition" in html
+    elif who == "outsider":
+        assert "Der Expedition beitreten" in html
+    else:
+        assert "Konto anlegen" in html and "Anmelden" in html
+    token = csrf_token(client, "/login" if who == "anonymous" else "/")
+    joined = client.post(f"/invite/{scene.invite.token}", data={"csrf_token": token})
+    if who == "anonymous":
+        assert joined.headers["Location"].startswith("/login")
+    else:
+        assert joined.headers["Location"] == f"/expeditions/{scene.expedition.id}"
+
+
+def test_members_page_htmx_gets_the_fragment(actor, scene):
+    response = actor(scene.member).get(f"/expeditions/{scene.expedition.id}/members", htmx=True)
+    html = response.get_data(as_text=True)
+    assert html.startswith('<div id="members"') and "<html" not in html
+    assert "HX-Request" in response.headers["Vary"]
+
+
+# --- live calendar preview -------------------------------------------------------------------
+
+
+def test_calendar_preview_fragment(actor):
+    mona = actor()
+    response = mona.get(
+        "/expeditions/calendar-preview?start_date=2026-01-05&sprint_weeks=4&sprint_count=6"
+        "&pit_stops=y",
+        htmx=True,
+    )
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert html.lstrip().startswith('<section id="calendar-preview"')
+    assert "Abschluss am Sonntag, 21. Juni 2026" in html
+    assert html.count("<li>") == 6 and html.count("Boxenstopp") == 2
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "start_date=kaputt&sprint_weeks=4&sprint_count=6",
+        "start_date=2026-01-05&sprint_weeks=0&sprint_count=6",
+        "start_date=2026-01-05&sprint_weeks=4&sprint_count=999999999999999999999",
+        "start_date=9999-12-31&sprint_weeks=6&sprint_count=26",
+    ],
+)
+def test_calendar_preview_with_incomplete_values(actor, query):
+    response = actor().get(f"/expeditions/calendar-preview?{query}", htmx=True)
+    assert response.status_code == 200
+    assert "Gib Startdatum, Sprint-Länge und Anzahl der Sprints ein" in response.get_data(
+        as_text=True
+    )
+
+
+def test_calendar_preview_needs_login(client):
+    assert client.get("/expeditions/calendar-preview").status_code == 302
+
+
+def test_new_form_starts_next_monday_with_preview(actor):
+    html = actor().get("/expeditions/new").get_data(as_text=True)
+    start = date.fromisoformat(re.search(r'name="start_date"[^>]*value="([^"]+)"', html).group(1))
+    assert start.weekday() == 0 and start > date.today()
+    assert 'id="calendar-preview"' in html and "Abschluss am" in html

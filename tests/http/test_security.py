@@ -9,7 +9,6 @@ import pytest
 from flask import abort
 from sqlalchemy import func, select
 
-from alex import create_app
 from alex.auth.models import User
 from alex.extensions import db
 from tests.conftest import csrf_token, login
@@ -83,8 +82,8 @@ def test_cookies_httponly_samesite_lax(client, world):
         assert "Secure" not in cookie
 
 
-def test_cookies_secure_and_hsts_with_https(app_config):
-    app = create_app({**app_config, "HTTPS": True})
+def test_cookies_secure_and_hsts_with_https(make_app):
+    app = make_app(HTTPS=True)
     response = app.test_client().get("/login", base_url="https://localhost")
     cookie = _set_cookie(response, "session")
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
@@ -142,9 +141,9 @@ ERROR_TITLES = {
 
 
 @pytest.fixture
-def error_app(app_config):
+def error_app(make_app):
     """An app with test-only routes that fail in each way."""
-    app = create_app({**app_config, "PROPAGATE_EXCEPTIONS": False})
+    app = make_app(PROPAGATE_EXCEPTIONS=False)
 
     @app.get("/_test/abort/<int:code>")
     def fail_with(code: int):
@@ -204,9 +203,9 @@ def test_healthz_ok(client):
     assert response.get_json() == {"status": "ok"}
 
 
-def test_healthz_503_when_database_is_unreachable(app_config, tmp_path):
+def test_healthz_503_when_database_is_unreachable(make_app, tmp_path):
     url = f"sqlite:///{tmp_path / 'missing-dir' / 'nowhere.sqlite3'}"
-    app = create_app({**app_config, "DATABASE_URL": url})
+    app = make_app(DATABASE_URL=url)
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["status"] != "ok"
