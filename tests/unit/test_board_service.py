@@ -71,7 +71,7 @@ def test_move_clamps_position_and_leaves_other_versions_alone(board):
 
 
 def test_stale_version_raises_and_changes_nothing(board):
-    s, ex, ada = board["session"], board["ex"], board["ada"]
+    s = board["session"]
     (a,) = make(board, "A")
     with pytest.raises(service.StaleCard):
         service.move_card(s, a, "done", 0, a.version + 1, sprint_number=1)
