@@ -56,13 +56,22 @@ def test_vorhaben_edit_keeps_history_and_shows_start_vs_today(app, actor, zirkel
     me = actor(ada)
     url = f"/expeditions/{ex.id}/vorhaben"
     assert me.post(url, {"what": "Agil arbeiten lernen", "why": "Weil"}).status_code == 302
-    assert me.post(url, {"what": "Kanban im Team", "version": "1", "reason": "konkreter"}).status_code == 302
+    assert (
+        me.post(url, {"what": "Kanban im Team", "version": "1", "reason": "konkreter"}).status_code
+        == 302
+    )
     page = me.get(url).get_data(as_text=True)
-    assert "Vorhaben am Start und heute" in page and "Agil arbeiten lernen" in page and "konkreter" in page
+    assert (
+        "Vorhaben am Start und heute" in page
+        and "Agil arbeiten lernen" in page
+        and "konkreter" in page
+    )
     stale = me.post(url, {"what": "Vom Handy", "version": "1"})
     assert stale.status_code == 409 and "inzwischen geändert" in stale.get_data(as_text=True)
     too_long = me.post(url, {"what": "x" * 2001, "version": "2"})
-    assert too_long.status_code == 422 and "höchstens 2000 Zeichen" in too_long.get_data(as_text=True)
+    assert too_long.status_code == 422 and "höchstens 2000 Zeichen" in too_long.get_data(
+        as_text=True
+    )
     with app.app_context():
         vorhaben = db.session.scalar(select(Vorhaben))
         assert vorhaben.what == "Kanban im Team" and len(vorhaben.versions) == 1
@@ -70,23 +79,40 @@ def test_vorhaben_edit_keeps_history_and_shows_start_vs_today(app, actor, zirkel
 
 def test_peer_never_sees_my_vorhaben_page(actor, zirkel):  # noqa: F811
     ex = zirkel["expedition"]
-    actor(zirkel["owner"]).post(f"/expeditions/{ex.id}/vorhaben", {"what": "Mein geheimes Vorhaben"})
-    assert "Mein geheimes Vorhaben" not in actor(zirkel["peer"]).get(f"/expeditions/{ex.id}/vorhaben").get_data(as_text=True)
+    actor(zirkel["owner"]).post(
+        f"/expeditions/{ex.id}/vorhaben", {"what": "Mein geheimes Vorhaben"}
+    )
+    assert "Mein geheimes Vorhaben" not in actor(zirkel["peer"]).get(
+        f"/expeditions/{ex.id}/vorhaben"
+    ).get_data(as_text=True)
 
 
 def test_focus_and_assessment(app, actor, zirkel):  # noqa: F811
     ex, ada = zirkel["expedition"], zirkel["owner"]
     me = actor(ada)
-    assert me.post(f"/expeditions/{ex.id}/sprint/focus", {"focus": "Zuhören lernen."}).status_code == 302
+    assert (
+        me.post(f"/expeditions/{ex.id}/sprint/focus", {"focus": "Zuhören lernen."}).status_code
+        == 302
+    )
     assert "Fokus: Zuhören lernen." in me.get(f"/expeditions/{ex.id}/board").get_data(as_text=True)
     for bad in ("0", "11", "zehn", ""):
         response = me.post(f"/expeditions/{ex.id}/sprint/assessment", {"confidence": bad})
         assert response.status_code == 422
         assert "Zahl von 1 bis 10" in response.get_data(as_text=True)
-    assert me.post(f"/expeditions/{ex.id}/sprint/assessment", {"confidence": "7", "assessment": "Gut."}).status_code == 302
+    assert (
+        me.post(
+            f"/expeditions/{ex.id}/sprint/assessment", {"confidence": "7", "assessment": "Gut."}
+        ).status_code
+        == 302
+    )
     with app.app_context():
         r = db.session.scalar(select(SprintReflection))
-        assert (r.sprint_number, r.focus, r.confidence, r.assessment) == (1, "Zuhören lernen.", 7, "Gut.")
+        assert (r.sprint_number, r.focus, r.confidence, r.assessment) == (
+            1,
+            "Zuhören lernen.",
+            7,
+            "Gut.",
+        )
     assert "7 von 10" in me.get(f"/expeditions/{ex.id}/sprint").get_data(as_text=True)
 
 
@@ -97,7 +123,9 @@ def test_carry_over_page_and_post(app, actor, zirkel):  # noqa: F811
     me = actor(ada)
     page = me.get(f"/expeditions/{ex.id}/sprint").get_data(as_text=True)
     assert "Weitermachen" in page and "Später" in page
-    response = me.post(f"/expeditions/{ex.id}/sprint/carry-over", {f"card-{keep}": "keep", f"card-{back}": "ideas"})
+    response = me.post(
+        f"/expeditions/{ex.id}/sprint/carry-over", {f"card-{keep}": "keep", f"card-{back}": "ideas"}
+    )
     assert response.status_code == 302
     assert fresh(app, keep).sprint_number == 2 and fresh(app, back).column == "ideas"
     bad = me.post(f"/expeditions/{ex.id}/sprint/carry-over", {f"card-{keep}": "verbrennen"})
@@ -110,10 +138,17 @@ def test_wip_limit_warns_but_never_blocks(app, actor, zirkel):  # noqa: F811
     assert me.post(f"/expeditions/{ex.id}/board/wip", {"wip_limit": "1"}).status_code == 302
     assert me.post(f"/expeditions/{ex.id}/board/wip", {"wip_limit": "99"}).status_code == 303
     with app.app_context():
-        assert db.session.scalar(select(Membership.wip_limit).where(Membership.user_id == ada.id)) == 1
+        assert (
+            db.session.scalar(select(Membership.wip_limit).where(Membership.user_id == ada.id)) == 1
+        )
     for title in ("Eins", "Zwei"):
         card = make_card(app, ex, ada, title)
-        assert me.post(f"/expeditions/{ex.id}/cards/{card}/move", {"column": "doing", "version": 1}).status_code == 302
+        assert (
+            me.post(
+                f"/expeditions/{ex.id}/cards/{card}/move", {"column": "doing", "version": 1}
+            ).status_code
+            == 302
+        )
     html = me.get(f"/expeditions/{ex.id}/board").get_data(as_text=True)
     assert "2 Karten, dein Limit ist 1" in html
 
@@ -122,7 +157,10 @@ def test_logbook_entries_support_and_privacy(app, actor, zirkel):  # noqa: F811
     ex, ada, ben = zirkel["expedition"], zirkel["owner"], zirkel["peer"]
     me = actor(ada)
     url = f"/expeditions/{ex.id}/logbook"
-    assert me.post(url, {"stuck": "Amtsleitung antwortet nicht", "needs_support": "y"}).status_code == 302
+    assert (
+        me.post(url, {"stuck": "Amtsleitung antwortet nicht", "needs_support": "y"}).status_code
+        == 302
+    )
     assert me.post(url, {"learned": "Mein privater Gedanke", "private": "y"}).status_code == 302
     empty = me.post(url, {"done": "   "})
     assert empty.status_code == 422 and "mindestens eine Zeile" in empty.get_data(as_text=True)
@@ -139,15 +177,22 @@ def test_logbook_entries_support_and_privacy(app, actor, zirkel):  # noqa: F811
 
 def test_private_check_in_of_someone_else_cannot_be_cleared(app, actor, zirkel):  # noqa: F811
     ex, ada = zirkel["expedition"], zirkel["owner"]
-    actor(ada).post(f"/expeditions/{ex.id}/logbook", {"stuck": "privat", "needs_support": "y", "private": "y"})
+    actor(ada).post(
+        f"/expeditions/{ex.id}/logbook", {"stuck": "privat", "needs_support": "y", "private": "y"}
+    )
     with app.app_context():
         entry_id = db.session.scalar(select(CheckIn.id))
-    assert actor(zirkel["peer"]).post(f"/expeditions/{ex.id}/logbook/{entry_id}/clear").status_code == 404
+    assert (
+        actor(zirkel["peer"]).post(f"/expeditions/{ex.id}/logbook/{entry_id}/clear").status_code
+        == 404
+    )
 
 
 def test_learning_prompt_on_cards_in_learning(app, actor, zirkel):  # noqa: F811
     ex, ada = zirkel["expedition"], zirkel["owner"]
     make_card(app, ex, ada, "Nachdenken", column="learning")
-    assert "Was hast du gelernt? Notieren" in actor(ada).get(f"/expeditions/{ex.id}/board").get_data(as_text=True)
+    assert "Was hast du gelernt? Notieren" in actor(ada).get(
+        f"/expeditions/{ex.id}/board"
+    ).get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(Card.learning)) == ""

@@ -117,7 +117,9 @@ def test_carry_over(board):
     s.commit()
     offered = service.unfinished_cards(s, ex.id, ada.id, 1)
     assert {c.title for c in offered} == {"Weiter", "Zurück", "Weg"}
-    tally = service.carry_over(s, ex.id, ada.id, {keep.id: "keep", back.id: "ideas", drop.id: "drop"}, 2)
+    tally = service.carry_over(
+        s, ex.id, ada.id, {keep.id: "keep", back.id: "ideas", drop.id: "drop"}, 2
+    )
     s.commit()
     assert tally == {"keep": 1, "ideas": 1, "drop": 1}
     assert keep.sprint_number == 2 and keep.column == "doing"
@@ -140,7 +142,9 @@ def test_vorhaben_history_keeps_every_version(board):
     s, ex, ada = board["session"], board["ex"], board["ada"]
     first = service.save_vorhaben(s, ex.id, ada.id, {"what": "Agil werden"}, version=None)
     s.commit()
-    service.save_vorhaben(s, ex.id, ada.id, {"what": "Kanban im Team"}, version=first.version, reason="konkreter")
+    service.save_vorhaben(
+        s, ex.id, ada.id, {"what": "Kanban im Team"}, version=first.version, reason="konkreter"
+    )
     s.commit()
     same = service.save_vorhaben(s, ex.id, ada.id, {"what": "Kanban im Team"}, version=2)
     s.commit()
@@ -217,9 +221,14 @@ def test_demo_seed_has_boards_and_is_quick_with_many_cards(session):
     for user in demo.participants:
         n = session.scalar(select(func.count()).select_from(Card).where(Card.owner_id == user.id))
         assert n == 1000
-    assert session.scalar(select(func.count()).select_from(CheckIn).where(CheckIn.needs_support)) >= 1
+    assert (
+        session.scalar(select(func.count()).select_from(CheckIn).where(CheckIn.needs_support)) >= 1
+    )
     assert session.scalar(select(func.count()).select_from(SprintReflection)) == 9
-    assert session.scalar(select(func.count()).select_from(Card).where(Card.visibility == "private")) > 3
+    assert (
+        session.scalar(select(func.count()).select_from(Card).where(Card.visibility == "private"))
+        > 3
+    )
     assert elapsed < 30, elapsed
 
 
@@ -228,10 +237,13 @@ def test_demo_seed_default_has_twelve_cards_and_move_history(session):
     session.commit()
     ada = demo.participants[0]
     titles = session.scalars(select(Card.title).where(Card.owner_id == ada.id)).all()
-    assert len(titles) == 12 and "Drei Bürger:innen am Schalter nach ihrem Anliegen fragen" in titles
+    assert (
+        len(titles) == 12 and "Drei Bürger:innen am Schalter nach ihrem Anliegen fragen" in titles
+    )
     moved = session.scalar(
-        select(func.count()).select_from(CardMove).join(Card).where(
-            Card.owner_id == ada.id, CardMove.from_column.is_not(None)
-        )
+        select(func.count())
+        .select_from(CardMove)
+        .join(Card)
+        .where(Card.owner_id == ada.id, CardMove.from_column.is_not(None))
     )
     assert moved > 12
