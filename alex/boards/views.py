@@ -86,7 +86,8 @@ def _labels(expedition: Expedition, owner: Membership, sprint: int) -> dict:
     """Shared template values: column names, URL prefixes computed once, not once per card."""
     return {
         "columns": COLUMNS,
-        "column_labels": COLUMN_LABELS,
+        # Resolved once: lazy strings would be translated again for every card.
+        "column_labels": {key: str(label) for key, label in COLUMN_LABELS.items()},
         "column_hints": COLUMN_HINTS,
         "next_column": {c: service.next_column(c) for c in COLUMNS},
         "wip_limit": owner.wip_limit,
