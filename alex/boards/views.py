@@ -127,8 +127,18 @@ def _own_board_context(membership: Membership, **extra) -> dict:
         membership,
         reflection=service.reflection(db.session, expedition.id, current_user.id, sprint),
         new_card_form=forms.NewCardForm(formdata=None),
+        peers=_peers(expedition),
         **extra,
     )
+
+
+def _peers(expedition: Expedition) -> list[Membership]:
+    """The other participants, whose boards one can open."""
+    return [
+        m
+        for m in members(db.session, expedition)
+        if m.user_id != current_user.id and m.is_participant
+    ]
 
 
 @bp.get("/board/<int:user_id>")
@@ -139,7 +149,7 @@ def member_board(expedition_id: int, user_id: int):
     if user_id == current_user.id:
         return redirect(url_for("boards.board", expedition_id=expedition_id))
     owner = get_expedition_member_or_404(membership.expedition, user_id)
-    context = _board_context(membership, owner)
+    context = _board_context(membership, owner, peers=_peers(membership.expedition))
     return render("boards/member_board.html", "boards/_board.html", **context)
 
 

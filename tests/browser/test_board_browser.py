@@ -194,3 +194,44 @@ def test_phone_and_laptop_race_on_the_same_card(app, browser, live_server, board
     screenshot(laptop, "board-conflict")
     laptop_ctx.close()
     phone_ctx.close()
+
+
+def test_board_area_pages_are_accessible_at_both_widths(app, browser, live_server, board_world):
+    ex = board_world["expedition"]
+    card_id = board_world["ids"]["Mit Amtsleitung über Experimentierraum sprechen"]
+    with app.app_context():
+        service.save_vorhaben(db.session, ex.id, board_world["ada"].id, {"what": "Agil arbeiten"}, version=None)
+        db.session.commit()
+        service.save_vorhaben(db.session, ex.id, board_world["ada"].id, {"what": "Bürgeranliegen verstehen"}, version=1, reason="konkreter")
+        service.add_check_in(db.session, ex.id, board_world["ada"].id, stuck="Kein Termin", needs_support=True)
+        db.session.commit()
+    paths = {
+        "card": f"/expeditions/{ex.id}/cards/{card_id}",
+        "move": f"/expeditions/{ex.id}/cards/{card_id}/move",
+        "vorhaben": f"/expeditions/{ex.id}/vorhaben",
+        "sprint": f"/expeditions/{ex.id}/sprint",
+        "logbook": f"/expeditions/{ex.id}/logbook",
+    }
+    for viewport, label in ((PHONE, "phone"), (DESKTOP, "desktop")):
+        ctx, page = open_board(browser, live_server, ex, viewport)
+        for name, path in paths.items():
+            page.goto(live_server.url + path)
+            page.wait_for_load_state("networkidle")
+            assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"], name
+            assert_no_axe_violations(page)
+            screenshot(page, f"board-{name}-{label}")
+        ctx.close()
+
+
+def test_peer_board_in_the_browser(browser, live_server, board_world):
+    ex = board_world["expedition"]
+    ctx = new_context(browser, PHONE)
+    page = ctx.new_page()
+    log_in(page, live_server.url, "ben@example.org", TEST_PASSWORD)
+    page.goto(f"{live_server.url}/expeditions/{ex.id}/board/{board_world['ada'].id}")
+    page.wait_for_load_state("networkidle")
+    assert "Gehaltsgespräch" not in page.content()
+    assert page.locator(".card-next").count() == 0
+    assert_no_axe_violations(page)
+    screenshot(page, "board-peer-phone")
+    ctx.close()
