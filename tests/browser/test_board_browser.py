@@ -200,10 +200,21 @@ def test_board_area_pages_are_accessible_at_both_widths(app, browser, live_serve
     ex = board_world["expedition"]
     card_id = board_world["ids"]["Mit Amtsleitung über Experimentierraum sprechen"]
     with app.app_context():
-        service.save_vorhaben(db.session, ex.id, board_world["ada"].id, {"what": "Agil arbeiten"}, version=None)
+        service.save_vorhaben(
+            db.session, ex.id, board_world["ada"].id, {"what": "Agil arbeiten"}, version=None
+        )
         db.session.commit()
-        service.save_vorhaben(db.session, ex.id, board_world["ada"].id, {"what": "Bürgeranliegen verstehen"}, version=1, reason="konkreter")
-        service.add_check_in(db.session, ex.id, board_world["ada"].id, stuck="Kein Termin", needs_support=True)
+        service.save_vorhaben(
+            db.session,
+            ex.id,
+            board_world["ada"].id,
+            {"what": "Bürgeranliegen verstehen"},
+            version=1,
+            reason="konkreter",
+        )
+        service.add_check_in(
+            db.session, ex.id, board_world["ada"].id, stuck="Kein Termin", needs_support=True
+        )
         db.session.commit()
     paths = {
         "card": f"/expeditions/{ex.id}/cards/{card_id}",
