@@ -20,7 +20,7 @@ from alex.expeditions.access import get_expedition_member_or_404, get_membership
 from alex.expeditions.models import Expedition, Membership
 from alex.expeditions.service import expedition_standing, members, sprint_calendar, today_in
 from alex.extensions import db
-from alex.web import render, render_fragment
+from alex.web import render, render_fragment, wants_fragment
 
 bp = Blueprint("boards", __name__, url_prefix="/expeditions/<int:expedition_id>")
 bp.add_app_template_filter(render_markdown, "markdown")
@@ -229,14 +229,13 @@ def move_card(expedition_id: int, card_id: int):
             return _stale_board(
                 membership, _("This card was changed in the meantime. Here is the latest state.")
             )
-        return render(
-            "boards/move.html",
-            "boards/_move_form.html",
-            status=422,
-            expedition=membership.expedition,
-            card=card,
-            form=form,
-        )
+        if wants_fragment():
+            # The sheet has closed; the message shows above the unchanged board.
+            message = next(iter(form.errors.values()))[0]
+            context = _own_board_context(membership, notice=message)
+            response = render_fragment("boards/_board.html", status=422, **context)
+            return _announce(response, str(message))
+        return render("boards/move.html", status=422, expedition=membership.expedition, card=card, form=form)
     position = form.position.data
     if position is None and form.place.data is not None:
         position = form.place.data - 1
