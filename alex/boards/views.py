@@ -235,7 +235,9 @@ def move_card(expedition_id: int, card_id: int):
             context = _own_board_context(membership, notice=message)
             response = render_fragment("boards/_board.html", status=422, **context)
             return _announce(response, str(message))
-        return render("boards/move.html", status=422, expedition=membership.expedition, card=card, form=form)
+        return render(
+            "boards/move.html", status=422, expedition=membership.expedition, card=card, form=form
+        )
     position = form.position.data
     if position is None and form.place.data is not None:
         position = form.place.data - 1
