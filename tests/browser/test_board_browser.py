@@ -246,3 +246,16 @@ def test_peer_board_in_the_browser(browser, live_server, board_world):
     assert_no_axe_violations(page)
     screenshot(page, "board-peer-phone")
     ctx.close()
+
+
+def test_add_a_card_on_a_phone(app, browser, live_server, board_world):
+    ctx, page = open_board(browser, live_server, board_world["expedition"], PHONE)
+    page.tap(".board-tabs a[data-column=done]")
+    page.fill("#new-card input[name=title]", "Mit Kollegin Kaffee trinken und zuhören")
+    page.keyboard.press("Enter")
+    expect(page.locator("#announcer")).to_contain_text("Ideen")
+    assert page.locator("#column-ideas").is_visible()
+    assert page.locator("#column-ideas .card-title", has_text="Kaffee trinken").count() == 1
+    assert page.evaluate("document.activeElement.name") == "title"
+    assert page.locator("#board-tabs a[data-column=ideas] .count").inner_text() == "4"
+    ctx.close()
