@@ -103,6 +103,14 @@ def test_board_phone_shows_one_column_with_tabs(browser, live_server, board_worl
     assert_no_axe_violations(page)
     DOCS.mkdir(parents=True, exist_ok=True)
     shutil.copy(screenshot(page, "board-phone"), DOCS / "board-phone.png")
+    # "Verschieben nach…" opens as a bottom sheet, accessible too.
+    page.locator("#column-doing .card-move").first.tap()
+    assert page.locator("#move-sheet").is_visible()
+    assert page.locator("#move-sheet input[name=column]:checked").get_attribute("value") == "doing"
+    assert_no_axe_violations(page)
+    page.screenshot(path=str(screenshot(page, "board-sheet-phone")))
+    page.locator("[data-close-sheet]").tap()
+    assert not page.locator("#move-sheet").is_visible()
     ctx.close()
 
 
