@@ -58,10 +58,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     """Each area is a blueprint in its own package."""
     from alex.auth.views import bp as auth_bp
+    from alex.boards.views import bp as boards_bp
     from alex.expeditions.views import bp as expeditions_bp
     from alex.health import bp as health_bp
     from alex.meetings.views import bp as meetings_bp
     from alex.wellknown import bp as wellknown_bp
 
-    for blueprint in (health_bp, wellknown_bp, auth_bp, expeditions_bp, meetings_bp):
+    for blueprint in (health_bp, wellknown_bp, auth_bp, expeditions_bp, boards_bp, meetings_bp):
         app.register_blueprint(blueprint)

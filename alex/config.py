@@ -49,6 +49,8 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
     if overrides:
         settings.update({k.removeprefix("ALEX_"): v for k, v in overrides.items()})
 
+    if settings["ENV"] == "production" and settings.get("CHEAP_PASSWORD_HASHING"):
+        raise RuntimeError("Cheap password hashing is for the test suite only.")
     if not settings["DATABASE_URL"]:
         Path(instance_path).mkdir(parents=True, exist_ok=True)
         settings["DATABASE_URL"] = f"sqlite:///{Path(instance_path) / 'alex.sqlite3'}"
@@ -73,6 +75,8 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         PREFERRED_URL_SCHEME="https" if settings["HTTPS"] else "http",
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session; phones stay open for days
         WTF_CSRF_SSL_STRICT=True,
+        # Always explicit: the limiter is one object, and it keeps the last app's setting.
+        RATELIMIT_ENABLED=True,
         RATELIMIT_STORAGE_URI=settings["RATELIMIT_STORAGE_URI"],
         RATELIMIT_HEADERS_ENABLED=True,
         BABEL_DEFAULT_LOCALE=settings["DEFAULT_LOCALE"],
@@ -89,6 +93,7 @@ _FLASK_KEYS = {"SECRET_KEY", "MAX_CONTENT_LENGTH"}
 # Flask/extension keys a test may set directly.
 _PASSTHROUGH = {
     "TESTING",
+    "PROPAGATE_EXCEPTIONS",
     "WTF_CSRF_ENABLED",
     "RATELIMIT_ENABLED",
     "SERVER_NAME",

@@ -101,6 +101,35 @@ EXPEDITIONS = {
     "expeditions.invite": Route(PUBLIC),
     "expeditions.accept_invite": Route(LOGGED_IN),
 }
+# The scene's card is the owner's, visible to the Zirkel: peers may look (OK) but not change (403).
+OWN_CARD = expect(LOGIN, 404, 403, OK, 403)
+BOARDS = {
+    "boards.board": Route(MEMBERS),
+    "boards.member_board": Route(MEMBERS),
+    "boards.card": Route(MEMBERS),
+    "boards.move_form": Route(OWN_CARD),
+    "boards.move_card": Route(
+        OWN_CARD, data=lambda s: {"column": "doing", "position": 0, "version": 1}
+    ),
+    "boards.update_card": Route(OWN_CARD),
+    "boards.delete_card": Route(OWN_CARD),
+    "boards.add_checklist_item": Route(OWN_CARD, data=lambda s: {"text": "Noch ein Schritt"}),
+    "boards.set_checklist_item": Route(OWN_CARD),
+    "boards.delete_checklist_item": Route(OWN_CARD),
+    "boards.advance_card": Route(OWN_CARD, data=lambda s: {"card": f"{s.ids['card_id']}:1"}),
+    "boards.create_card": Route(MEMBERS),
+    "boards.set_wip_limit": Route(MEMBERS),
+    "boards.vorhaben": Route(MEMBERS),
+    "boards.save_vorhaben": Route(MEMBERS),
+    "boards.sprint": Route(MEMBERS),
+    "boards.set_focus": Route(MEMBERS),
+    "boards.assess": Route(MEMBERS),
+    "boards.carry_over": Route(MEMBERS),
+    "boards.logbook": Route(MEMBERS),
+    "boards.add_check_in": Route(MEMBERS),
+    # Only the author settles a support request; the Zirkel sees it but cannot clear it.
+    "boards.clear_support": Route(OWN_CARD),
+}
 # The scene's meeting is scheduled; its retro is writing, with a hidden note and an action of the owner.
 MEETINGS = {
     "meetings.index": Route(MEMBERS),
@@ -132,7 +161,7 @@ MEETINGS = {
     "meetings.review_action": Route(OWNER_OR_FACILITATOR, data=lambda s: {"outcome": "done"}),
     "meetings.focus": Route(MEMBERS, data=lambda s: {"focus": "Fokus"}),
 }
-ROUTES: dict[str, Route] = {**CORE, **AUTH, **TWOFACTOR, **EXPEDITIONS, **MEETINGS}
+ROUTES: dict[str, Route] = {**CORE, **AUTH, **TWOFACTOR, **EXPEDITIONS, **BOARDS, **MEETINGS}
 
 
 @pytest.fixture

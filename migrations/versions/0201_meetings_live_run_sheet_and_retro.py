@@ -1,7 +1,7 @@
 """meetings: live run-sheet, attendance and moods, retro with items, votes, groups, actions, templates
 
 Revision ID: 0201
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-24 17:45:19.206460
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import alex.db
 
 revision: str = "0201"
-down_revision: str | None = "0002"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
