@@ -121,7 +121,7 @@ def move_offline(page, expedition_id: int, card_id: int, column: str, version: i
     )
 
 
-def wait_until(check, timeout: float = 10.0) -> None:
+def wait_until(check, timeout: float = 20.0) -> None:
     """Poll the database (or anything) until check() is true."""
     deadline = time.monotonic() + timeout
     while not check():
@@ -247,7 +247,7 @@ def test_a_conflicting_offline_move_asks_which_version_counts(app, browser, serv
 
     context.set_offline(False)
     dialog = page.locator("#offline-conflict")
-    dialog.wait_for(state="visible")
+    dialog.wait_for(state="visible", timeout=20_000)
     assert dialog.locator("h2").inner_text() == "Diese Karte wurde inzwischen geändert"
     assert (
         "„Kanban ausprobieren“ nach In Arbeit"
@@ -284,7 +284,7 @@ def test_keeping_the_server_version_drops_the_offline_move(app, browser, server,
         )
         db.session.commit()
     context.set_offline(False)
-    page.locator("#offline-conflict").wait_for(state="visible")
+    page.locator("#offline-conflict").wait_for(state="visible", timeout=20_000)
     assert_no_axe_violations(page)
     screenshot(page, "pwa-conflict-phone")
     page.get_by_role("button", name="Stand vom Server behalten").click()
