@@ -99,7 +99,7 @@ def test_axe_on_the_login_form_with_errors_and_the_offline_states(browser, demo)
             board = f"{server.url}/expeditions/{scenario.values['expedition']}/board"
             page.goto(board)
             page.wait_for_load_state("networkidle")
-            wait_for(lambda: page.evaluate("!!navigator.serviceWorker.controller"))
+            wait_for(lambda p=page: p.evaluate("!!navigator.serviceWorker.controller"))
             context.set_offline(True)
             page.goto(board)
             assert "Stand von" in page.locator("#offline-status").inner_text()
