@@ -261,6 +261,9 @@ def test_a_conflicting_offline_move_asks_which_version_counts(app, browser, serv
     assert card(app, card_id).column == "learning"  # nothing overwritten silently
     assert_no_axe_violations(page)
     screenshot(page, "pwa-conflict-desktop")
+    page.emulate_media(color_scheme="dark")
+    assert_no_axe_violations(page)
+    screenshot(page, "pwa-conflict-desktop-dark")
 
     page.get_by_role("button", name="Meine Verschiebung übernehmen").click()
     wait_until(lambda: card(app, card_id).column == "doing")
