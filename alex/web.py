@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, make_response, render_template, request, url_for
 from flask_babel import format_date, format_datetime
+from werkzeug.routing import IntegerConverter
 
 from alex.extensions import htmx
 
@@ -64,8 +65,17 @@ def nav_url(endpoint: str, **values: Any) -> str | None:
     return url_for(endpoint, **values)
 
 
+class DatabaseIntConverter(IntegerConverter):
+    """<int:…> that fits a database INTEGER: a larger id is a 404, not an overflow (500)."""
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def init_app(app: Flask) -> None:
-    """Template helpers, and long caching for versioned static files."""
+    """Template helpers, bounded int URLs, and long caching for versioned static files."""
+    app.url_map.converters["int"] = DatabaseIntConverter
     app.jinja_env.globals["static_url"] = static_url
     app.jinja_env.globals["wants_fragment"] = wants_fragment
     app.jinja_env.globals["nav_url"] = nav_url
