@@ -51,6 +51,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from alex.auth import init_app as init_auth
 
     init_auth(app)
+    from alex.twofactor import init_app as init_twofactor
+
+    init_twofactor(app)
     _register_blueprints(app)
     return app
 
@@ -60,7 +63,8 @@ def _register_blueprints(app: Flask) -> None:
     from alex.auth.views import bp as auth_bp
     from alex.expeditions.views import bp as expeditions_bp
     from alex.health import bp as health_bp
+    from alex.twofactor.views import bp as twofactor_bp
     from alex.wellknown import bp as wellknown_bp
 
-    for blueprint in (health_bp, wellknown_bp, auth_bp, expeditions_bp):
+    for blueprint in (health_bp, wellknown_bp, auth_bp, twofactor_bp, expeditions_bp):
         app.register_blueprint(blueprint)

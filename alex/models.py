@@ -13,6 +13,7 @@ from alex.boards.models import (
 from alex.db import Base
 from alex.expeditions.models import Expedition, Invite, Membership
 from alex.meetings.models import Meeting
+from alex.twofactor.models import RecoveryCode, TwoFactor, TwoFactorRequirement
 
 __all__ = [
     "Base",
@@ -25,7 +26,10 @@ __all__ = [
     "LoginSession",
     "Meeting",
     "Membership",
+    "RecoveryCode",
     "SprintReflection",
+    "TwoFactor",
+    "TwoFactorRequirement",
     "User",
     "Vorhaben",
     "VorhabenVersion",
