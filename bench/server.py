@@ -99,14 +99,15 @@ class Gunicorn:
 
     def start(self, timeout: float = 30) -> Gunicorn:
         """Start and wait until /healthz answers."""
-        self.process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-c", str(GUNICORN_CONFIG), "wsgi:app"],
-            cwd=ROOT,
-            env=self.env,
-            stdout=self.log.open("ab"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [str(BIN / "gunicorn"), "-c", str(GUNICORN_CONFIG), "wsgi:app"],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
