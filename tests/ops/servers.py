@@ -39,7 +39,8 @@ def fresh_postgres(server: str = PG_SERVER) -> Iterator[str]:
     """A new, migrated database on the server; dropped afterwards."""
     server = re.sub(r"^postgres(ql)?://", "postgresql+psycopg://", server)
     name = f"alex_ops_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(make_url(server), isolation_level="AUTOCOMMIT")
+    # Pre-ping: the fault tests stop the server in between; the drop needs a live connection.
+    admin = create_engine(make_url(server), isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(server).set(database=name).render_as_string(hide_password=False)
