@@ -71,7 +71,9 @@ async def _write_load(server: Gunicorn, seconds: float, kill_after: float, clien
         os.kill(victim, signal.SIGKILL)
         return victim
 
-    *_, victim = await asyncio.gather(*(writer(c, f) for c, f in zip(conns, forms)), killer())
+    *_, victim = await asyncio.gather(
+        *(writer(c, f) for c, f in zip(conns, forms, strict=True)), killer()
+    )
     for conn in conns:
         await conn.close()
     return acknowledged, failures, victim
