@@ -118,6 +118,14 @@ def restore_command(path: Path) -> None:
     click.echo(f"Database restored from {path}.")
 
 
+@alex_cli.command("purge-expired")
+def purge_expired_command() -> None:
+    """Delete expeditions whose retention period has ended (run daily)."""
+    from alex.exports.retention import purge_expired_cli
+
+    purge_expired_cli()
+
+
 def init_app(app: Flask) -> None:
     """Register the command group."""
     app.cli.add_command(alex_cli)

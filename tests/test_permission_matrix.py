@@ -103,7 +103,119 @@ EXPEDITIONS = {
     "expeditions.invite": Route(PUBLIC),
     "expeditions.accept_invite": Route(LOGGED_IN),
 }
-ROUTES: dict[str, Route] = {**CORE, **AUTH, **TWOFACTOR, **EXPEDITIONS}
+# The scene's card is the owner's, visible to the Zirkel: peers may look (OK) but not change (403).
+OWN_CARD = expect(LOGIN, 404, 403, OK, 403)
+BOARDS = {
+    "boards.board": Route(MEMBERS),
+    "boards.member_board": Route(MEMBERS),
+    "boards.card": Route(MEMBERS),
+    "boards.move_form": Route(OWN_CARD),
+    "boards.move_card": Route(
+        OWN_CARD, data=lambda s: {"column": "doing", "position": 0, "version": 1}
+    ),
+    "boards.update_card": Route(OWN_CARD),
+    "boards.delete_card": Route(OWN_CARD),
+    "boards.add_checklist_item": Route(OWN_CARD, data=lambda s: {"text": "Noch ein Schritt"}),
+    "boards.set_checklist_item": Route(OWN_CARD),
+    "boards.delete_checklist_item": Route(OWN_CARD),
+    "boards.advance_card": Route(OWN_CARD, data=lambda s: {"card": f"{s.ids['card_id']}:1"}),
+    "boards.create_card": Route(MEMBERS),
+    "boards.set_wip_limit": Route(MEMBERS),
+    "boards.vorhaben": Route(MEMBERS),
+    "boards.save_vorhaben": Route(MEMBERS),
+    "boards.sprint": Route(MEMBERS),
+    "boards.set_focus": Route(MEMBERS),
+    "boards.assess": Route(MEMBERS),
+    "boards.carry_over": Route(MEMBERS),
+    "boards.logbook": Route(MEMBERS),
+    "boards.add_check_in": Route(MEMBERS),
+    # Only the author settles a support request; the Zirkel sees it but cannot clear it.
+    "boards.clear_support": Route(OWN_CARD),
+}
+# The scene's meeting is scheduled; its retro is writing, with a hidden note and an action of the owner.
+MEETINGS = {
+    "meetings.index": Route(MEMBERS),
+    "meetings.schedule": Route(FACILITATORS),
+    "meetings.show": Route(MEMBERS),
+    "meetings.poll": Route(MEMBERS),
+    "meetings.record": Route(MEMBERS),
+    "meetings.edit": Route(FACILITATORS),
+    "meetings.update": Route(FACILITATORS),
+    "meetings.delete": Route(FACILITATORS),
+    "meetings.step": Route(FACILITATORS, data=lambda s: {"step": "checkin", "version": "1"}),
+    "meetings.finish": Route(FACILITATORS),
+    "meetings.timer": Route(FACILITATORS, data=lambda s: {"minutes": "5"}),
+    "meetings.review_person": Route(FACILITATORS),
+    "meetings.notes": Route(FACILITATORS),
+    "meetings.presence": Route(FACILITATORS),
+    "meetings.check_in": Route(MEMBERS, data=lambda s: {"mood": "4", "word": "wach"}),
+    "meetings.retro_setup": Route(FACILITATORS),
+    "meetings.phase": Route(FACILITATORS),
+    "meetings.add_item": Route(MEMBERS, data=lambda s: {"prompt": "0", "text": "Idee"}),
+    # Before the reveal a note exists only for its author.
+    "meetings.edit_item": Route(OWNER_ONLY, data=lambda s: {"text": "Neu"}),
+    "meetings.delete_item": Route(OWNER_ONLY),
+    "meetings.vote": Route(OWNER_ONLY),
+    "meetings.unvote": Route(OWNER_ONLY),
+    "meetings.group": Route(expect(LOGIN, 404, 403, 403, 404)),
+    "meetings.discuss": Route(FACILITATORS),
+    "meetings.add_action": Route(FACILITATORS),
+    "meetings.review_action": Route(OWNER_OR_FACILITATOR, data=lambda s: {"outcome": "done"}),
+    "meetings.focus": Route(MEMBERS, data=lambda s: {"focus": "Fokus"}),
+}
+# Rückenwind and support answers go to someone else: the owner is told (422) they cannot answer
+# or cheer their own entry.
+PEERS = expect(LOGIN, 404, OK, 422, OK)
+PROGRESS = {
+    "progress.zirkel": Route(MEMBERS),
+    "progress.card_kudos": Route(PEERS, data=lambda s: {"kind": "applause"}),
+    "progress.check_in_kudos": Route(PEERS, data=lambda s: {"kind": "applause"}),
+    "progress.support_response": Route(PEERS, data=lambda s: {"note": "Lass uns sprechen"}),
+    "progress.notifications_list": Route(LOGGED_IN),
+    "progress.mark_all_notifications_read": Route(LOGGED_IN),
+    # The UPDATE is scoped to the caller's own rows: another's id changes nothing.
+    "progress.mark_notification_read": Route(LOGGED_IN),
+    "progress.meeting_ics": Route(MEMBERS),
+    "progress.renew_calendar_feed": Route(MEMBERS),
+    "progress.revoke_calendar_feed": Route(MEMBERS),
+    # The feed URL's secret token is the credential (phone calendars cannot log in).
+    "progress.calendar_feed_ics": Route(PUBLIC),
+}
+# Everyone's report is their own: the URL names no person, so there is nobody else's to reach.
+EXPORTS = {
+    "exports.report": Route(MEMBERS),
+    "exports.report_print": Route(MEMBERS),
+    "exports.report_md": Route(MEMBERS),
+    "exports.report_pdf": Route(MEMBERS),
+    "exports.save_selection": Route(MEMBERS),
+    "exports.reflection": Route(MEMBERS),
+    "exports.save_reflection": Route(MEMBERS),
+    "exports.summary": Route(FACILITATORS),
+    "exports.summary_pdf": Route(FACILITATORS),
+    "exports.account_export_json": Route(LOGGED_IN),
+    "exports.delete_account_confirm": Route(LOGGED_IN),
+    # Without the password nothing is deleted (422); the deletion itself is tested in exports.
+    "exports.delete_account_post": Route(LOGGED_IN),
+}
+# The app shell and the legal pages are for everyone; nothing in them is personal.
+PWA = {
+    "pwa.manifest": Route(PUBLIC),
+    "pwa.service_worker": Route(PUBLIC),
+    "pwa.offline": Route(PUBLIC),
+    "pages.accessibility": Route(PUBLIC),
+    "pages.privacy": Route(PUBLIC),
+}
+ROUTES: dict[str, Route] = {
+    **CORE,
+    **AUTH,
+    **TWOFACTOR,
+    **EXPEDITIONS,
+    **BOARDS,
+    **MEETINGS,
+    **PROGRESS,
+    **EXPORTS,
+    **PWA,
+}
 
 
 @pytest.fixture

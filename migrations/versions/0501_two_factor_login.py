@@ -1,7 +1,7 @@
 """two-factor login: TOTP secrets, hashed recovery codes, per-expedition requirement
 
 Revision ID: 0501
-Revises: 0002
+Revises: 0401
 Create Date: 2026-11-24 18:06:51.199469
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import alex.db
 
 revision: str = "0501"
-down_revision: str | None = "0002"
+down_revision: str | None = "0401"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

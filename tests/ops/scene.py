@@ -3,7 +3,7 @@ another member, and an outsider who runs an expedition of their own."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from argon2 import PasswordHasher
@@ -23,13 +23,17 @@ class Scene:
 
     users: dict[str, object]
     ids: dict[str, object]
+    # Where two areas use the same argument name for different things (item_id: a retro note in
+    # meetings, a checklist line in boards), the area's own id wins.
+    area_ids: dict[str, dict[str, object]] = field(default_factory=dict)
 
     def url(self, app: Flask, rule) -> str:
         """The rule's URL with the scene's ids filled in."""
         unknown = set(rule.arguments) - set(self.ids)
         assert not unknown, f"add {unknown} to the scene's ids so {rule.endpoint} can be visited"
         with app.test_request_context():
-            return url_for(rule.endpoint, **{name: self.ids[name] for name in rule.arguments})
+            ids = {**self.ids, **self.area_ids.get(rule.endpoint.split(".")[0], {})}
+            return url_for(rule.endpoint, **{name: ids[name] for name in rule.arguments})
 
 
 def fast_hashes(monkeypatch) -> None:
@@ -46,7 +50,7 @@ def build_scene(app: Flask, world: World) -> Scene:
     from alex.boards.models import Card
     from alex.expeditions import service as expeditions
     from alex.expeditions.models import Expedition, Membership
-    from alex.meetings.models import Meeting
+    from alex.meetings.models import Meeting, Retro, RetroAction, RetroItem
 
     facilitator = world.user("Mona Moderation")
     owner = world.user("Ada Lorenz")
@@ -68,10 +72,36 @@ def build_scene(app: Flask, world: World) -> Scene:
         card = Card(expedition_id=expedition.id, owner_id=owner.id, title="Probe", column="sprint")
         meeting = Meeting(expedition_id=expedition.id, starts_at=utcnow() + timedelta(days=3))
         db.session.add_all([card, meeting])
+        db.session.flush()
+        from alex.boards.models import CheckIn, ChecklistItem
+
+        checklist_item = ChecklistItem(card_id=card.id, text="Schritt", position=0)
+        check_in = CheckIn(
+            expedition_id=expedition.id, user_id=owner.id, done="Probe", needs_support=True
+        )
+        db.session.add_all([checklist_item, check_in])
+        # The meeting's retro is in its write phase: the owner's note is hidden from the others.
+        retro = Retro(meeting_id=meeting.id)
+        db.session.add(retro)
+        db.session.flush()
+        item = RetroItem(retro_id=retro.id, author_id=owner.id, text="Notiz")
+        action = RetroAction(meeting_id=meeting.id, owner_id=owner.id, title="Ausprobieren")
+        db.session.add_all([item, action])
+        from alex.progress.models import CalendarToken, Notification
+
+        feed = CalendarToken(
+            expedition_id=expedition.id, user_id=owner.id, token="scene-feed-token"
+        )
+        notification = Notification(user_id=owner.id, expedition_id=expedition.id, kind="kudos")
+        db.session.add_all([feed, notification])
         db.session.commit()
         owner_membership = db.session.scalar(
             select(Membership).where(Membership.user_id == owner.id)
         )
+        area_ids = {
+            "boards": {"item_id": checklist_item.id},
+            "progress": {"token": feed.token},
+        }
         ids = {
             "expedition_id": expedition.id,
             "member_id": member_membership.id,
@@ -80,11 +110,15 @@ def build_scene(app: Flask, world: World) -> Scene:
             "token": invite.token,
             "user_id": owner.id,
             "card_id": card.id,
+            "check_in_id": check_in.id,
             "meeting_id": meeting.id,
+            "item_id": item.id,
+            "action_id": action.id,
+            "notification_id": notification.id,
             "filename": "css/app.css",
         }
     users = {"outsider": outsider, "member": member, "owner": owner, "facilitator": facilitator}
-    return Scene(users, ids)
+    return Scene(users, ids, area_ids)
 
 
 def client_for(app: Flask, scene: Scene, visitor: str):
