@@ -26,7 +26,8 @@ PARTICIPANTS = (
     ("cem@example.org", "Cem Yıldız"),
 )
 AREA_SEEDERS: list[str] = [
-    "alex.boards.demo"
+    "alex.boards.demo",
+    "alex.meetings.demo",
 ]  # e.g. "alex.boards.demo"; each module has seed(session, demo)
 
 
