@@ -27,6 +27,7 @@ PARTICIPANTS = (
 )
 AREA_SEEDERS: list[str] = [  # each module has seed(session, demo); later ones build on earlier ones
     "alex.boards.demo",
+    "alex.meetings.demo",
     "alex.progress.demo",
 ]
 

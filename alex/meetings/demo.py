@@ -8,14 +8,18 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from alex.boards.models import CardMove
-from alex.boards.service import create_card
+from alex.boards.service import create_card, move_card
 from alex.expeditions.service import sprint_calendar
 from alex.meetings.models import Attendance, Meeting, Retro, RetroAction, RetroItem, RetroVote
 
 
 def _at(day: date, zone: str, hour: int = 14) -> datetime:
     return datetime.combine(day, time(hour, 0), ZoneInfo(zone))
+
+
+def _thursday(sprint_end: date) -> date:
+    """Zirkeltreffen happen on the Thursday of a sprint's last week."""
+    return sprint_end - timedelta(days=(sprint_end.weekday() - 3) % 7)
 
 
 def _meeting(session: Session, demo, kind: str, day: date, sprint: int | None, **fields) -> Meeting:
@@ -81,10 +85,7 @@ def _action(session, demo, meeting, item, owner, title, kind, sprint, outcome=No
     )
     if outcome in ("done", "learned"):
         # Reviewed at the next meeting: by then the card went all the way to "Erledigt".
-        card.column = "done"
-        session.add(
-            CardMove(card_id=card.id, from_column="sprint", to_column="done", sprint_number=sprint)
-        )
+        move_card(session, card, "done", None, card.version, sprint_number=sprint)
     session.add(
         RetroAction(
             meeting_id=meeting.id,
@@ -126,7 +127,9 @@ def seed(session: Session, demo) -> None:
         [(4, "gespannt"), (3, "neugierig"), (4, "motiviert"), (2, "skeptisch")],
     )
 
-    first = _meeting(session, demo, "zirkeltreffen", sprints[0].end, 1, status="finished")
+    first = _meeting(
+        session, demo, "zirkeltreffen", _thursday(sprints[0].end), 1, status="finished"
+    )
     _check_ins(session, first, everyone, [(4, "wach"), (4, "stolz"), (3, "müde"), (3, "offen")])
     notes = _retro(
         session,
@@ -165,7 +168,9 @@ def seed(session: Session, demo) -> None:
         note="Zweimal gemacht, kam gut an.",
     )
 
-    second = _meeting(session, demo, "zirkeltreffen", sprints[1].end, 2, status="finished")
+    second = _meeting(
+        session, demo, "zirkeltreffen", _thursday(sprints[1].end), 2, status="finished"
+    )
     _check_ins(
         session,
         second,
@@ -196,6 +201,6 @@ def seed(session: Session, demo) -> None:
         3,
     )
 
-    upcoming = sprints[2].end if len(sprints) > 2 else demo.today + timedelta(days=14)
+    upcoming = _thursday(sprints[2].end) if len(sprints) > 2 else demo.today + timedelta(days=14)
     _meeting(session, demo, "zirkeltreffen", upcoming, 3, moderator_id=ada.id)
     session.flush()

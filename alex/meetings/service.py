@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from alex.auth.models import User
 from alex.boards.models import Card, SprintReflection
-from alex.boards.service import create_card
+from alex.boards.service import create_card, set_sprint_focus
 from alex.db import utcnow
 from alex.expeditions.models import Expedition, Membership
 from alex.meetings.models import (
@@ -672,21 +672,7 @@ def set_focus(
         raise MeetingError(_l("Please keep your focus under %(max)d characters.", max=ITEM_MAX))
     sprint = next_sprint_number(meeting, expedition) or 1
     bump(session, meeting)
-    reflection = session.scalar(
-        select(SprintReflection).where(
-            SprintReflection.expedition_id == expedition.id,
-            SprintReflection.user_id == user_id,
-            SprintReflection.sprint_number == sprint,
-        )
-    )
-    if reflection is None:
-        reflection = SprintReflection(
-            expedition_id=expedition.id, user_id=user_id, sprint_number=sprint
-        )
-        session.add(reflection)
-    reflection.focus = focus
-    reflection.focus_set_at = utcnow()
-    return reflection
+    return set_sprint_focus(session, expedition.id, user_id, sprint, focus)
 
 
 def board_glance(session: Session, expedition_id: int, user_id: int) -> list[Card]:

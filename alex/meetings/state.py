@@ -8,7 +8,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from alex.boards.models import Card
 from alex.db import utcnow
@@ -168,7 +168,12 @@ def _visible_items(
     session: Session, retro: Retro, user_id: int, my_anonymous: set[int]
 ) -> tuple[list[ItemView], int]:
     """Before the reveal only one's own notes are loaded at all; after it, everyone's."""
-    query = select(RetroItem).where(RetroItem.retro_id == retro.id).order_by(RetroItem.id)
+    query = (
+        select(RetroItem)
+        .options(selectinload(RetroItem.author))  # author names in one query, not one per note
+        .where(RetroItem.retro_id == retro.id)
+        .order_by(RetroItem.id)
+    )
     if not service.is_revealed(retro):
         if retro.anonymous:
             query = query.where(RetroItem.id.in_(my_anonymous or {-1}))

@@ -109,7 +109,7 @@ def _live(membership: Membership, meeting: Meeting, status: int = 200, errors=No
         my_anonymous_items=session.get(MY_ANONYMOUS_ITEMS, []),
         errors=errors or {},
     )
-    return render(
+    response = render(
         "meetings/show.html",
         "meetings/_live.html",
         status=status,
@@ -118,6 +118,9 @@ def _live(membership: Membership, meeting: Meeting, status: int = 200, errors=No
         meeting=meeting,
         s=state,
     )
+    # Clients other than our page (bench, scripts) learn the version to poll with.
+    response.headers["X-Meeting-Version"] = str(meeting.version)
+    return response
 
 
 def _attempt(membership: Membership, meeting: Meeting, field: str, change) -> Response:
@@ -328,7 +331,8 @@ def poll(expedition_id: int, meeting_id: int):
     token = session.get("_user_id")
     if token:
         version = service.current_version(db.session, meeting_id, expedition_id, token)
-        if version is not None and str(version) == request.args.get("v"):
+        held = request.args.get("v") or request.headers.get("X-Meeting-Version")
+        if version is not None and str(version) == held:
             return Response(status=204)
     if not current_user.is_authenticated:
         return login_manager.unauthorized()

@@ -199,3 +199,42 @@ def test_hidden_tab_stops_polling(app, browser, live_server, world):
     page.wait_for_timeout(500)
     assert len(polls) > seen
     ctx.close()
+
+
+def test_facilitator_schedules_on_a_phone_and_pages_are_accessible(
+    app, browser, live_server, world
+):
+    mona = world.user("Mona Moderation", "mona@example.org")
+    ada = world.user("Ada Lorenz", "ada@example.org")
+    expedition = world.expedition(mona, title="Digitale Verwaltung")
+    world.join(expedition, ada)
+    base = f"{live_server.url}/expeditions/{expedition.id}/meetings"
+    for viewport in (PHONE, DESKTOP):
+        ctx = new_context(browser, viewport)
+        page = ctx.new_page()
+        log_in(page, live_server.url, "mona@example.org", TEST_PASSWORD)
+        page.goto(base)
+        assert_no_axe_violations(page)
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+        if viewport == PHONE:
+            page.select_option("#kind", "zirkeltreffen")
+            page.fill("#day", "2031-05-15")
+            page.fill("#time", "14:00")
+            page.fill("#location", "Raum 2.14")
+            page.select_option("#sprint_number", "1")
+            page.select_option("#moderator_id", label="Ada Lorenz")
+            page.get_by_role("button", name="In den Kalender eintragen").click()
+            expect(page.locator("h1")).to_contain_text("Zirkeltreffen · Sprint 1")
+            expect(page.locator("main")).to_contain_text("Moderation: Ada Lorenz")
+            assert_no_axe_violations(page)
+            page.goto(base)
+            screenshot(page, "meetings-index-phone")
+        else:
+            page.get_by_role("link", name="Zirkeltreffen · Sprint 1").click()
+            page.get_by_role("link", name="Termin und Ort").click()
+            assert_no_axe_violations(page)
+            page.get_by_role("link", name="Zurück zum Treffen").click()
+            page.get_by_role("link", name="Protokoll").first.click()
+            assert_no_axe_violations(page)
+            screenshot(page, "meeting-record-desktop")
+        ctx.close()

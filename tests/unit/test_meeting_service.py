@@ -1,0 +1,201 @@
+"""Meeting domain functions directly: versions, privacy, votes, anonymity, constant queries."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import event, select
+
+from alex.auth.models import User
+from alex.db import utcnow
+from alex.expeditions.models import Expedition, Membership
+from alex.extensions import db
+from alex.meetings import service
+from alex.meetings.models import Meeting, RetroAction, RetroItem
+from alex.meetings.state import live_state
+from tests.http.meeting_helpers import make_zirkel, version_of
+
+
+@contextmanager
+def counted(engine):
+    """Count the SQL statements run inside the block."""
+    statements: list[str] = []
+
+    def before(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+
+
+@pytest.fixture
+def z(app, world):
+    return make_zirkel(app, world)
+
+
+def _running_retro(session, z, **rules):
+    meeting = session.get(Meeting, z.meeting_id)
+    service.go_to_step(session, meeting, "retro", meeting.version)
+    if rules:
+        service.configure_retro(session, meeting, format="start_stop_continue", **rules)
+    session.commit()
+    return meeting, service.retro_of(session, meeting)
+
+
+def test_every_change_bumps_the_version_and_stale_changes_fail(session, z):
+    meeting = session.get(Meeting, z.meeting_id)
+    start = meeting.version
+    service.go_to_step(session, meeting, "checkin", start)
+    assert meeting.version == start + 1 and meeting.status == "running"
+    with pytest.raises(service.StaleMeeting):
+        service.go_to_step(session, meeting, "retro", start)
+
+
+def test_skipping_marks_the_step(session, z):
+    meeting = session.get(Meeting, z.meeting_id)
+    service.go_to_step(session, meeting, "checkin", meeting.version)
+    service.go_to_step(session, meeting, "actions_review", meeting.version, skip_current=True)
+    assert service.skipped(meeting) == {"checkin"}
+    service.go_to_step(session, meeting, "checkin", meeting.version)
+    assert service.skipped(meeting) == set()
+
+
+def test_notes_are_hidden_from_others_until_the_reveal(session, z):
+    meeting, retro = _running_retro(session, z)
+    ada, ben = session.get(User, z.ada.id), session.get(User, z.ben.id)
+    service.add_item(session, meeting, retro, ada, 0, "Ada only")
+    session.commit()
+    ben_membership = session.scalar(select(Membership).where(Membership.user_id == ben.id))
+    hidden = live_state(session, ben_membership, meeting, [], {})
+    assert hidden.items == [] and hidden.hidden_count == 1
+    service.set_phase(session, meeting, "reveal", meeting.version)
+    shown = live_state(session, ben_membership, meeting, [], {})
+    assert [v.item.text for v in shown.items] == ["Ada only"]
+
+
+def test_vote_limit_holds(session, z):
+    meeting, retro = _running_retro(session, z, votes_enabled=True, vote_limit=1)
+    ada = session.get(User, z.ada.id)
+    item = service.add_item(session, meeting, retro, ada, 0, "Vote me")
+    service.set_phase(session, meeting, "vote", meeting.version)
+    service.vote(session, meeting, retro, item, ada.id)
+    with pytest.raises(service.MeetingError):
+        service.vote(session, meeting, retro, item, ada.id)
+    assert service.votes_used(session, retro, ada.id) == 1
+
+
+def test_anonymous_items_have_no_author_and_deleted_accounts_keep_their_items(session, z):
+    meeting, retro = _running_retro(session, z, anonymous=True)
+    ada, ben = session.get(User, z.ada.id), session.get(User, z.ben.id)
+    anonymous = service.add_item(session, meeting, retro, ada, 0, "Who wrote me?")
+    assert anonymous.author_id is None
+    session.commit()
+    meeting2_retro = retro
+    meeting2_retro.anonymous = False
+    named = service.add_item(session, meeting, retro, ben, 1, "Ben wrote me")
+    session.commit()
+    session.delete(ben)
+    session.commit()
+    session.expire_all()
+    kept = session.get(RetroItem, named.id)
+    assert kept is not None and kept.author_id is None and kept.text == "Ben wrote me"
+
+
+def test_action_becomes_a_next_sprint_card_and_refuses_outsiders(session, z):
+    meeting, _retro = _running_retro(session, z)
+    expedition = session.get(Expedition, z.expedition.id)
+    action = service.add_action(
+        session, meeting, expedition, title="Try it", owner_id=z.ben.id, kind="task"
+    )
+    from alex.boards.models import Card
+
+    card = session.get(Card, action.card_id)
+    assert (card.owner_id, card.column, card.sprint_number, card.kind) == (
+        z.ben.id,
+        "sprint",
+        2,
+        "task",
+    )
+    with pytest.raises(service.MeetingError):
+        service.add_action(
+            session, meeting, expedition, title="No", owner_id=z.outsider.id, kind="task"
+        )
+
+
+def test_previous_meeting_is_the_latest_with_actions(session, z):
+    meeting, _retro = _running_retro(session, z)
+    expedition = session.get(Expedition, z.expedition.id)
+    service.add_action(session, meeting, expedition, title="A", owner_id=z.ada.id, kind="task")
+    later = service.schedule_meeting(
+        session,
+        expedition,
+        service.Schedule("zirkeltreffen", meeting.starts_at + timedelta(weeks=4), 90, "", 2, None),
+    )
+    assert service.previous_meeting(session, later).id == meeting.id
+    assert service.previous_meeting(session, meeting) is None
+    assert [a.title for a in service.actions_of(session, [meeting.id])] == ["A"]
+    session.commit()
+    assert session.scalar(select(RetroAction.outcome)) is None
+
+
+def test_live_page_costs_the_same_queries_for_few_and_many_notes(app, session, z):
+    meeting, retro = _running_retro(session, z, votes_enabled=True)
+    ada = session.get(User, z.ada.id)
+    membership = session.scalar(select(Membership).where(Membership.user_id == ada.id))
+
+    def add(count: int) -> None:
+        for n in range(count):
+            item = service.add_item(session, meeting, retro, ada, n % 3, f"Note {n}")
+            session.add(
+                RetroAction(meeting_id=meeting.id, owner_id=ada.id, title="A", item_id=item.id)
+            )
+        session.commit()
+
+    def cost() -> int:
+        session.expire_all()
+        with counted(db.engine) as statements:
+            state = live_state(session, membership, meeting, [], {})
+            _ = [a.owner.name for a in state.actions] + [m.user.name for m in state.members]
+            _ = [v.item.author.name for v in state.items]
+        return len(statements)
+
+    add(2)
+    few = cost()
+    add(30)
+    assert cost() == few
+
+
+def test_unchanged_poll_is_one_query(app, actor, z):
+    ada = actor(z.ada)
+    version = version_of(ada.get(z.url()))
+    with app.app_context(), counted(db.engine) as statements:
+        response = ada.get(z.url(f"/live?v={version}"), htmx=True)
+    assert response.status_code == 204
+    queries = [q for q in statements if q not in ("BEGIN", "COMMIT", "ROLLBACK")]
+    assert len(queries) == 1, statements
+    assert "login_session" in queries[0] and "membership" in queries[0]
+
+
+def test_demo_seed_has_meetings_with_records_and_the_next_one(app):
+    from alex.demo import seed_demo
+
+    with app.app_context():
+        demo = seed_demo(db.session, date.today(), cards_per_board=3)
+        db.session.commit()
+        meetings = service.meetings_of(db.session, demo.expedition)
+        assert [m.kind for m in meetings] == [
+            "kickoff",
+            "zirkeltreffen",
+            "zirkeltreffen",
+            "zirkeltreffen",
+        ]
+        assert [m.status for m in meetings] == ["finished", "finished", "finished", "scheduled"]
+        assert meetings[-1].starts_at > utcnow()
+        actions = service.actions_of(db.session, [m.id for m in meetings])
+        assert len(actions) == 4 and all(a.card_id for a in actions)
+        assert {a.outcome for a in actions[:2]} == {"done", "learned"}
