@@ -14,6 +14,10 @@ from bench.site import Site
 
 FORM = re.compile(r"<form[^>]*action=\"([^\"]*/move[^\"]*)\"[^>]*>(.*?)</form>", re.S)
 INPUT = re.compile(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"')
+VERSION = re.compile(r'name="version"[^>]*value="(\d+)"')
+CARD = re.compile(
+    r'data-card="(\d+)" data-version="(\d+)">.*?<a class="card-move" href="([^"]+)"', re.S
+)
 
 
 async def card_mover(conn: Connection, site: Site) -> Callable[[Connection], Awaitable[Response]]:
@@ -21,10 +25,18 @@ async def card_mover(conn: Connection, site: Site) -> Callable[[Connection], Awa
     board = await conn.request("GET", site.path("board"))
     token = csrf_token(board.text)
     match = FORM.search(board.text)
-    if match is None:
+    card = CARD.search(board.text)
+    if match is not None:
+        action = match.group(1).replace("&amp;", "&")
+        fields = dict(INPUT.findall(match.group(2)))
+    elif card is not None:
+        # The board shares one move sheet; each card carries its id, version and move URL.
+        action, fields = card.group(3), {"version": card.group(2), "position": "0"}
+    else:
         raise RuntimeError("no move form on the board page")
-    action = match.group(1).replace("&amp;", "&")
-    fields = dict(INPUT.findall(match.group(2)))
+    fresh_version = (
+        re.compile(rf'data-card="{card.group(1)}" data-version="(\d+)"') if card else VERSION
+    )
     fields["csrf_token"] = token
     columns = ["doing", "sprint"]
     state = {"turn": 0, "version": fields.get("version")}
@@ -36,7 +48,7 @@ async def card_mover(conn: Connection, site: Site) -> Callable[[Connection], Awa
             data["version"] = state["version"]
         response = await c.request("POST", action, form=data, headers={"HX-Request": "true"})
         # The answer carries the card's new version for the next move.
-        fresh = re.search(r'name="version"[^>]*value="(\d+)"', response.text)
+        fresh = fresh_version.search(response.text)
         if fresh:
             state["version"] = fresh.group(1)
         return response

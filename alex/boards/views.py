@@ -13,6 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
 
 from alex.boards import forms, service
+from alex.boards.cards_html import CardTexts, card_list
 from alex.boards.labels import COLUMN_HINTS, COLUMN_LABELS
 from alex.boards.markdown import render_markdown
 from alex.boards.models import COLUMNS, Card, CheckIn
@@ -20,7 +21,7 @@ from alex.expeditions.access import get_expedition_member_or_404, get_membership
 from alex.expeditions.models import Expedition, Membership
 from alex.expeditions.service import expedition_standing, members, sprint_calendar, today_in
 from alex.extensions import db
-from alex.web import render, render_fragment, wants_fragment
+from alex.web import render, render_fragment, static_url, wants_fragment
 
 bp = Blueprint("boards", __name__, url_prefix="/expeditions/<int:expedition_id>")
 bp.add_app_template_filter(render_markdown, "markdown")
@@ -84,6 +85,7 @@ def _board_context(membership: Membership, owner: Membership | None = None, **ex
 
 def _labels(expedition: Expedition, owner: Membership, sprint: int) -> dict:
     """Shared template values: column names, URL prefixes computed once, not once per card."""
+    card_prefix = url_for("boards.card", expedition_id=expedition.id, card_id=0)[:-1]
     return {
         "columns": COLUMNS,
         # Resolved once: lazy strings would be translated again for every card.
@@ -92,7 +94,9 @@ def _labels(expedition: Expedition, owner: Membership, sprint: int) -> dict:
         "next_column": {c: service.next_column(c) for c in COLUMNS},
         "wip_limit": owner.wip_limit,
         "sprint_number": sprint,
-        "card_prefix": url_for("boards.card", expedition_id=expedition.id, card_id=0)[:-1],
+        "card_prefix": card_prefix,
+        "card_texts": CardTexts.current(static_url("icons/sprite.svg"), card_prefix),
+        "card_list": card_list,
     }
 
 

@@ -124,7 +124,7 @@ def test_stale_advance_gets_409(setup):
 @pytest.mark.parametrize(
     "data,message",
     [
-        ({"column": "archive", "version": 1}, "Not a valid choice"),
+        ({"column": "archive", "version": 1}, "Bitte wähle eine der Möglichkeiten"),
         ({"column": "doing", "position": -1, "version": 1}, "Platz"),
         ({"column": "doing", "position": 10**12, "version": 1}, "Platz"),
         ({"column": "doing", "position": "abc", "version": 1}, ""),
