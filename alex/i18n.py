@@ -161,6 +161,8 @@ def update_catalogs() -> None:
                 "_l",
                 "-k",
                 "_n:1,2",
+                "-k",
+                "lazy_ngettext:1,2",
                 "--no-location",
                 "--sort-output",
                 "-o",

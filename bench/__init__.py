@@ -1,1 +1,1 @@
-"""Benchmarks: `make bench` (python -m bench). Each module has run(app) -> list of result lines."""
+"""make bench: figures of the running app under gunicorn."""

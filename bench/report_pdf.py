@@ -1,4 +1,9 @@
-"""How long the Lernbericht of a full six-sprint expedition takes, as PDF, HTML and Markdown."""
+"""How long the Lernbericht of a full six-sprint expedition takes, as PDF, HTML and Markdown.
+
+    .venv/bin/python -m bench.report_pdf
+
+(`make bench` times the demo participant's PDF under gunicorn; this one uses a finished expedition.)
+"""
 
 from __future__ import annotations
 
@@ -68,3 +73,25 @@ class _QueryCounter:
     def stop(self) -> int:
         event.remove(self.engine, "before_cursor_execute", self._record)
         return self.count
+
+
+def main() -> None:
+    """Run on a scratch SQLite database and print the figures."""
+    import tempfile
+    from pathlib import Path
+
+    from alex import create_app
+    from alex.i18n import compile_catalogs
+    from alex.migrate import upgrade
+
+    compile_catalogs()
+    with tempfile.TemporaryDirectory() as scratch:
+        url = f"sqlite:///{Path(scratch) / 'report.sqlite3'}"
+        upgrade(url)
+        app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "TESTING": True})
+        for line in run(app):
+            print(line)
+
+
+if __name__ == "__main__":
+    main()

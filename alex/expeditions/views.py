@@ -6,13 +6,14 @@ from flask import Blueprint, abort, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
 
 from alex.expeditions import service
 from alex.expeditions.access import get_facilitation_or_403, get_membership_or_404
 from alex.expeditions.forms import ConfirmForm, ExpeditionForm, InviteForm, RolesForm
 from alex.expeditions.models import Expedition, Invite, Membership
 from alex.extensions import db
-from alex.web import render
+from alex.web import id_arg, render
 
 bp = Blueprint("expeditions", __name__)
 
@@ -47,7 +48,7 @@ def _settings_from(form: ExpeditionForm) -> service.ExpeditionSettings:
 def new():
     """The form for a new expedition, optionally pre-filled from an earlier one (Vorlage)."""
     form = ExpeditionForm()
-    template_id = request.args.get("template", type=int)
+    template_id = id_arg("template")
     if template_id:
         template = get_membership_or_404(template_id).expedition
         settings = service.settings_of(template)
@@ -139,6 +140,8 @@ def update_settings(expedition_id: int):
             shift_warning=False,
             status=422,
         )
+    if form.version.data != expedition.version:
+        return _settings_conflict(membership)
     new_settings = _settings_from(form)
     if service.shifts_sprints(expedition, new_settings) and not request.form.get("confirm_shift"):
         return render(
@@ -150,9 +153,27 @@ def update_settings(expedition_id: int):
         )
     service.update_expedition(db.session, expedition, new_settings)
     membership.is_participant = form.participate.data or not membership.is_facilitator
-    db.session.commit()
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        return _settings_conflict(get_facilitation_or_403(expedition_id))
     flash(_("The settings are saved."), "success")
     return redirect(url_for("expeditions.show", expedition_id=expedition.id))
+
+
+def _settings_conflict(membership: Membership):
+    """Someone saved the settings meanwhile: show theirs (409), nothing of ours is stored."""
+    expedition = membership.expedition
+    db.session.refresh(expedition)
+    return render(
+        "expeditions/settings.html",
+        form=ExpeditionForm(formdata=None, obj=expedition, participate=membership.is_participant),
+        expedition=expedition,
+        shift_warning=False,
+        conflict=True,
+        status=409,
+    )
 
 
 def _members_page(
@@ -171,7 +192,7 @@ def _members_page(
         expedition=expedition,
         members=service.members(db.session, expedition),
         invites=invites,
-        invite_form=invite_form or InviteForm(),
+        invite_form=invite_form or InviteForm(formdata=None),
         new_invite=new_invite,
         confirm_form=ConfirmForm(),
     )

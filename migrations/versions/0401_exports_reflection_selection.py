@@ -1,7 +1,7 @@
 """exports: final reflection (with consents) and the Lernbericht choices per person
 
 Revision ID: 0401
-Revises: 0002
+Revises: 0301
 Create Date: 2026-11-24 17:46:43.175502
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import alex.db
 
 revision: str = "0401"
-down_revision: str | None = "0002"
+down_revision: str | None = "0301"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
