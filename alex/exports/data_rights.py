@@ -24,13 +24,48 @@ def _iso(value: datetime | date | None) -> str | None:
 
 
 def retro_items_written_by(session: Session, user_id: int) -> list[dict]:
-    """Retro items this person wrote. The meetings area has no retro tables yet: none."""
-    return []
+    """Retro items this person wrote, with the meeting they belong to."""
+    from alex.meetings.models import Meeting, Retro, RetroItem
+
+    rows = session.execute(
+        select(RetroItem, Meeting.expedition_id, Meeting.starts_at)
+        .join(Retro, Retro.id == RetroItem.retro_id)
+        .join(Meeting, Meeting.id == Retro.meeting_id)
+        .where(RetroItem.author_id == user_id)
+        .order_by(RetroItem.created_at)
+    )
+    return [
+        {
+            "expedition_id": expedition_id,
+            "meeting_starts_at": _iso(starts_at),
+            "text": item.text,
+            "created_at": _iso(item.created_at),
+        }
+        for item, expedition_id, starts_at in rows
+    ]
 
 
 def kudos_given_and_received(session: Session, user_id: int) -> list[dict]:
-    """Rückenwind this person gave or got. The progress area has no kudos table yet: none."""
-    return []
+    """Rückenwind this person gave or got (the other person's name is theirs, not exported)."""
+    from alex.progress.models import Kudos
+
+    rows = session.scalars(
+        select(Kudos)
+        .where((Kudos.sender_id == user_id) | (Kudos.receiver_id == user_id))
+        .order_by(Kudos.created_at)
+    )
+    return [
+        {
+            "expedition_id": k.expedition_id,
+            "direction": "given" if k.sender_id == user_id else "received",
+            "kind": k.kind,
+            "note": k.note,
+            "card_id": k.card_id,
+            "check_in_id": k.check_in_id,
+            "created_at": _iso(k.created_at),
+        }
+        for k in rows
+    ]
 
 
 def _vorhaben(vorhaben: Vorhaben | None) -> dict | None:

@@ -176,14 +176,53 @@ class Report:
         return [(s.number, s.confidence) for s in self.sprints if s.confidence]
 
 
+def retro_actions(
+    session: Session, expedition_id: int, owner_id: int | None = None
+) -> list[RetroAction]:
+    """Retro actions of the expedition (or of one owner) with what came of them, oldest first."""
+    from alex.meetings.models import Meeting
+    from alex.meetings.models import RetroAction as ActionRow
+    from alex.meetings.state import OUTCOME_LABELS
+
+    query = (
+        select(ActionRow, Meeting.starts_at)
+        .join(Meeting, Meeting.id == ActionRow.meeting_id)
+        .where(Meeting.expedition_id == expedition_id)
+        .order_by(Meeting.starts_at, ActionRow.id)
+    )
+    if owner_id is not None:
+        query = query.where(ActionRow.owner_id == owner_id)
+    actions = []
+    for action, starts_at in session.execute(query):
+        outcome = str(OUTCOME_LABELS[action.outcome]) if action.outcome in OUTCOME_LABELS else ""
+        if action.outcome_note:
+            outcome = f"{outcome} – {action.outcome_note}" if outcome else action.outcome_note
+        actions.append(RetroAction(action.title, starts_at.date(), outcome))
+    return actions
+
+
 def retro_actions_owned(session: Session, expedition_id: int, user_id: int) -> list[RetroAction]:
-    """Retro actions this person owned. The meetings area has no action table yet: none."""
-    return []
+    """Retro actions this person owned and what came of them."""
+    return retro_actions(session, expedition_id, user_id)
 
 
 def kudos_received(session: Session, expedition_id: int, user_id: int) -> list[Kudos]:
-    """Rückenwind this person received. The progress area has no kudos table yet: none."""
-    return []
+    """Rückenwind this person received; a sender who deleted their account stays unnamed."""
+    from alex.progress.labels import KUDOS
+    from alex.progress.models import Kudos as KudosRow
+
+    rows = session.execute(
+        select(KudosRow, User.name)
+        .outerjoin(User, User.id == KudosRow.sender_id)
+        .where(KudosRow.expedition_id == expedition_id, KudosRow.receiver_id == user_id)
+        .order_by(KudosRow.created_at)
+    )
+    received = []
+    for kudos, sender in rows:
+        label = str(KUDOS[kudos.kind][0]) if kudos.kind in KUDOS else kudos.kind
+        text = f"{label} {kudos.note}".strip() if kudos.note else label
+        received.append(Kudos(sender or "–", text, kudos.created_at))
+    return received
 
 
 def _vorhaben_text(source, at: datetime | None = None, reason: str = "") -> VorhabenText:

@@ -16,7 +16,7 @@ from alex.db import utcnow
 from alex.expeditions.models import Expedition, Membership
 from alex.expeditions.service import expedition_end, expedition_standing, sprint_calendar
 from alex.exports.models import FinalReflection, ReportSelection
-from alex.exports.report import SECTIONS, RetroAction
+from alex.exports.report import SECTIONS, RetroAction, retro_actions
 from alex.meetings.models import Meeting
 
 
@@ -143,12 +143,28 @@ class ZirkelSummary:
     meetings: list[Meeting]
     members: list[MemberSummary]
     retro_actions: list[RetroAction]
-    attendance: list  # per meeting, from the meetings area once it records attendance
+    attendance: dict[int, int]  # meeting id → people present
 
 
 def group_retro_actions(session: Session, expedition_id: int) -> list[RetroAction]:
-    """The group's retro actions and outcomes. The meetings area has no action table yet: none."""
-    return []
+    """The group's retro actions and what came of them."""
+    return retro_actions(session, expedition_id)
+
+
+def attendance_by_meeting(session: Session, expedition_id: int) -> dict[int, int]:
+    """How many people were present at each meeting (meeting id → count)."""
+    from sqlalchemy import func
+
+    from alex.meetings.models import Attendance
+
+    return dict(
+        session.execute(
+            select(Attendance.meeting_id, func.count())
+            .join(Meeting, Meeting.id == Attendance.meeting_id)
+            .where(Meeting.expedition_id == expedition_id, Attendance.present.is_(True))
+            .group_by(Attendance.meeting_id)
+        ).all()
+    )
 
 
 def zirkel_summary(session: Session, expedition: Expedition) -> ZirkelSummary:
@@ -196,7 +212,7 @@ def zirkel_summary(session: Session, expedition: Expedition) -> ZirkelSummary:
         meetings=meetings,
         members=members,
         retro_actions=group_retro_actions(session, expedition.id),
-        attendance=[],
+        attendance=attendance_by_meeting(session, expedition.id),
     )
 
 

@@ -40,10 +40,13 @@ from alex.exports.report import (
 )
 from alex.exports.text import notes_html
 from alex.extensions import db, htmx, limiter
+from alex.progress.charts import confidence_trend_svg
 from alex.web import render
 
 bp = Blueprint("exports", __name__)
 bp.add_app_template_global(notes_html, "notes_html")
+# The same accessible SVG as the Zirkel page, so the trend looks alike everywhere.
+bp.add_app_template_global(confidence_trend_svg, "report_confidence_svg")
 
 
 def _compose(membership: Membership) -> Report:

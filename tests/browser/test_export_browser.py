@@ -36,12 +36,12 @@ def test_report_page_choice_and_pdf(browser, live_server, sample, viewport):
     assert page.locator("#announcer").inner_text() == "Deine Auswahl ist gespeichert."
     assert_no_axe_violations(page)
 
-    # The PDF button shows progress, then downloads the file and says so.
-    with page.expect_download() as download_info:
+    # The PDF button shows progress, then downloads the file and says so (slow on a busy machine).
+    with page.expect_download(timeout=60_000) as download_info:
         page.click("[data-pdf-download]")
         page.wait_for_selector("#pdf-progress.htmx-request", state="attached", timeout=5000)
     assert download_info.value.suggested_filename.startswith("Lernbericht-Sabine-Hoffmann")
-    page.wait_for_selector("text=Das PDF ist fertig.")
+    page.wait_for_selector("text=Das PDF ist fertig.", timeout=30_000)
     ctx.close()
 
 

@@ -373,3 +373,88 @@ def test_login_after_deletion_fails(actor, sample, app):
     me.post("/account/delete", {"password": TEST_PASSWORD})
     fresh = app.test_client()
     assert login(fresh, sample.participant.email).status_code == 422
+
+
+@pytest.fixture
+def group_record(app, sample):
+    """A finished Zirkeltreffen with a retro item and actions, and Rückenwind for the participant."""
+    from alex.meetings.models import Attendance, Retro, RetroAction, RetroItem
+    from alex.progress.models import Kudos
+
+    with app.app_context():
+        meeting = Meeting(
+            expedition_id=sample.expedition_id,
+            kind="zirkeltreffen",
+            sprint_number=1,
+            starts_at=datetime.now(UTC) - timedelta(weeks=20),
+            status="finished",
+        )
+        db.session.add(meeting)
+        db.session.flush()
+        retro = Retro(meeting_id=meeting.id)
+        db.session.add(retro)
+        db.session.flush()
+        db.session.add_all(
+            [
+                RetroItem(retro_id=retro.id, author_id=sample.participant.id, text="Mehr testen!"),
+                RetroAction(
+                    meeting_id=meeting.id,
+                    owner_id=sample.participant.id,
+                    title="Hotline-Notizen teilen",
+                    outcome="done",
+                    outcome_note="im Team-Wiki",
+                ),
+                RetroAction(
+                    meeting_id=meeting.id, owner_id=sample.peers[0].id, title="Jonas' Aufgabe"
+                ),
+                Attendance(meeting_id=meeting.id, user_id=sample.participant.id, present=True),
+                Attendance(meeting_id=meeting.id, user_id=sample.peers[0].id, present=True),
+            ]
+        )
+        card_id = db.session.scalar(
+            select(Card.id).where(Card.owner_id == sample.participant.id).limit(1)
+        )
+        db.session.add(
+            Kudos(
+                expedition_id=sample.expedition_id,
+                sender_id=sample.peers[1].id,
+                receiver_id=sample.participant.id,
+                card_id=card_id,
+                kind="brave_experiment",
+                note="Toll gemacht",
+            )
+        )
+        db.session.commit()
+
+
+def test_report_and_summary_show_retro_actions_and_rueckenwind(actor, sample, group_record):
+    me = actor(sample.participant)
+    html = me.get(_path(sample, "/report/print"), headers={"Accept-Language": "de"}).text
+    assert "Hotline-Notizen teilen" in html and "im Team-Wiki" in html
+    assert "Jonas&#39; Aufgabe" not in html and "Jonas' Aufgabe" not in html  # not mine
+    assert "Toll gemacht" in html and "Aylin Demir" in html
+    assert "<svg" in html.split('id="doc-confidence"')[1]  # the shared confidence chart
+    summary = actor(sample.facilitator).get(
+        _path(sample, "/summary"), headers={"Accept-Language": "de"}
+    )
+    assert "Hotline-Notizen teilen" in summary.text and "Jonas&#39; Aufgabe" in summary.text
+    assert "2 anwesend" in summary.text
+
+
+def test_export_and_deletion_of_retro_items_and_kudos(actor, sample, group_record, app):
+    data = json.loads(actor(sample.participant).get("/account/export.json").data)
+    jsonschema.validate(data, json.loads(SCHEMA.read_text()))
+    assert [i["text"] for i in data["retro_items"]] == ["Mehr testen!"]
+    assert [(k["direction"], k["note"]) for k in data["kudos"]] == [("received", "Toll gemacht")]
+    sender = json.loads(actor(sample.peers[1]).get("/account/export.json").data)
+    assert [k["direction"] for k in sender["kudos"]] == ["given"]
+    assert actor(sample.peers[1]).post("/account/delete", {"password": TEST_PASSWORD})
+    assert (
+        actor(sample.participant).post("/account/delete", {"password": TEST_PASSWORD}).status_code
+        == 302
+    )
+    from alex.meetings.models import RetroItem
+
+    with app.app_context():
+        item = db.session.scalar(select(RetroItem))
+        assert item.text == "Mehr testen!" and item.author_id is None  # stays, anonymised

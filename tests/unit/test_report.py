@@ -149,7 +149,7 @@ def test_report_takes_a_constant_number_of_queries(app, sample):
         many = _count_queries(
             app, lambda: compose_report(db.session, expedition, user, date.today())
         )
-        assert many == few <= 10
+        assert many == few <= 12
 
 
 def test_report_composition(app, sample):
