@@ -31,6 +31,11 @@ WALK: list[tuple[str, str, dict[str, str]]] = [
     ("participant", "progress.zirkel", {"expedition_id": "expedition"}),
     ("participant", "meetings.index", {"expedition_id": "expedition"}),
     ("participant", "exports.report", {"expedition_id": "expedition"}),
+    ("participant", "boards.vorhaben", {"expedition_id": "expedition"}),
+    ("participant", "boards.sprint", {"expedition_id": "expedition"}),
+    ("participant", "exports.reflection", {"expedition_id": "expedition"}),
+    ("participant", "progress.notifications_list", {}),
+    ("participant", "exports.delete_account_confirm", {}),
     ("participant", "pages.accessibility", {}),
     ("participant", "/expeditions/999999", {}),  # 404 in the user's language
     ("facilitator", "expeditions.new", {}),
@@ -38,6 +43,7 @@ WALK: list[tuple[str, str, dict[str, str]]] = [
     ("facilitator", "expeditions.settings", {"expedition_id": "expedition"}),
     ("facilitator", "expeditions.members", {"expedition_id": "expedition"}),
     ("facilitator", "meetings.index", {"expedition_id": "expedition"}),
+    ("facilitator", "exports.summary", {"expedition_id": "expedition"}),
 ]
 # The foundation's forms pass SelectField choices as tuples, which wtforms 3.3 deprecates; until
 # that is changed, the walk must not turn the warning into a 500.

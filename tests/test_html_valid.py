@@ -66,7 +66,8 @@ def test_every_page_is_valid_html(app, tmp_path):
     (tmp_path / "login-error.html").write_text(failed.get_data(as_text=True))
     files.append(tmp_path / "login-error.html")
 
-    assert vnu_errors(files) == []
+    errors = vnu_errors(files)
+    assert not errors, "\n".join(errors)
 
 
 def test_the_checker_finds_errors(tmp_path):

@@ -217,6 +217,7 @@
       showConflict();
       var settled = !items.some(function (i) { return i.state === "pending"; });
       if (message && message.sent && !message.restored && settled) showLatest();
+      scheduleRetry(settled);
     });
   }
 
@@ -227,6 +228,19 @@
     // The "saved" message outlives the reload that brings the server's state.
     try { sessionStorage.setItem("alex-sent", String(sentSoFar)); } catch (e) { /* private mode */ }
     location.reload();
+  }
+
+  // "online" often fires before requests get through: try again, less and less often.
+  var retryDelay = 2000;
+  var retryTimer = null;
+  function scheduleRetry(settled) {
+    window.clearTimeout(retryTimer);
+    if (settled || !navigator.onLine) {
+      retryDelay = 2000;
+      return;
+    }
+    retryTimer = window.setTimeout(replay, retryDelay);
+    retryDelay = Math.min(retryDelay * 2, 60000);
   }
 
   function replay() {
