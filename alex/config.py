@@ -22,6 +22,11 @@ DEFAULTS: dict[str, Any] = {
     "DEFAULT_LOCALE": "de",
     "DEFAULT_TIMEZONE": "Europe/Berlin",
     "PROXY_FIX": 0,  # number of trusted proxies in front (X-Forwarded-*)
+    # /.well-known/security.txt: who hears about vulnerabilities in this installation.
+    "SECURITY_CONTACT": "mailto:security@example.org",
+    "SECURITY_POLICY_URL": "",  # e.g. the SECURITY.md of the code this installation runs
+    "OPERATOR": "",  # who runs this instance (named on the privacy and accessibility pages)
+    "CONTACT_EMAIL": "",  # where people send accessibility feedback and privacy requests
 }
 
 _TRUE = {"1", "true", "yes", "on"}

@@ -25,7 +25,9 @@ PARTICIPANTS = (
     ("ben@example.org", "Ben Okafor"),
     ("cem@example.org", "Cem Yıldız"),
 )
-AREA_SEEDERS: list[str] = []  # e.g. "alex.boards.demo"; each module has seed(session, demo)
+AREA_SEEDERS: list[str] = [
+    "alex.boards.demo"
+]  # e.g. "alex.boards.demo"; each module has seed(session, demo)
 
 
 @dataclass

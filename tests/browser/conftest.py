@@ -16,6 +16,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from alex import create_app
+from alex.extensions import db
 
 CHROMIUM = os.environ.get("ALEX_CHROMIUM", "/usr/bin/chromium")
 AXE_JS = Path(__file__).parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"
@@ -62,9 +63,7 @@ def live_server(app, live_app_config) -> Iterator[LiveServer]:
     yield server
     server.stop()
     with served.app_context():
-        from alex.extensions import db
-
-        db.engine.dispose()  # open PostgreSQL connections would fail the run
+        db.engine.dispose()  # close pooled connections now, not at interpreter exit
 
 
 @pytest.fixture(scope="session")

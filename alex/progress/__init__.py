@@ -1,0 +1,1 @@
+"""Peer progress: the Zirkel page, Rückenwind, support answers, notifications, calendar feeds."""

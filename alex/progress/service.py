@@ -1,0 +1,515 @@
+"""Peer progress: what the Zirkel page shows, Rückenwind and answers to support requests.
+
+Everything on the Zirkel page comes from a fixed set of queries (one per kind of thing, grouped
+by member in Python), so the page costs the same number of statements for 2 or 8 members and 1
+or 6 sprints. Private cards and check-ins are filtered out in SQL, so they never reach a count.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased, joinedload
+
+from alex.auth.models import User
+from alex.boards.models import Card, CardMove, CheckIn, SprintReflection, Vorhaben
+from alex.db import utcnow
+from alex.expeditions import service as expeditions
+from alex.expeditions.calendar import Standing
+from alex.expeditions.models import Expedition, Membership
+from alex.meetings.models import Meeting
+from alex.progress import charts
+from alex.progress.models import KUDOS_KINDS, NOTE_MAX, SUPPORT_KINDS, Kudos, SupportResponse
+from alex.progress.notifications import notify
+
+SHARED = "zirkel"  # the only visibility this area ever reads
+RECENT_LEARNINGS = 3  # cards with a learning shown per member
+KUDOS_SHOWN = 20  # Rückenwind received, newest first
+VORHABEN_SHORT = 160  # characters of the Vorhaben on a tile
+
+
+class ProgressError(Exception):
+    """A Rückenwind or support answer that cannot go ahead; the message is shown to the user."""
+
+
+@dataclass(frozen=True)
+class SprintTally:
+    """One member's cards that reached "Lernen" and "Erledigt" during one sprint."""
+
+    sprint_number: int
+    learned: int
+    done: int
+
+
+@dataclass
+class MemberProgress:
+    """One member's tile: only what they shared with the Zirkel."""
+
+    membership: Membership
+    vorhaben: str
+    focus: str
+    tallies: list[SprintTally]
+    experiments: int
+    confidence: list[tuple[int, int | None]]
+    latest_check_in: CheckIn | None
+    support_request: CheckIn | None
+    support_responses: list[SupportResponse]
+    recent_learnings: list[Card]
+    last_update: datetime | None
+
+    @property
+    def user(self) -> User:
+        return self.membership.user
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """A retro action to review at the next Zirkeltreffen (provided by the meetings area)."""
+
+    title: str
+    owner_name: str
+    link: str = ""
+
+
+# The meetings area appends a function (session, expedition) -> list[ReviewItem] here; until it
+# does, the facilitator view shows an empty state for retro actions.
+ACTION_REVIEW_SOURCES: list[Callable[[Session, Expedition], list[ReviewItem]]] = []
+
+
+@dataclass
+class Facilitation:
+    """What the facilitator looks at to prepare the next Zirkeltreffen (to prepare, not to judge)."""
+
+    since: datetime | None  # the last meeting's start; None before the first one
+    quiet_members: list[MemberProgress]
+    open_support: list[MemberProgress]
+    actions_to_review: list[ReviewItem]
+
+
+@dataclass
+class ZirkelView:
+    """Everything the Zirkel page renders."""
+
+    expedition: Expedition
+    today: date
+    standing: Standing
+    timeline: charts.Timeline
+    members: list[MemberProgress]
+    kudos_received: list[Kudos]
+    kudos_sent: set[tuple[str, int]] = field(default_factory=set)  # ("card"|"check_in", id)
+    facilitation: Facilitation | None = None
+
+
+def expedition_meetings(session: Session, expedition: Expedition) -> list[Meeting]:
+    """The expedition's meetings in time order."""
+    return list(
+        session.scalars(
+            select(Meeting)
+            .where(Meeting.expedition_id == expedition.id)
+            .order_by(Meeting.starts_at, Meeting.id)
+        )
+    )
+
+
+def zirkel_view(
+    session: Session, expedition: Expedition, viewer: Membership, today: date | None = None
+) -> ZirkelView:
+    """The Zirkel page's data in a constant number of queries."""
+    today = today or expeditions.today_in(expedition)
+    meetings = expedition_meetings(session, expedition)
+    participants = [m for m in expeditions.members(session, expedition) if m.is_participant]
+    tiles = _member_progress(session, expedition, participants, today)
+    view = ZirkelView(
+        expedition=expedition,
+        today=today,
+        standing=expeditions.expedition_standing(expedition, today),
+        timeline=charts.build_timeline(expedition, meetings, today),
+        members=tiles,
+        kudos_received=_kudos_received(session, expedition, viewer.user_id),
+        kudos_sent=_kudos_sent(session, expedition, viewer.user_id),
+    )
+    if viewer.is_facilitator:
+        view.facilitation = _facilitation(session, expedition, tiles, meetings)
+    return view
+
+
+def _member_progress(
+    session: Session, expedition: Expedition, participants: list[Membership], today: date
+) -> list[MemberProgress]:
+    """Per-member figures, each kind loaded once for the whole expedition and grouped here."""
+    exp_id = expedition.id
+    vorhaben = {
+        v.user_id: v.what
+        for v in session.scalars(select(Vorhaben).where(Vorhaben.expedition_id == exp_id))
+    }
+    reflections: dict[int, list[SprintReflection]] = defaultdict(list)
+    for reflection in session.scalars(
+        select(SprintReflection)
+        .where(SprintReflection.expedition_id == exp_id)
+        .order_by(SprintReflection.sprint_number)
+    ):
+        reflections[reflection.user_id].append(reflection)
+
+    # Cards count once per sprint in which they reached a column, however often they moved.
+    tally_rows = session.execute(
+        select(
+            Card.owner_id,
+            CardMove.sprint_number,
+            CardMove.to_column,
+            func.count(func.distinct(Card.id)),
+        )
+        .join(CardMove, CardMove.card_id == Card.id)
+        .where(
+            Card.expedition_id == exp_id,
+            Card.visibility == SHARED,
+            CardMove.to_column.in_(("learning", "done")),
+            CardMove.sprint_number.is_not(None),
+        )
+        .group_by(Card.owner_id, CardMove.sprint_number, CardMove.to_column)
+    )
+    tallies: dict[int, dict[int, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
+    for owner_id, sprint_number, column, count in tally_rows:
+        tallies[owner_id][sprint_number][column] = count
+
+    experiments = dict(
+        session.execute(
+            select(Card.owner_id, func.count(Card.id))
+            .where(
+                Card.expedition_id == exp_id,
+                Card.visibility == SHARED,
+                Card.kind == "experiment",
+                Card.column.in_(("doing", "learning", "done")),
+            )
+            .group_by(Card.owner_id)
+        ).all()
+    )
+    last_moves = dict(
+        session.execute(
+            select(Card.owner_id, func.max(CardMove.moved_at))
+            .join(CardMove, CardMove.card_id == Card.id)
+            .where(Card.expedition_id == exp_id, Card.visibility == SHARED)
+            .group_by(Card.owner_id)
+        ).all()
+    )
+    latest_check_ins = _latest_per(
+        session,
+        select(CheckIn).where(CheckIn.expedition_id == exp_id, CheckIn.visibility == SHARED),
+        CheckIn,
+        CheckIn.user_id,
+        (CheckIn.created_at.desc(), CheckIn.id.desc()),
+        1,
+    )
+    learnings = _latest_per(
+        session,
+        select(Card).where(
+            Card.expedition_id == exp_id,
+            Card.visibility == SHARED,
+            Card.column.in_(("learning", "done")),
+            Card.learning != "",
+        ),
+        Card,
+        Card.owner_id,
+        (Card.updated_at.desc(), Card.id.desc()),
+        RECENT_LEARNINGS,
+    )
+    support_requests, responses = _open_support(session, exp_id)
+
+    standing = expeditions.expedition_standing(expedition, today)
+    current = standing.current_sprint.number if standing.current_sprint else None
+    last_sprint = current or (expedition.sprint_count if standing.phase == "finished" else 0)
+    tiles = []
+    for membership in participants:
+        uid = membership.user_id
+        own_reflections = reflections.get(uid, [])
+        focus = next((r.focus for r in own_reflections if r.sprint_number == current), "")
+        check_in = (latest_check_ins.get(uid) or [None])[0]
+        request = support_requests.get(uid)
+        tiles.append(
+            MemberProgress(
+                membership=membership,
+                vorhaben=_shorten(vorhaben.get(uid, ""), VORHABEN_SHORT),
+                focus=focus,
+                tallies=[
+                    SprintTally(
+                        n,
+                        tallies[uid][n].get("learning", 0) if uid in tallies else 0,
+                        tallies[uid][n].get("done", 0) if uid in tallies else 0,
+                    )
+                    for n in range(1, last_sprint + 1)
+                ],
+                experiments=experiments.get(uid, 0),
+                confidence=_confidence_series(own_reflections, last_sprint),
+                latest_check_in=check_in,
+                support_request=request,
+                support_responses=responses.get(request.id, []) if request else [],
+                recent_learnings=learnings.get(uid, []),
+                last_update=_latest(
+                    last_moves.get(uid),
+                    check_in.created_at if check_in else None,
+                    *(r.focus_set_at for r in own_reflections),
+                    *(r.assessed_at for r in own_reflections),
+                ),
+            )
+        )
+    return tiles
+
+
+def _latest_per(session, query, entity, partition, order, limit: int) -> dict[int, list]:
+    """The newest `limit` rows of `query` per `partition` value, in one statement (a window)."""
+    ranked = query.add_columns(
+        func.row_number().over(partition_by=partition, order_by=order).label("rank")
+    ).subquery()
+    aliased_entity = aliased(entity, ranked)
+    rows = session.scalars(
+        select(aliased_entity).where(ranked.c.rank <= limit).order_by(ranked.c.rank)
+    )
+    grouped: dict[int, list] = defaultdict(list)
+    key = partition.key
+    for row in rows:
+        grouped[getattr(row, key)].append(row)
+    return grouped
+
+
+def _open_support(
+    session: Session, expedition_id: int
+) -> tuple[dict[int, CheckIn], dict[int, list[SupportResponse]]]:
+    """Each member's newest open support request, and the answers to open requests."""
+    open_requests = select(CheckIn).where(
+        CheckIn.expedition_id == expedition_id,
+        CheckIn.visibility == SHARED,
+        CheckIn.needs_support.is_(True),
+        CheckIn.support_cleared_at.is_(None),
+    )
+    newest = _latest_per(
+        session,
+        open_requests,
+        CheckIn,
+        CheckIn.user_id,
+        (CheckIn.created_at.desc(), CheckIn.id.desc()),
+        1,
+    )
+    requests = {uid: rows[0] for uid, rows in newest.items()}
+    responses: dict[int, list[SupportResponse]] = defaultdict(list)
+    if requests:
+        # The responder's name is shown with each answer: joined, not loaded one by one.
+        for response in session.scalars(
+            select(SupportResponse)
+            .options(joinedload(SupportResponse.responder))
+            .where(SupportResponse.check_in_id.in_([r.id for r in requests.values()]))
+            .order_by(SupportResponse.created_at, SupportResponse.id)
+        ):
+            responses[response.check_in_id].append(response)
+    return requests, responses
+
+
+def _confidence_series(
+    reflections: list[SprintReflection], last_sprint: int
+) -> list[tuple[int, int | None]]:
+    """(sprint, confidence or None) for every sprint so far; gaps stay gaps."""
+    by_sprint = {r.sprint_number: r.confidence for r in reflections}
+    return [(n, by_sprint.get(n)) for n in range(1, last_sprint + 1)]
+
+
+def _latest(*moments: datetime | None) -> datetime | None:
+    known = [m for m in moments if m is not None]
+    return max(known) if known else None
+
+
+def _shorten(text: str, limit: int) -> str:
+    """The first `limit` characters, cut at a word and marked with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def _kudos_received(session: Session, expedition: Expedition, user_id: int) -> list[Kudos]:
+    """The newest Rückenwind a member received here, with who sent it."""
+    return list(
+        session.scalars(
+            select(Kudos)
+            # Each line names its sender and card: joined in, not loaded one by one.
+            .options(joinedload(Kudos.sender), joinedload(Kudos.card))
+            .where(Kudos.expedition_id == expedition.id, Kudos.receiver_id == user_id)
+            .order_by(Kudos.created_at.desc(), Kudos.id.desc())
+            .limit(KUDOS_SHOWN)
+        )
+    )
+
+
+def _kudos_sent(session: Session, expedition: Expedition, user_id: int) -> set[tuple[str, int]]:
+    """Which cards and check-ins the member already sent Rückenwind to (to say so on the button)."""
+    rows = session.execute(
+        select(Kudos.card_id, Kudos.check_in_id).where(
+            Kudos.expedition_id == expedition.id, Kudos.sender_id == user_id
+        )
+    )
+    return {("card", c) if c else ("check_in", ci) for c, ci in rows}
+
+
+def _facilitation(
+    session: Session,
+    expedition: Expedition,
+    tiles: list[MemberProgress],
+    meetings: list[Meeting],
+) -> Facilitation:
+    """Who has been quiet since the last meeting, open requests, retro actions to review."""
+    now = utcnow()
+    past = [m.starts_at for m in meetings if m.starts_at <= now]
+    since = max(past) if past else None
+    quiet = [t for t in tiles if since and (t.last_update is None or t.last_update < since)]
+    actions = [item for source in ACTION_REVIEW_SOURCES for item in source(session, expedition)]
+    return Facilitation(
+        since=since,
+        quiet_members=quiet,
+        open_support=[t for t in tiles if t.support_request],
+        actions_to_review=actions,
+    )
+
+
+def shared_card(session: Session, expedition_id: int, card_id: int) -> Card | None:
+    """A card of this expedition that its owner shared with the Zirkel, else None."""
+    return session.scalar(
+        select(Card).where(
+            Card.id == card_id, Card.expedition_id == expedition_id, Card.visibility == SHARED
+        )
+    )
+
+
+def shared_check_in(session: Session, expedition_id: int, check_in_id: int) -> CheckIn | None:
+    """A check-in of this expedition shared with the Zirkel, else None."""
+    return session.scalar(
+        select(CheckIn).where(
+            CheckIn.id == check_in_id,
+            CheckIn.expedition_id == expedition_id,
+            CheckIn.visibility == SHARED,
+        )
+    )
+
+
+def _is_member(session: Session, expedition_id: int, user_id: int) -> bool:
+    return bool(
+        session.scalar(
+            select(Membership.id).where(
+                Membership.expedition_id == expedition_id, Membership.user_id == user_id
+            )
+        )
+    )
+
+
+def _clean_note(note: str | None) -> str:
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX:
+        raise ProgressError(_l("Please keep your note to %(max)d characters.", max=NOTE_MAX))
+    return note
+
+
+def send_kudos(
+    session: Session,
+    sender_id: int,
+    target: Card | CheckIn,
+    kind: str,
+    note: str = "",
+    link: str = "",
+) -> Kudos:
+    """Send Rückenwind on a shared card or check-in and tell the receiver.
+
+    Sending the same kind to the same thing twice keeps the first one (a double tap on a weak
+    network must not notify twice).
+    """
+    if kind not in KUDOS_KINDS:
+        raise ProgressError(_l("Please choose one of the kinds of Rückenwind."))
+    note = _clean_note(note)
+    receiver_id = target.owner_id if isinstance(target, Card) else target.user_id
+    if receiver_id == sender_id:
+        raise ProgressError(_l("Rückenwind is for the others – yours comes from them."))
+    if not _is_member(session, target.expedition_id, receiver_id):
+        raise ProgressError(_l("This person is no longer part of the expedition."))
+    target_column = Kudos.card_id if isinstance(target, Card) else Kudos.check_in_id
+    existing = session.scalar(
+        select(Kudos).where(
+            Kudos.sender_id == sender_id, target_column == target.id, Kudos.kind == kind
+        )
+    )
+    if existing is not None:
+        return existing
+    kudos = Kudos(
+        expedition_id=target.expedition_id,
+        sender_id=sender_id,
+        receiver_id=receiver_id,
+        card_id=target.id if isinstance(target, Card) else None,
+        check_in_id=target.id if isinstance(target, CheckIn) else None,
+        kind=kind,
+        note=note,
+    )
+    session.add(kudos)
+    session.flush()
+    notify(
+        session,
+        receiver_id,
+        "kudos",
+        expedition_id=target.expedition_id,
+        actor_id=sender_id,
+        subject=target.title if isinstance(target, Card) else "",
+        link=link,
+    )
+    return kudos
+
+
+def respond_to_support(
+    session: Session,
+    responder_id: int,
+    check_in: CheckIn,
+    kind: str,
+    note: str = "",
+    link: str = "",
+) -> SupportResponse:
+    """Answer someone's request for support and tell them in the app."""
+    if kind not in SUPPORT_KINDS:
+        raise ProgressError(_l("Please choose how you want to help."))
+    note = _clean_note(note)
+    if kind == "note" and not note:
+        raise ProgressError(_l("Please write a short note, or offer to talk."))
+    if check_in.user_id == responder_id:
+        raise ProgressError(_l("This is your own request – the others can answer it."))
+    if not check_in.needs_support or check_in.support_cleared_at is not None:
+        raise ProgressError(_l("This request for support has been closed in the meantime."))
+    response = SupportResponse(
+        check_in_id=check_in.id, responder_id=responder_id, kind=kind, note=note
+    )
+    session.add(response)
+    session.flush()
+    notify(
+        session,
+        check_in.user_id,
+        "support_answered",
+        expedition_id=check_in.expedition_id,
+        actor_id=responder_id,
+        link=link,
+    )
+    return response
+
+
+def support_responses(session: Session, check_in_id: int) -> list[SupportResponse]:
+    """The answers to one support request, oldest first, with who answered."""
+    return list(
+        session.scalars(
+            select(SupportResponse)
+            .options(joinedload(SupportResponse.responder))
+            .where(SupportResponse.check_in_id == check_in_id)
+            .order_by(SupportResponse.created_at, SupportResponse.id)
+        )
+    )
+
+
+def has_sent_kudos(session: Session, sender_id: int, target: Card | CheckIn) -> bool:
+    """Whether this member already sent Rückenwind on this card or check-in."""
+    column = Kudos.card_id if isinstance(target, Card) else Kudos.check_in_id
+    return bool(
+        session.scalar(select(Kudos.id).where(Kudos.sender_id == sender_id, column == target.id))
+    )

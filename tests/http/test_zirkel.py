@@ -1,0 +1,263 @@
+"""The Zirkel page and its Rückenwind and support forms, through HTTP: permissions, validation, privacy."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import func, select
+
+from alex.boards.models import CheckIn
+from alex.db import utcnow
+from alex.extensions import db
+from alex.progress.models import Kudos, SupportResponse
+from tests.http.zirkel_fixtures import zirkel_fixture  # noqa: F401 (the `zirkel` fixture)
+
+
+def _client_for(who, zirkel, actor, client):
+    if who == "anonymous":
+        return SimpleNamespace(
+            get=lambda path, htmx=False: client.get(path),
+            post=lambda path, data=None, htmx=False: client.post(path, data=data or {}),
+        )
+    return actor(getattr(zirkel, who))
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [("anonymous", 302), ("outsider", 404), ("ben", 200), ("facilitator", 200)],
+)
+def test_zirkel_page_permissions(zirkel, actor, client, who, status):
+    response = _client_for(who, zirkel, actor, client).get(
+        f"/expeditions/{zirkel.expedition_id}/zirkel"
+    )
+    assert response.status_code == status
+    if who == "anonymous":
+        assert "/login" in response.headers["Location"]
+
+
+def test_zirkel_page_shows_every_participant_and_only_shared_things(zirkel, actor):
+    page = (
+        actor(zirkel.ben).get(f"/expeditions/{zirkel.expedition_id}/zirkel").get_data(as_text=True)
+    )
+    for name in ("Ada Lorenz", "Ben Okafor", "Cem Yıldız"):
+        assert name in page
+    assert "Mona Moderation" not in page.split('id="members-heading"')[1].split('id="calendar"')[0]
+    assert "GEHEIM" not in page
+    assert "Expeditionskarte" in page
+    assert page.count('role="img"') >= 2 + 3  # two map orientations, a sparkline per member
+    assert "Fürs nächste Zirkeltreffen" not in page  # facilitator view is for facilitators
+    assert 'id="rueckenwind"' in page
+
+
+def test_facilitator_view_lists_open_support(zirkel, actor):
+    page = (
+        actor(zirkel.facilitator)
+        .get(f"/expeditions/{zirkel.expedition_id}/zirkel")
+        .get_data(as_text=True)
+    )
+    section = page.split('id="facilitation-heading"')[1].split("</section>")[0]
+    assert "Ada Lorenz" in section
+    assert "Retro" in section  # the empty state of the retro-action hook
+
+
+def test_zirkel_page_htmx_returns_the_fragment(zirkel, actor):
+    response = actor(zirkel.ben).get(f"/expeditions/{zirkel.expedition_id}/zirkel", htmx=True)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert body.lstrip().startswith('<div id="zirkel"') and "<html" not in body
+    assert "HX-Request" in response.headers["Vary"]
+
+
+def _card_kudos(zirkel, card_id, expedition_id=None):
+    return f"/expeditions/{expedition_id or zirkel.expedition_id}/zirkel/cards/{card_id}/kudos"
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [("anonymous", 400), ("outsider", 404), ("ben", 302), ("facilitator", 302), ("ada", 422)],
+)
+def test_card_kudos_permissions(zirkel, actor, client, app, who, status):
+    card_id = zirkel.shared_cards[zirkel.ada.id][0]
+    response = _client_for(who, zirkel, actor, client).post(
+        _card_kudos(zirkel, card_id), {"kind": "great_step"}
+    )
+    assert response.status_code == status
+    with app.app_context():
+        count = db.session.scalar(select(func.count()).select_from(Kudos))
+    assert count == (1 if status == 302 else 0)
+
+
+def test_kudos_on_private_or_foreign_things_is_404(zirkel, actor, world):
+    ben = actor(zirkel.ben)
+    ada = zirkel.ada.id
+    assert (
+        ben.post(
+            _card_kudos(zirkel, zirkel.private_cards[ada][0]), {"kind": "great_step"}
+        ).status_code
+        == 404
+    )
+    private_check_in = f"/expeditions/{zirkel.expedition_id}/zirkel/check-ins/{zirkel.private_check_ins[ada]}/kudos"
+    assert ben.post(private_check_in, {"kind": "keep_going"}).status_code == 404
+    other = world.expedition(zirkel.ben, title="Andere Expedition")
+    # Ben is a member there, but the card belongs to the first expedition.
+    assert (
+        ben.post(
+            _card_kudos(zirkel, zirkel.shared_cards[ada][0], other.id), {"kind": "great_step"}
+        ).status_code
+        == 404
+    )
+    assert ben.post(_card_kudos(zirkel, 999999), {"kind": "great_step"}).status_code == 404
+
+
+def test_kudos_htmx_success_swaps_the_box_and_notifies(zirkel, actor, app):
+    card_id = zirkel.shared_cards[zirkel.ada.id][0]
+    response = actor(zirkel.ben).post(
+        _card_kudos(zirkel, card_id), {"kind": "brave_experiment", "note": "Mutig!"}, htmx=True
+    )
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert body.startswith(f'<div class="kudos" id="kudos-card-{card_id}"')
+    assert "Rückenwind geschickt" in body
+    assert "announce" in response.headers["HX-Trigger"]
+    ada = actor(zirkel.ada)
+    page = ada.get(f"/expeditions/{zirkel.expedition_id}/zirkel").get_data(as_text=True)
+    received = page.split('id="rueckenwind"')[1].split("</section>")[0]
+    assert "Mutiges Experiment" in received and "Ben Okafor" in received and "Mutig!" in received
+    assert 'class="notification-count">1<' in page
+    notes = ada.get("/notifications").get_data(as_text=True)
+    assert "Ben Okafor hat dir Rückenwind" in notes
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"kind": "applause"}, "Bitte wähle eine der Arten von Rückenwind."),
+        ({}, "Bitte wähle eine der Arten von Rückenwind."),
+        ({"kind": "keep_going", "note": "x" * 281}, "höchstens 280 Zeichen"),
+    ],
+)
+def test_kudos_bad_input_gets_a_message_next_to_the_field(zirkel, actor, data, message):
+    card_id = zirkel.shared_cards[zirkel.ada.id][0]
+    ben = actor(zirkel.ben)
+    response = ben.post(_card_kudos(zirkel, card_id), data, htmx=True)
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert (
+        message in body
+        and 'class="error"' in body
+        and '<details class="kudos-details" open' in body
+    )
+    plain = ben.post(_card_kudos(zirkel, card_id), data)
+    assert plain.status_code == 422 and message in plain.get_data(as_text=True)
+    assert "<html" in plain.get_data(as_text=True)
+
+
+def test_kudos_on_own_card_says_why(zirkel, actor):
+    card_id = zirkel.shared_cards[zirkel.ada.id][0]
+    response = actor(zirkel.ada).post(
+        _card_kudos(zirkel, card_id), {"kind": "keep_going"}, htmx=True
+    )
+    assert response.status_code == 422
+    assert "Rückenwind ist für die anderen" in response.get_data(as_text=True)
+
+
+def test_kudos_without_csrf_is_refused(zirkel, actor, app):
+    ben = actor(zirkel.ben)
+    card_id = zirkel.shared_cards[zirkel.ada.id][0]
+    response = ben.client.post(_card_kudos(zirkel, card_id), data={"kind": "great_step"})
+    assert response.status_code == 400
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Kudos)) == 0
+
+
+def test_check_in_kudos(zirkel, actor, app):
+    path = f"/expeditions/{zirkel.expedition_id}/zirkel/check-ins/{zirkel.shared_check_ins[zirkel.cem.id]}/kudos"
+    response = actor(zirkel.ada).post(path, {"kind": "learned_too"}, htmx=True)
+    assert response.status_code == 200
+    with app.app_context():
+        kudos = db.session.scalar(select(Kudos))
+        assert kudos.receiver_id == zirkel.cem.id and kudos.check_in_id is not None
+
+
+def _support(zirkel, check_in_id=None):
+    return f"/expeditions/{zirkel.expedition_id}/zirkel/check-ins/{check_in_id or zirkel.support_check_in}/support"
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [("anonymous", 400), ("outsider", 404), ("ben", 200), ("facilitator", 200), ("ada", 422)],
+)
+def test_support_response_permissions(zirkel, actor, client, who, status):
+    response = _client_for(who, zirkel, actor, client).post(
+        _support(zirkel), {"kind": "talk"}, htmx=True
+    )
+    assert response.status_code == status  # anonymous: no session, so no CSRF token
+
+
+def test_support_response_notifies_the_asker(zirkel, actor, app):
+    ben = actor(zirkel.ben)
+    response = ben.post(
+        _support(zirkel), {"kind": "note", "note": "Frag mal Frau Schulz."}, htmx=True
+    )
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert body.startswith(f'<div class="support-box" id="support-{zirkel.support_check_in}"')
+    assert "Frag mal Frau Schulz." in body
+    plain = ben.post(_support(zirkel), {"kind": "talk"})
+    assert plain.status_code == 302 and f"#member-{zirkel.ada.id}" in plain.headers["Location"]
+    notes = actor(zirkel.ada).get("/notifications").get_data(as_text=True)
+    assert notes.count("hat auf deine Bitte um Unterstützung geantwortet") == 2
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"kind": "note", "note": "   "}, "Schreib bitte eine kurze Nachricht"),
+        ({"kind": "hug"}, "Bitte wähle, wie du helfen möchtest."),
+        ({"kind": "note", "note": "x" * 281}, "höchstens 280 Zeichen"),
+    ],
+)
+def test_support_bad_input(zirkel, actor, app, data, message):
+    response = actor(zirkel.ben).post(_support(zirkel), data, htmx=True)
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(SupportResponse)) == 0
+
+
+def test_support_on_private_or_unflagged_check_in_is_404(zirkel, actor):
+    ben = actor(zirkel.ben)
+    assert (
+        ben.post(
+            _support(zirkel, zirkel.private_check_ins[zirkel.ada.id]), {"kind": "talk"}
+        ).status_code
+        == 404
+    )
+    assert (
+        ben.post(
+            _support(zirkel, zirkel.shared_check_ins[zirkel.cem.id]), {"kind": "talk"}
+        ).status_code
+        == 404
+    )
+
+
+def test_support_closed_meanwhile_is_409_with_the_fresh_box(zirkel, actor, app):
+    ben = actor(zirkel.ben)
+    with app.app_context():
+        db.session.get(CheckIn, zirkel.support_check_in).support_cleared_at = utcnow()
+        db.session.commit()
+    response = ben.post(_support(zirkel), {"kind": "talk"}, htmx=True)
+    assert response.status_code == 409
+    body = response.get_data(as_text=True)
+    assert "in der Zwischenzeit geschlossen" in body and "<form" not in body
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(SupportResponse)) == 0
+
+
+def test_english_page(zirkel, actor, app):
+    ben = actor(zirkel.ben)
+    page = ben.get(
+        f"/expeditions/{zirkel.expedition_id}/zirkel", headers={"Accept-Language": "en"}
+    ).get_data(as_text=True)
+    assert "What everyone is working on" in page and "Send Rückenwind" in page

@@ -1,0 +1,96 @@
+"""In-app notifications through HTTP: the list, marking read, the header badge."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from alex.extensions import db
+from alex.progress.models import Notification
+from alex.progress.notifications import notify
+from tests.http.zirkel_fixtures import zirkel_fixture  # noqa: F401 (the `zirkel` fixture)
+
+
+@pytest.fixture
+def notes(zirkel, app):
+    """Two notifications for Ada: a moved meeting and an action from the retro."""
+    with app.app_context():
+        notify(
+            db.session,
+            zirkel.ada.id,
+            "meeting_moved",
+            expedition_id=zirkel.expedition_id,
+            subject="Zirkeltreffen 3",
+            link="/",
+        )
+        notify(
+            db.session,
+            zirkel.ada.id,
+            "action_assigned",
+            actor_id=zirkel.facilitator.id,
+            subject="Retro-Format testen",
+        )
+        db.session.commit()
+        return db.session.scalars(select(Notification.id).order_by(Notification.id)).all()
+
+
+@pytest.mark.parametrize(("who", "status"), [("anonymous", 302), ("ada", 200), ("outsider", 200)])
+def test_list_permissions(zirkel, notes, actor, client, who, status):
+    response = (
+        client.get("/notifications")
+        if who == "anonymous"
+        else actor(getattr(zirkel, who)).get("/notifications")
+    )
+    assert response.status_code == status
+    if who == "outsider":
+        assert "Retro-Format testen" not in response.get_data(as_text=True)
+
+
+def test_list_and_badge(zirkel, notes, actor):
+    ada = actor(zirkel.ada)
+    page = ada.get("/notifications").get_data(as_text=True)
+    assert "Ein Treffen wurde verschoben: Zirkeltreffen 3." in page
+    assert (
+        "Mona Moderation hat dir eine Aktion aus der Retro gegeben: „Retro-Format testen“." in page
+    )
+    assert (
+        '<span class="notification-count">2<span class="visually-hidden"> ungelesen</span>' in page
+    )
+    assert page.count('class="badge">Neu<') == 2
+
+
+def test_mark_one_read_htmx_updates_the_list_and_the_badge(zirkel, notes, actor):
+    ada = actor(zirkel.ada)
+    response = ada.post(f"/notifications/{notes[0]}/read", htmx=True)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert body.startswith('<div id="notification-list"')
+    assert 'id="notifications-badge"' in body and 'hx-swap-oob="true"' in body
+    assert '<span class="notification-count">1<' in body
+    assert "announce" in response.headers["HX-Trigger"]
+
+
+def test_someone_elses_notification_stays_unread(zirkel, notes, actor, app):
+    response = actor(zirkel.ben).post(f"/notifications/{notes[0]}/read")
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Notification, notes[0]).read_at is None
+
+
+def test_mark_all_read(zirkel, notes, actor, app):
+    ada = actor(zirkel.ada)
+    assert ada.post("/notifications/read").status_code == 302
+    page = ada.get("/notifications").get_data(as_text=True)
+    assert "notification-count" not in page and "Alle als gelesen markieren" not in page
+    with app.app_context():
+        assert all(n.read_at for n in db.session.scalars(select(Notification)))
+
+
+def test_marking_needs_csrf(zirkel, notes, actor):
+    ada = actor(zirkel.ada)
+    assert ada.client.post("/notifications/read").status_code == 400
+
+
+def test_empty_list_invites(zirkel, actor):
+    page = actor(zirkel.ben).get("/notifications").get_data(as_text=True)
+    assert "Nichts Neues" in page
