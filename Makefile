@@ -59,6 +59,13 @@ test-fast: install
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
+# The long runs (not in make test): load on PostgreSQL and SQLite, fuzzing with many examples.
+SOAK_SECONDS ?= 120
+soak: install
+	$(BIN)/python -m bench.load --postgres --users 1000 --zirkel 250 --seconds $(SOAK_SECONDS)
+	$(BIN)/python -m bench.load --users 100 --zirkel 25 --seconds $(SOAK_SECONDS)
+	$(BIN)/pytest -q --hypothesis-profile=soak tests/test_fuzz.py tests/test_fuzz_xss.py
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

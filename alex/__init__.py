@@ -51,6 +51,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from alex.auth import init_app as init_auth
 
     init_auth(app)
+    from alex.twofactor import init_app as init_twofactor
+
+    init_twofactor(app)
     _register_blueprints(app)
     return app
 
@@ -66,12 +69,14 @@ def _register_blueprints(app: Flask) -> None:
     from alex.progress.views import bp as progress_bp
     from alex.pwa import views as pwa_views
     from alex.pwa.pages import bp as pages_bp
+    from alex.twofactor.views import bp as twofactor_bp
     from alex.wellknown import bp as wellknown_bp
 
     blueprints = [
         health_bp,
         wellknown_bp,
         auth_bp,
+        twofactor_bp,
         expeditions_bp,
         boards_bp,
         meetings_bp,
@@ -82,3 +87,4 @@ def _register_blueprints(app: Flask) -> None:
     ]
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
+    pwa_views.init_app(app)

@@ -15,6 +15,7 @@ DEFAULTS: dict[str, Any] = {
     "OPEN_REGISTRATION": True,
     "HTTPS": False,  # sets the Secure flag on cookies and HSTS
     "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_KEY_PREFIX": "alex",  # separates installations that share one Redis
     "LOGIN_RATE_LIMIT": "10 per minute",
     "LOCKOUT_THRESHOLD": 5,  # failed logins in a row before the account locks
     "LOCKOUT_MINUTES": 15,
@@ -80,6 +81,7 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         # Always explicit: the limiter is one object, and it keeps the last app's setting.
         RATELIMIT_ENABLED=True,
         RATELIMIT_STORAGE_URI=settings["RATELIMIT_STORAGE_URI"],
+        RATELIMIT_KEY_PREFIX=settings["RATELIMIT_KEY_PREFIX"],
         RATELIMIT_HEADERS_ENABLED=True,
         BABEL_DEFAULT_LOCALE=settings["DEFAULT_LOCALE"],
         BABEL_DEFAULT_TIMEZONE="UTC",

@@ -25,9 +25,10 @@ PARTICIPANTS = (
     ("ben@example.org", "Ben Okafor"),
     ("cem@example.org", "Cem Yıldız"),
 )
-AREA_SEEDERS: list[str] = [
-    "alex.boards.demo"
-]  # e.g. "alex.boards.demo"; each module has seed(session, demo)
+AREA_SEEDERS: list[str] = [  # each module has seed(session, demo); later ones build on earlier ones
+    "alex.boards.demo",
+    "alex.progress.demo",
+]
 
 
 @dataclass

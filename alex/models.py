@@ -24,6 +24,7 @@ from alex.meetings.models import (
     RetroVote,
 )
 from alex.progress.models import CalendarToken, Kudos, Notification, SupportResponse
+from alex.twofactor.models import RecoveryCode, TwoFactor, TwoFactorRequirement
 
 __all__ = [
     "FinalReflection",
@@ -50,8 +51,11 @@ __all__ = [
     "RetroTemplate",
     "RetroVote",
     "Notification",
+    "RecoveryCode",
     "SprintReflection",
     "SupportResponse",
+    "TwoFactor",
+    "TwoFactorRequirement",
     "User",
     "Vorhaben",
     "VorhabenVersion",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import re
 import statistics
 import time
@@ -15,6 +16,7 @@ from bench.site import Site
 NOT_MERGED = "n/a (area not merged)"
 COMPRESSIBLE = ("text/", "application/javascript", "image/svg+xml", "application/json", "manifest")
 ASSET = re.compile(r'(?:href|src)="(/static/[^"#]+)')
+PRECACHE = re.compile(r"const PRECACHE = (\[.*?\]);")
 
 
 @dataclass
@@ -208,6 +210,14 @@ async def first_visit_row(server: Gunicorn, site: Site) -> Row:
     from bench.client import csrf_token
 
     login_page = await page_with_assets("/login")
+    # What the browser adds on the first page: the manifest, the service worker and its precache.
+    await fetch("GET", "/manifest.webmanifest")
+    worker = await fetch("GET", "/sw.js")
+    precache = PRECACHE.search(worker.text)
+    for asset in json.loads(precache.group(1)) if precache else []:
+        if asset not in seen:
+            seen.add(asset)
+            await fetch("GET", asset)
     await fetch(
         "POST",
         "/login",

@@ -59,7 +59,11 @@ def flask(env: dict[str, str], *args: str) -> None:
 
 @contextmanager
 def seeded_database(
-    kind: str, cards_per_board: int, workdir: Path, postgres_server: str | None = None
+    kind: str,
+    cards_per_board: int,
+    workdir: Path,
+    postgres_server: str | None = None,
+    seed: bool = True,
 ) -> Iterator[str]:
     """A migrated database seeded with the demo expedition; removed afterwards."""
     if kind == "sqlite":
@@ -76,7 +80,8 @@ def seeded_database(
     env = app_environment(url, workdir)
     try:
         flask(env, "upgrade-db")
-        flask(env, "seed-demo", "--cards-per-board", str(cards_per_board))
+        if seed:
+            flask(env, "seed-demo", "--cards-per-board", str(cards_per_board))
         yield url
     finally:
         if name:
@@ -99,14 +104,15 @@ class Gunicorn:
 
     def start(self, timeout: float = 30) -> Gunicorn:
         """Start and wait until /healthz answers."""
-        self.process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-c", str(GUNICORN_CONFIG), "wsgi:app"],
-            cwd=ROOT,
-            env=self.env,
-            stdout=self.log.open("ab"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [str(BIN / "gunicorn"), "-c", str(GUNICORN_CONFIG), "wsgi:app"],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -17,6 +17,7 @@ from datetime import date, timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -27,6 +28,16 @@ from alex.i18n import compile_catalogs
 from alex.migrate import upgrade
 
 TEST_PASSWORD = "correct horse battery staple"
+
+# Fuzzing: a quick pass in make test; make soak runs pytest --hypothesis-profile=soak.
+_FUZZ_HEALTH = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+settings.register_profile(
+    "alex", max_examples=12, deadline=None, suppress_health_check=_FUZZ_HEALTH
+)
+settings.register_profile(
+    "soak", max_examples=300, deadline=None, suppress_health_check=_FUZZ_HEALTH
+)
+settings.load_profile("alex")
 
 
 def _create_postgres_database(server_url: str) -> tuple[str, str]:

@@ -79,9 +79,11 @@ TWOFACTOR = {
     "twofactor.challenge": Route(GUEST, note="without a pending login it sends to /login"),
     "twofactor.challenge_post": Route(GUEST),
     "twofactor.setup": Route(LOGGED_IN),
+    "twofactor.start": Route(LOGGED_IN),
     "twofactor.enable": Route(LOGGED_IN),
     "twofactor.disable": Route(LOGGED_IN),
     "twofactor.recovery_codes": Route(LOGGED_IN),
+    "twofactor.requirement": Route(FACILITATORS),
     "twofactor.require": Route(FACILITATORS),
 }
 EXPEDITIONS = {

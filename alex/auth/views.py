@@ -66,6 +66,12 @@ def login_post():
             db.session.commit()  # keep the failure count (lockout)
         form.password.errors = [str(error)]
         return render("auth/login.html", form=form, next=request.form.get("next", ""), status=422)
+    from alex.twofactor import service as twofactor
+    from alex.twofactor.views import begin_second_step
+
+    if twofactor.is_enabled(db.session, user.id):
+        db.session.commit()  # the password was right: its failure counter is reset
+        return begin_second_step(user, remember=form.remember.data)
     _sign_in(user, remember=form.remember.data)
     db.session.commit()
     return _after_sign_in()

@@ -28,6 +28,20 @@ VISIBILITY_CHOICES = [
 ]
 
 
+class NumberField(IntegerField):
+    """A whole-number field whose "not a number" message is ours, in the user's language."""
+
+    def __init__(self, *args, invalid=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.invalid = invalid or _l("Please enter a whole number.")
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(str(self.invalid)) from error
+
+
 def column_choices():
     """The board's columns with their names in the user's language."""
     from alex.boards.labels import COLUMN_LABELS
@@ -95,20 +109,23 @@ class CardForm(BaseForm):
 class MoveForm(BaseForm):
     column = SelectField(_l("Move to column"))
     # The stable interface: 0-based `position`; people fill in `place` (1 = top) instead.
-    position = IntegerField(
+    position = NumberField(
         validators=[
             Optional(),
             NumberRange(0, POSITION_MAX, _l("Please enter a place from 1 to %(max)s.")),
         ],
     )
-    place = IntegerField(
+    place = NumberField(
         _l("Place in the column (1 = top, empty = at the end)"),
         validators=[
             Optional(),
             NumberRange(1, POSITION_MAX, _l("Please enter a place from %(min)s to %(max)s.")),
         ],
     )
-    version = IntegerField(validators=[InputRequired(_l("Please reload the board."))])
+    version = NumberField(
+        validators=[InputRequired(_l("Please reload the board."))],
+        invalid=_l("Please reload the board."),
+    )
     learning = _text(_l("What have I learned?"))
 
     def __init__(self, *args, **kwargs):
@@ -154,8 +171,9 @@ class FocusForm(BaseForm):
 
 
 class AssessmentForm(BaseForm):
-    confidence = IntegerField(
+    confidence = NumberField(
         _l("How confident are you of reaching your Vorhaben? (1–10)"),
+        invalid=_l("Please choose a number from 1 to 10."),
         validators=[
             InputRequired(_l("Please choose a number from 1 to 10.")),
             NumberRange(1, 10, _l("Please choose a number from 1 to 10.")),
@@ -168,8 +186,9 @@ class AssessmentForm(BaseForm):
 
 
 class WipForm(BaseForm):
-    wip_limit = IntegerField(
+    wip_limit = NumberField(
         _l("Soft limit for “In progress”"),
+        invalid=_l("Please enter a number from 1 to 20."),
         validators=[
             InputRequired(_l("Please enter a number from 1 to 20.")),
             NumberRange(1, 20, _l("Please enter a number from 1 to 20.")),

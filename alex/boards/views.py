@@ -20,7 +20,7 @@ from alex.expeditions.access import get_expedition_member_or_404, get_membership
 from alex.expeditions.models import Expedition, Membership
 from alex.expeditions.service import expedition_standing, members, sprint_calendar, today_in
 from alex.extensions import db
-from alex.web import render, render_fragment
+from alex.web import render, render_fragment, wants_fragment
 
 bp = Blueprint("boards", __name__, url_prefix="/expeditions/<int:expedition_id>")
 bp.add_app_template_filter(render_markdown, "markdown")
@@ -86,7 +86,8 @@ def _labels(expedition: Expedition, owner: Membership, sprint: int) -> dict:
     """Shared template values: column names, URL prefixes computed once, not once per card."""
     return {
         "columns": COLUMNS,
-        "column_labels": COLUMN_LABELS,
+        # Resolved once: lazy strings would be translated again for every card.
+        "column_labels": {key: str(label) for key, label in COLUMN_LABELS.items()},
         "column_hints": COLUMN_HINTS,
         "next_column": {c: service.next_column(c) for c in COLUMNS},
         "wip_limit": owner.wip_limit,
@@ -126,8 +127,18 @@ def _own_board_context(membership: Membership, **extra) -> dict:
         membership,
         reflection=service.reflection(db.session, expedition.id, current_user.id, sprint),
         new_card_form=forms.NewCardForm(formdata=None),
+        peers=_peers(expedition),
         **extra,
     )
+
+
+def _peers(expedition: Expedition) -> list[Membership]:
+    """The other participants, whose boards one can open."""
+    return [
+        m
+        for m in members(db.session, expedition)
+        if m.user_id != current_user.id and m.is_participant
+    ]
 
 
 @bp.get("/board/<int:user_id>")
@@ -138,7 +149,7 @@ def member_board(expedition_id: int, user_id: int):
     if user_id == current_user.id:
         return redirect(url_for("boards.board", expedition_id=expedition_id))
     owner = get_expedition_member_or_404(membership.expedition, user_id)
-    context = _board_context(membership, owner)
+    context = _board_context(membership, owner, peers=_peers(membership.expedition))
     return render("boards/member_board.html", "boards/_board.html", **context)
 
 
@@ -218,13 +229,14 @@ def move_card(expedition_id: int, card_id: int):
             return _stale_board(
                 membership, _("This card was changed in the meantime. Here is the latest state.")
             )
+        if wants_fragment():
+            # The sheet has closed; the message shows above the unchanged board.
+            message = next(iter(form.errors.values()))[0]
+            context = _own_board_context(membership, notice=message)
+            response = render_fragment("boards/_board.html", status=422, **context)
+            return _announce(response, str(message))
         return render(
-            "boards/move.html",
-            "boards/_move_form.html",
-            status=422,
-            expedition=membership.expedition,
-            card=card,
-            form=form,
+            "boards/move.html", status=422, expedition=membership.expedition, card=card, form=form
         )
     position = form.position.data
     if position is None and form.place.data is not None:

@@ -19,7 +19,16 @@ from alex.expeditions.service import expedition_end, sprint_calendar
 from alex.exports.models import FinalReflection, ReportSelection
 
 # Sections a participant can leave out; the cover is always there.
-SECTIONS = ("vorhaben", "sprints", "confidence", "checkins", "retro_actions", "kudos", "reflection")
+SECTIONS = (
+    "vorhaben",
+    "sprints",
+    "confidence",
+    "checkins",
+    "retro_actions",
+    "kudos",
+    "reflection",
+    "signature",
+)
 CHECKIN_HIGHLIGHTS = 12  # the most recent check-ins with a "learned" answer
 
 

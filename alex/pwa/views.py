@@ -33,12 +33,18 @@ def service_worker() -> Response:
         queueable=service.QUEUEABLE_POSTS,
         user_header=service.USER_HEADER,
     )
-    response = make_response(body)
+    response = make_response(_strip_comments(body))
     response.mimetype = "text/javascript"
     response.headers["Service-Worker-Allowed"] = "/"
     response.cache_control.no_cache = True
     response.cache_control.max_age = 0
     return response
+
+
+def _strip_comments(script: str) -> str:
+    """Drop whole-line comments and indentation: every first visit downloads the worker."""
+    lines = (line.strip() for line in script.splitlines())
+    return "\n".join(line for line in lines if line and not line.startswith("//"))
 
 
 @bp.get("/offline")

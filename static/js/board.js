@@ -158,6 +158,21 @@
       makeSortable(document);
     }
   });
+  // After adding a card: show its column and keep typing the next one.
+  var addedTo = null;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = event.detail.elt;
+    if (form && form.id === "new-card" && form.elements.column) addedTo = form.elements.column.value;
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (addedTo && event.detail.target && event.detail.target.id === "new-card") {
+      var input = document.querySelector("#new-card input[name=title]");
+      if (!input.getAttribute("aria-invalid")) activate(addedTo, false);
+      input.focus();
+      addedTo = null;
+    }
+  });
+
   document.addEventListener("htmx:afterSettle", function (event) {
     if (event.detail.target && event.detail.target.id === "board") setUp();
     var el = board();

@@ -17,6 +17,18 @@
     return plain ? plain[1] : fallback;
   }
 
+  // Saving the choice swaps the form; keep the card list open if it was open, so focus stays put.
+  var cardsWereOpen = false;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var details = event.detail.target && event.detail.target.querySelector(".report-cards");
+    cardsWereOpen = Boolean(details && details.open);
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    var details = document.querySelector(".report-cards");
+    if (details && cardsWereOpen) details.open = true;
+    cardsWereOpen = false;
+  });
+
   document.addEventListener("click", function (event) {
     var link = event.target.closest("[data-pdf-download]");
     if (!link || !window.fetch || !window.URL) return;

@@ -1,55 +1,98 @@
-// Live meetings: poll only while the tab is visible, keep what people type, count down locally.
+// Live meetings: poll only while the tab is visible, keep what people type across live updates,
+// count down locally from the server's deadline.
 (function () {
   "use strict";
 
-  function poller() { return document.getElementById("meeting-poll"); }
+  function live() { return document.getElementById("meeting-live"); }
 
   // Hidden tabs do not poll; on return, one poll at once catches up.
   document.addEventListener("htmx:beforeRequest", function (event) {
     if (event.detail.elt && event.detail.elt.id === "meeting-poll" && document.hidden) event.preventDefault();
   });
   document.addEventListener("visibilitychange", function () {
-    var el = poller();
-    if (!document.hidden && el && window.htmx) window.htmx.trigger(el, "meeting-poll");
+    var poll = document.getElementById("meeting-poll");
+    if (!document.hidden && poll && window.htmx) window.htmx.trigger(poll, "meeting-poll");
   });
 
-  // Keep focus and caret in the field someone is typing in when the live region is swapped.
-  var typing = null;
+  // What someone has typed or chosen but not sent yet, per form id and field.
+  function draftsOf(region, exceptForm) {
+    var drafts = [];
+    region.querySelectorAll("form[id]").forEach(function (form) {
+      if (form === exceptForm) return;
+      Array.prototype.forEach.call(form.elements, function (el) {
+        if (!el.name || el.type === "hidden" || el.type === "submit") return;
+        if (el.type === "radio" || el.type === "checkbox") {
+          if (el.checked !== el.defaultChecked) drafts.push([form.id, el.name, el.value, el.checked]);
+        } else if (el.tagName === "SELECT") {
+          var chosen = el.options[el.selectedIndex];
+          if (chosen && !chosen.defaultSelected) drafts.push([form.id, el.name, null, el.value]);
+        } else if (el.value !== el.defaultValue) {
+          drafts.push([form.id, el.name, null, el.value]);
+        }
+      });
+    });
+    return drafts;
+  }
+
+  function restore(drafts) {
+    drafts.forEach(function (d) {
+      var form = document.getElementById(d[0]);
+      if (!form) return;  // the step moved on: that form is gone, and so is the draft
+      Array.prototype.forEach.call(form.elements, function (el) {
+        if (el.name !== d[1]) return;
+        if (d[2] !== null) { if (el.value === d[2]) el.checked = d[3]; }
+        else el.value = d[3];
+      });
+    });
+  }
+
+  var carried = null;
   document.addEventListener("htmx:beforeSwap", function (event) {
+    var region = live();
+    if (!region || !event.detail.target || event.detail.target.id !== "meeting-live") return;
+    // A poll and a click can cross: never show an older state than the one on screen, and
+    // swap into the region that is on the page now, not the one the request started from.
+    var incoming = /data-version="(\d+)"/.exec(event.detail.serverResponse || "");
+    var shown = parseInt(region.getAttribute("data-version"), 10);
+    if (incoming && parseInt(incoming[1], 10) < shown) { event.detail.shouldSwap = false; return; }
+    event.detail.target = region;
+    // The form that was just sent successfully starts empty; every other draft is kept.
+    var sender = event.detail.requestConfig && event.detail.requestConfig.elt;
+    var sentForm = sender && sender.closest ? sender.closest("form") : null;
+    var succeeded = event.detail.xhr && event.detail.xhr.status < 300;
     var active = document.activeElement;
-    var live = document.getElementById("meeting-live");
-    if (live && active && active.id && live.contains(active)) {
-      typing = { id: active.id, start: active.selectionStart, end: active.selectionEnd };
-    } else {
-      typing = null;
-    }
+    carried = {
+      drafts: draftsOf(region, succeeded ? sentForm : null),
+      focus: active && active.id && region.contains(active) && !(succeeded && sentForm && sentForm.contains(active))
+        ? { id: active.id, start: active.selectionStart, end: active.selectionEnd } : null
+    };
   });
 
   var lastStage = null;
-  document.addEventListener("htmx:afterSettle", function () {
-    var live = document.getElementById("meeting-live");
-    if (!live) return;
-    if (typing) {
-      var el = document.getElementById(typing.id);
+  document.addEventListener("htmx:afterSwap", function () {
+    if (!carried) return;
+    restore(carried.drafts);
+    var focus = carried.focus;
+    carried = null;
+    if (focus) {
+      var el = document.getElementById(focus.id);
       if (el && document.activeElement !== el) {
         el.focus({ preventScroll: true });
-        try { if (typing.start != null) el.setSelectionRange(typing.start, typing.end); } catch (e) { /* not a text field */ }
+        try { if (focus.start != null) el.setSelectionRange(focus.start, focus.end); } catch (e) { /* not a text field */ }
       }
-      typing = null;
     }
+  });
+
+  document.addEventListener("htmx:afterSettle", function () {
+    var region = live();
+    if (!region) return;
     // Everyone hears where the meeting went, not only the person who moved it.
-    var stage = live.getAttribute("data-stage");
+    var stage = region.getAttribute("data-stage");
     if (lastStage !== null && stage !== lastStage && window.alexAnnounce) {
-      window.alexAnnounce(live.getAttribute("data-stage-label"));
+      window.alexAnnounce(region.getAttribute("data-stage-label"));
     }
     lastStage = stage;
     startTimers();
-  });
-
-  // A form whose post succeeded starts empty again (it is kept across swaps with hx-preserve).
-  document.addEventListener("htmx:afterRequest", function (event) {
-    var form = event.detail.elt;
-    if (form && form.matches && form.matches("form[data-reset-on-success]") && event.detail.successful) form.reset();
   });
 
   // Countdowns: the deadline comes from the server; every screen counts down on its own clock,
@@ -85,8 +128,8 @@
   });
 
   document.addEventListener("DOMContentLoaded", function () {
-    var live = document.getElementById("meeting-live");
-    if (live) lastStage = live.getAttribute("data-stage");
+    var region = live();
+    if (region) lastStage = region.getAttribute("data-stage");
     startTimers();
   });
 })();

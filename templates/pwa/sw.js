@@ -15,7 +15,11 @@ const DB_NAME = "alex-offline";
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
-    caches.open(STATIC_CACHE).then((cache) => cache.addAll(PRECACHE)).then(() => self.skipWaiting())
+    // Static URLs are content-hashed: what the page just loaded is taken from the HTTP cache.
+    caches.open(STATIC_CACHE)
+      .then((cache) => cache.addAll(PRECACHE.map((url) =>
+        new Request(url, { cache: url.includes("?v=") ? "force-cache" : "no-cache" }))))
+      .then(() => self.skipWaiting())
   );
 });
 

@@ -103,6 +103,14 @@ def test_board_phone_shows_one_column_with_tabs(browser, live_server, board_worl
     assert_no_axe_violations(page)
     DOCS.mkdir(parents=True, exist_ok=True)
     shutil.copy(screenshot(page, "board-phone"), DOCS / "board-phone.png")
+    # "Verschieben nach…" opens as a bottom sheet, accessible too.
+    page.locator("#column-doing .card-move").first.tap()
+    assert page.locator("#move-sheet").is_visible()
+    assert page.locator("#move-sheet input[name=column]:checked").get_attribute("value") == "doing"
+    assert_no_axe_violations(page)
+    page.screenshot(path=str(screenshot(page, "board-sheet-phone")))
+    page.locator("[data-close-sheet]").tap()
+    assert not page.locator("#move-sheet").is_visible()
     ctx.close()
 
 
@@ -194,3 +202,68 @@ def test_phone_and_laptop_race_on_the_same_card(app, browser, live_server, board
     screenshot(laptop, "board-conflict")
     laptop_ctx.close()
     phone_ctx.close()
+
+
+def test_board_area_pages_are_accessible_at_both_widths(app, browser, live_server, board_world):
+    ex = board_world["expedition"]
+    card_id = board_world["ids"]["Mit Amtsleitung über Experimentierraum sprechen"]
+    with app.app_context():
+        service.save_vorhaben(
+            db.session, ex.id, board_world["ada"].id, {"what": "Agil arbeiten"}, version=None
+        )
+        db.session.commit()
+        service.save_vorhaben(
+            db.session,
+            ex.id,
+            board_world["ada"].id,
+            {"what": "Bürgeranliegen verstehen"},
+            version=1,
+            reason="konkreter",
+        )
+        service.add_check_in(
+            db.session, ex.id, board_world["ada"].id, stuck="Kein Termin", needs_support=True
+        )
+        db.session.commit()
+    paths = {
+        "card": f"/expeditions/{ex.id}/cards/{card_id}",
+        "move": f"/expeditions/{ex.id}/cards/{card_id}/move",
+        "vorhaben": f"/expeditions/{ex.id}/vorhaben",
+        "sprint": f"/expeditions/{ex.id}/sprint",
+        "logbook": f"/expeditions/{ex.id}/logbook",
+    }
+    for viewport, label in ((PHONE, "phone"), (DESKTOP, "desktop")):
+        ctx, page = open_board(browser, live_server, ex, viewport)
+        for name, path in paths.items():
+            page.goto(live_server.url + path)
+            page.wait_for_load_state("networkidle")
+            assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"], name
+            assert_no_axe_violations(page)
+            screenshot(page, f"board-{name}-{label}")
+        ctx.close()
+
+
+def test_peer_board_in_the_browser(browser, live_server, board_world):
+    ex = board_world["expedition"]
+    ctx = new_context(browser, PHONE)
+    page = ctx.new_page()
+    log_in(page, live_server.url, "ben@example.org", TEST_PASSWORD)
+    page.goto(f"{live_server.url}/expeditions/{ex.id}/board/{board_world['ada'].id}")
+    page.wait_for_load_state("networkidle")
+    assert "Gehaltsgespräch" not in page.content()
+    assert page.locator(".card-next").count() == 0
+    assert_no_axe_violations(page)
+    screenshot(page, "board-peer-phone")
+    ctx.close()
+
+
+def test_add_a_card_on_a_phone(app, browser, live_server, board_world):
+    ctx, page = open_board(browser, live_server, board_world["expedition"], PHONE)
+    page.tap(".board-tabs a[data-column=done]")
+    page.fill("#new-card input[name=title]", "Mit Kollegin Kaffee trinken und zuhören")
+    page.keyboard.press("Enter")
+    expect(page.locator("#announcer")).to_contain_text("Ideen")
+    assert page.locator("#column-ideas").is_visible()
+    assert page.locator("#column-ideas .card-title", has_text="Kaffee trinken").count() == 1
+    assert page.evaluate("document.activeElement.name") == "title"
+    assert page.locator("#board-tabs a[data-column=ideas] .count").inner_text() == "4"
+    ctx.close()

@@ -129,6 +129,7 @@ def test_stale_advance_gets_409(setup):
         ({"column": "doing", "position": 10**12, "version": 1}, "Platz"),
         ({"column": "doing", "position": "abc", "version": 1}, ""),
         ({"column": "doing"}, "neu"),
+        ({"column": "doing", "version": "x"}, "neu"),
     ],
 )
 def test_bad_move_input_is_422_and_changes_nothing(setup, data, message):
@@ -137,6 +138,10 @@ def test_bad_move_input_is_422_and_changes_nothing(setup, data, message):
     for htmx in (False, True):
         response = me.post(f"/expeditions/{ex.id}/cards/{card}/move", data, htmx=htmx)
         assert response.status_code == 422, response.get_data(as_text=True)[:500]
+        html = response.get_data(as_text=True)
+        assert message in html
+        # HTMX: the message shows above the unchanged board (the sheet has closed).
+        assert ('id="board"' in html) == htmx and ("<html" in html) != htmx
     assert fresh(app, card).column == "ideas" and fresh(app, card).version == 1
 
 

@@ -260,7 +260,7 @@ def test_checklist(app, actor, zirkel):
         item_id = item.id
     assert me.post(f"{base}/{item_id}", {"done": "1"}).status_code == 302
     html = me.get(f"/expeditions/{ex.id}/board").get_data(as_text=True)
-    assert "1 von 1 abgehakt" in html
+    assert "Checkliste</span> 1/1" in html
     assert me.post(f"{base}/{item_id}/delete", htmx=True).status_code == 200
     with app.app_context():
         assert db.session.get(Card, card_id).checklist == []
