@@ -88,6 +88,7 @@ TWOFACTOR = {
 }
 EXPEDITIONS = {
     "expeditions.home": Route(LOGGED_IN),
+    "expeditions.calendar_preview": Route(LOGGED_IN),
     "expeditions.new": Route(LOGGED_IN),
     "expeditions.create": Route(LOGGED_IN),
     "expeditions.show": Route(MEMBERS),
