@@ -174,9 +174,13 @@ async def measure(
 
     Each connection is one client sending its next request as soon as the last one answered.
     """
+    # Warm-up: a number of requests, but never more than ~2 s of them (slow pages).
+    warm_until = time.perf_counter() + 2.0
     for conn in connections:
         for _ in range(max(1, warmup // len(connections))):
             await make_request(conn)
+            if time.perf_counter() > warm_until:
+                break
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     errors = 0

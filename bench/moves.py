@@ -1,56 +1,34 @@
-"""The card move the bench repeats: one card back and forth between two columns.
-
-The move form belongs to the boards area; this module reads it from the rendered board, so a
-change of field names there needs no change here as long as the board carries a move form.
-"""
+"""The card move the bench repeats: the participant's first card back and forth between columns."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable
 
 from bench.client import Connection, Response, csrf_token
 from bench.site import Site
 
-FORM = re.compile(r"<form[^>]*action=\"([^\"]*/move[^\"]*)\"[^>]*>(.*?)</form>", re.S)
-INPUT = re.compile(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"')
-VERSION = re.compile(r'name="version"[^>]*value="(\d+)"')
-CARD = re.compile(
-    r'data-card="(\d+)" data-version="(\d+)">.*?<a class="card-move" href="([^"]+)"', re.S
-)
-
 
 async def card_mover(conn: Connection, site: Site) -> Callable[[Connection], Awaitable[Response]]:
-    """A request factory that moves the first card on the board to the other of two columns."""
+    """A request factory: each call moves the card to the other column, with its current version."""
+    if site.demo.card_id is None:
+        raise RuntimeError("the demo participant has no card to move")
     board = await conn.request("GET", site.path("board"))
     token = csrf_token(board.text)
-    match = FORM.search(board.text)
-    card = CARD.search(board.text)
-    if match is not None:
-        action = match.group(1).replace("&amp;", "&")
-        fields = dict(INPUT.findall(match.group(2)))
-    elif card is not None:
-        # The board shares one move sheet; each card carries its id, version and move URL.
-        action, fields = card.group(3), {"version": card.group(2), "position": "0"}
-    else:
-        raise RuntimeError("no move form on the board page")
-    fresh_version = (
-        re.compile(rf'data-card="{card.group(1)}" data-version="(\d+)"') if card else VERSION
-    )
-    fields["csrf_token"] = token
-    columns = ["doing", "sprint"]
-    state = {"turn": 0, "version": fields.get("version")}
+    action = site.path("card_move")
+    state = {"turn": 0, "version": site.demo.card_version}
 
     async def move(c: Connection) -> Response:
         state["turn"] += 1
-        data = dict(fields, column=columns[state["turn"] % 2], to_column=columns[state["turn"] % 2])
-        if state["version"] is not None:
-            data["version"] = state["version"]
-        response = await c.request("POST", action, form=data, headers={"HX-Request": "true"})
-        # The answer carries the card's new version for the next move.
-        fresh = fresh_version.search(response.text)
-        if fresh:
-            state["version"] = fresh.group(1)
+        column = ("doing", "sprint")[state["turn"] % 2]
+        form = {
+            "column": column,
+            "position": "0",
+            "version": str(state["version"]),
+            "csrf_token": token,
+        }
+        response = await c.request("POST", action, form=form, headers={"HX-Request": "true"})
+        if response.status == 200:
+            state["version"] += 1  # committed: the card's version rose by one
         return response
 
     return move

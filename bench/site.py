@@ -45,6 +45,9 @@ class Demo:
     participant_email: str
     participant_id: int
     meeting_id: int | None
+    meeting_version: int | None
+    card_id: int | None
+    card_version: int | None
 
 
 class Site:
@@ -76,12 +79,17 @@ class Site:
         known = {
             "expedition_id": self.demo.expedition_id,
             "meeting_id": self.demo.meeting_id,
+            "card_id": self.demo.card_id,
             "user_id": self.demo.participant_id,
         }
         return {name: known[name] for name in rule.arguments if name in known}
 
     def _demo(self) -> Demo:
+        from datetime import timedelta
+
         from alex.auth.models import User
+        from alex.boards.models import Card
+        from alex.db import utcnow
         from alex.demo import PARTICIPANTS
         from alex.expeditions.models import Expedition
         from alex.meetings.models import Meeting
@@ -90,12 +98,30 @@ class Site:
             expedition_id = db.session.scalar(select(Expedition.id).order_by(Expedition.id))
             email = PARTICIPANTS[0][0]
             user_id = db.session.scalar(select(User.id).where(User.email == email))
-            meeting_id = db.session.scalar(
-                select(Meeting.id)
-                .where(Meeting.expedition_id == expedition_id)
-                .order_by(Meeting.id)
+            meeting = db.session.scalar(
+                select(Meeting).where(Meeting.expedition_id == expedition_id).order_by(Meeting.id)
             )
-        return Demo(expedition_id, email, user_id, meeting_id)
+            if meeting is None:
+                # The demo seed has no meeting until the meetings area seeds one: add a Zirkeltreffen.
+                meeting = Meeting(
+                    expedition_id=expedition_id, starts_at=utcnow() + timedelta(days=1)
+                )
+                db.session.add(meeting)
+                db.session.commit()
+            card = db.session.scalar(
+                select(Card)
+                .where(Card.expedition_id == expedition_id, Card.owner_id == user_id)
+                .order_by(Card.id)
+            )
+            return Demo(
+                expedition_id,
+                email,
+                user_id,
+                meeting.id,
+                meeting.version,
+                card.id if card else None,
+                card.version if card else None,
+            )
 
     def page_in_process(self, path: str, password: str) -> tuple[int, int]:
         """(SQL statements, HTML bytes) of one GET as the demo participant, counted in-process."""
