@@ -16,6 +16,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from alex import create_app
+from alex.extensions import db
 
 CHROMIUM = os.environ.get("ALEX_CHROMIUM", "/usr/bin/chromium")
 AXE_JS = Path(__file__).parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"
@@ -61,6 +62,8 @@ def live_server(app, live_app_config) -> Iterator[LiveServer]:
     server.start()
     yield server
     server.stop()
+    with served.app_context():
+        db.engine.dispose()  # close its pooled connections now, not when garbage-collected
 
 
 @pytest.fixture(scope="session")
