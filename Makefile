@@ -5,7 +5,11 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 # Debian packages the app and its tests need (browser tests, PDF rendering, PDF checks).
-DEB_PACKAGES := chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils
+DEB_PACKAGES := chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils openjdk-17-jre-headless
+
+# The Nu HTML Checker (vnu.jar from npm, run on the system's Java) for tests/test_html_valid.py.
+VNU_VERSION := 26.9.27
+VNU_JAR := .tools/node_modules/vnu-jar/build/dist/vnu.jar
 
 .PHONY: install system-deps run test test-fast bench soak lint format translations compile-translations clean
 
@@ -42,7 +46,10 @@ run: install
 	@echo ""
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-test: install system-deps
+$(VNU_JAR):
+	npm install --silent --no-audit --no-fund --prefix .tools vnu-jar@$(VNU_VERSION)
+
+test: install system-deps $(VNU_JAR)
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
 # Everything but the real-browser tests: the quick loop while coding.
@@ -51,6 +58,13 @@ test-fast: install
 
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# The long runs (not in make test): load on PostgreSQL and SQLite, fuzzing with many examples.
+SOAK_SECONDS ?= 120
+soak: install
+	$(BIN)/python -m bench.load --postgres --users 1000 --zirkel 250 --seconds $(SOAK_SECONDS)
+	$(BIN)/python -m bench.load --users 100 --zirkel 25 --seconds $(SOAK_SECONDS)
+	$(BIN)/pytest -q --hypothesis-profile=soak tests/test_fuzz.py tests/test_fuzz_xss.py
 
 lint: install
 	$(BIN)/ruff check .
@@ -66,4 +80,4 @@ translations: install
 	$(FLASK) alex compile-translations
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .tools

@@ -51,16 +51,40 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from alex.auth import init_app as init_auth
 
     init_auth(app)
+    from alex.twofactor import init_app as init_twofactor
+
+    init_twofactor(app)
     _register_blueprints(app)
     return app
 
 
 def _register_blueprints(app: Flask) -> None:
-    """Each area is a blueprint in its own package."""
+    """Each area is a blueprint in its own package (one line each keeps merges painless)."""
     from alex.auth.views import bp as auth_bp
+    from alex.boards.views import bp as boards_bp
     from alex.expeditions.views import bp as expeditions_bp
+    from alex.exports.views import bp as exports_bp
     from alex.health import bp as health_bp
+    from alex.meetings.views import bp as meetings_bp
     from alex.progress.views import bp as progress_bp
+    from alex.pwa import views as pwa_views
+    from alex.pwa.pages import bp as pages_bp
+    from alex.twofactor.views import bp as twofactor_bp
+    from alex.wellknown import bp as wellknown_bp
 
-    for blueprint in (health_bp, auth_bp, expeditions_bp, progress_bp):
+    blueprints = [
+        health_bp,
+        wellknown_bp,
+        auth_bp,
+        twofactor_bp,
+        expeditions_bp,
+        boards_bp,
+        meetings_bp,
+        progress_bp,
+        exports_bp,
+        pwa_views.bp,
+        pages_bp,
+    ]
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
+    pwa_views.init_app(app)

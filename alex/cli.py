@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
@@ -87,6 +89,41 @@ def unlock_user(email: str) -> None:
     user.failed_logins, user.locked_until = 0, None
     db.session.commit()
     click.echo(f"{user.email} unlocked.")
+
+
+@alex_cli.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(path: Path) -> None:
+    """Write a consistent copy of the SQLite database to PATH while the app keeps running."""
+    from alex.backup import BackupError, backup
+
+    try:
+        pages = backup(current_app.config["SQLALCHEMY_ENGINES"]["default"]["url"], path)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Backup written to {path} ({pages} pages, integrity ok).")
+
+
+@alex_cli.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.confirmation_option(prompt="Replace everything in the database with this backup?")
+def restore_command(path: Path) -> None:
+    """Replace the SQLite database's content with the backup at PATH."""
+    from alex.backup import BackupError, restore
+
+    try:
+        restore(current_app.config["SQLALCHEMY_ENGINES"]["default"]["url"], path)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Database restored from {path}.")
+
+
+@alex_cli.command("purge-expired")
+def purge_expired_command() -> None:
+    """Delete expeditions whose retention period has ended (run daily)."""
+    from alex.exports.retention import purge_expired_cli
+
+    purge_expired_cli()
 
 
 def init_app(app: Flask) -> None:

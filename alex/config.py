@@ -15,6 +15,7 @@ DEFAULTS: dict[str, Any] = {
     "OPEN_REGISTRATION": True,
     "HTTPS": False,  # sets the Secure flag on cookies and HSTS
     "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_KEY_PREFIX": "alex",  # separates installations that share one Redis
     "LOGIN_RATE_LIMIT": "10 per minute",
     "LOCKOUT_THRESHOLD": 5,  # failed logins in a row before the account locks
     "LOCKOUT_MINUTES": 15,
@@ -22,6 +23,11 @@ DEFAULTS: dict[str, Any] = {
     "DEFAULT_LOCALE": "de",
     "DEFAULT_TIMEZONE": "Europe/Berlin",
     "PROXY_FIX": 0,  # number of trusted proxies in front (X-Forwarded-*)
+    # /.well-known/security.txt: who hears about vulnerabilities in this installation.
+    "SECURITY_CONTACT": "mailto:security@example.org",
+    "SECURITY_POLICY_URL": "",  # e.g. the SECURITY.md of the code this installation runs
+    "OPERATOR": "",  # who runs this instance (named on the privacy and accessibility pages)
+    "CONTACT_EMAIL": "",  # where people send accessibility feedback and privacy requests
 }
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -46,6 +52,8 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
     if overrides:
         settings.update({k.removeprefix("ALEX_"): v for k, v in overrides.items()})
 
+    if settings["ENV"] == "production" and settings.get("CHEAP_PASSWORD_HASHING"):
+        raise RuntimeError("Cheap password hashing is for the test suite only.")
     if not settings["DATABASE_URL"]:
         Path(instance_path).mkdir(parents=True, exist_ok=True)
         settings["DATABASE_URL"] = f"sqlite:///{Path(instance_path) / 'alex.sqlite3'}"
@@ -70,7 +78,10 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         PREFERRED_URL_SCHEME="https" if settings["HTTPS"] else "http",
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session; phones stay open for days
         WTF_CSRF_SSL_STRICT=True,
+        # Always explicit: the limiter is one object, and it keeps the last app's setting.
+        RATELIMIT_ENABLED=True,
         RATELIMIT_STORAGE_URI=settings["RATELIMIT_STORAGE_URI"],
+        RATELIMIT_KEY_PREFIX=settings["RATELIMIT_KEY_PREFIX"],
         RATELIMIT_HEADERS_ENABLED=True,
         BABEL_DEFAULT_LOCALE=settings["DEFAULT_LOCALE"],
         BABEL_DEFAULT_TIMEZONE="UTC",
@@ -86,6 +97,7 @@ _FLASK_KEYS = {"SECRET_KEY", "MAX_CONTENT_LENGTH"}
 # Flask/extension keys a test may set directly.
 _PASSTHROUGH = {
     "TESTING",
+    "PROPAGATE_EXCEPTIONS",
     "WTF_CSRF_ENABLED",
     "RATELIMIT_ENABLED",
     "SERVER_NAME",

@@ -25,7 +25,8 @@ PARTICIPANTS = (
     ("ben@example.org", "Ben Okafor"),
     ("cem@example.org", "Cem Yıldız"),
 )
-AREA_SEEDERS: list[str] = [  # each module has seed(session, demo); progress builds on boards
+AREA_SEEDERS: list[str] = [  # each module has seed(session, demo); later ones build on earlier ones
+    "alex.boards.demo",
     "alex.progress.demo",
 ]
 

@@ -6,15 +6,62 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import ValidationError
 
+# WTForms' own messages (wrong type, unknown choice…) in our words; the rest fall back to
+# WTForms' catalog in the user's language.
+BUILTIN_MESSAGES = {
+    "Not a valid date value.": _l("Please enter a valid date."),
+    "Not a valid datetime value.": _l("Please enter a valid date and time."),
+    "Not a valid time value.": _l("Please enter a valid time."),
+    "Not a valid integer value.": _l("Please enter a whole number."),
+    "Not a valid decimal value.": _l("Please enter a number."),
+    "Not a valid float value.": _l("Please enter a number."),
+    "Not a valid choice.": _l("Please choose one of the options."),
+    "Invalid Choice: could not coerce.": _l("Please choose one of the options."),
+    "This field is required.": _l("Please fill in this field."),
+    "Invalid email address.": _l("This does not look like an e-mail address."),
+}
+
+
+class _Messages:
+    """Translations object WTForms asks for its built-in messages."""
+
+    def gettext(self, string: str) -> str:
+        if string in BUILTIN_MESSAGES:
+            return str(BUILTIN_MESSAGES[string])
+        from flask_wtf.i18n import translations
+
+        return translations.gettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        from flask_wtf.i18n import translations
+
+        return translations.ngettext(singular, plural, n)
+
 
 class BaseForm(FlaskForm):
-    """Every form: CSRF-protected, messages in the user's language."""
+    """Every form: CSRF-protected, messages in the user's language, no NUL bytes stored."""
 
     class Meta:
         def get_translations(self, form):
-            from flask_babel import get_translations
+            return _Messages()
 
-            return get_translations()
+    def validate(self, extra_validators=None) -> bool:
+        """Validate; text with NUL or other binary control bytes never reaches the database.
+
+        PostgreSQL refuses NUL in text columns, so it must fail here with a message, not there
+        with a 500.
+        """
+        valid = super().validate(extra_validators)
+        for field in self:
+            if isinstance(field.data, str) and _has_binary_controls(field.data):
+                field.errors = [*field.errors, str(_l("Please remove the special characters."))]
+                valid = False
+        return valid
+
+
+def _has_binary_controls(text: str) -> bool:
+    """Control characters other than tab and line breaks."""
+    return any(ord(ch) < 32 and ch not in "\t\n\r" for ch in text)
 
 
 def not_blank(_form, field) -> None:

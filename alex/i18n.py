@@ -24,7 +24,7 @@ LOCALES = ("de", "en")
 PACKAGE = Path(__file__).resolve().parent
 ROOT = PACKAGE.parent
 # Areas with their own catalog. The core ("") owns alex/*.py and the shared templates.
-AREAS = ("", "auth", "expeditions", "boards", "meetings", "progress", "exports", "pwa")
+AREAS = ("", "auth", "expeditions", "boards", "meetings", "progress", "exports", "pwa", "twofactor")
 SHARED_TEMPLATE_DIRS = ("templates/components", "templates/errors", "templates/pages")
 
 
@@ -161,6 +161,8 @@ def update_catalogs() -> None:
                 "_l",
                 "-k",
                 "_n:1,2",
+                "-k",
+                "lazy_ngettext:1,2",
                 "--no-location",
                 "--sort-output",
                 "-o",

@@ -12,10 +12,24 @@ from alex.boards.models import (
 )
 from alex.db import Base
 from alex.expeditions.models import Expedition, Invite, Membership
-from alex.meetings.models import Meeting
+from alex.exports.models import FinalReflection, ReportSelection
+from alex.meetings.models import (
+    Attendance,
+    Meeting,
+    Retro,
+    RetroAction,
+    RetroGroup,
+    RetroItem,
+    RetroTemplate,
+    RetroVote,
+)
 from alex.progress.models import CalendarToken, Kudos, Notification, SupportResponse
+from alex.twofactor.models import RecoveryCode, TwoFactor, TwoFactorRequirement
 
 __all__ = [
+    "FinalReflection",
+    "ReportSelection",
+    "Attendance",
     "Base",
     "CalendarToken",
     "Card",
@@ -23,14 +37,25 @@ __all__ = [
     "CheckIn",
     "ChecklistItem",
     "Expedition",
+    "FinalReflection",
     "Invite",
     "Kudos",
     "LoginSession",
     "Meeting",
+    "ReportSelection",
     "Membership",
+    "Retro",
+    "RetroAction",
+    "RetroGroup",
+    "RetroItem",
+    "RetroTemplate",
+    "RetroVote",
     "Notification",
+    "RecoveryCode",
     "SprintReflection",
     "SupportResponse",
+    "TwoFactor",
+    "TwoFactorRequirement",
     "User",
     "Vorhaben",
     "VorhabenVersion",

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, make_response, render_template, request, url_for
 from flask_babel import format_date, format_datetime
+from werkzeug.routing import IntegerConverter
 
 from alex.extensions import htmx
 
@@ -39,10 +40,31 @@ def render_fragment(fragment: str, status: int = 200, **context: Any) -> Respons
 
 def is_safe_next(target: str | None) -> bool:
     """Only local paths are followed after login: no scheme, no host, no protocol-relative URL."""
-    if not target or not target.startswith("/") or target.startswith("//"):
+    if not target or len(target) > 2000 or not target.startswith("/") or target.startswith("//"):
+        return False
+    # Browsers drop tabs and line breaks and read "\\" as "/": "/\t/evil" becomes "//evil".
+    if "\\" in target or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in target):
         return False
     parts = urlsplit(target)
-    return not parts.scheme and not parts.netloc and "\\" not in target
+    return not parts.scheme and not parts.netloc
+
+
+# Ids in URLs fit a 32-bit INTEGER column; larger numbers are a 404, not a database error.
+MAX_ID = 2**31 - 1
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:…>` in every route: a positive id that the database can hold."""
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def id_arg(name: str) -> int | None:
+    """An id from the query string (e.g. ?template=3), or None when absent or out of range."""
+    value = request.args.get(name, type=int)
+    return value if value is not None and 0 < value <= MAX_ID else None
 
 
 @cache
@@ -66,6 +88,8 @@ def nav_url(endpoint: str, **values: Any) -> str | None:
 
 def init_app(app: Flask) -> None:
     """Template helpers, and long caching for versioned static files."""
+    # Replaces the built-in converter before any blueprint adds its rules.
+    app.url_map.converters["int"] = BoundedIntConverter
     app.jinja_env.globals["static_url"] = static_url
     app.jinja_env.globals["wants_fragment"] = wants_fragment
     app.jinja_env.globals["nav_url"] = nav_url

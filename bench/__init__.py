@@ -1,0 +1,1 @@
+"""make bench: figures of the running app under gunicorn."""

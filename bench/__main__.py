@@ -1,6 +1,140 @@
-"""make bench: server-side figures of the heavy pages (see README, "Speed")."""
+"""make bench: the goals table of issue 9, measured as deployed (gunicorn, deploy/ config).
 
-from bench import zirkel
+python -m bench [--postgres [URL]] [--only sqlite|postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench import figures
+from bench.figures import Row
+from bench.report import table, write
+from bench.server import Gunicorn, seeded_database
+from bench.site import Site
+
+SMALL, MEDIUM, ZIRKEL, LARGE = 10, 200, 300, 1000  # cards per board; Zirkel: 6 sprints × 50
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def run_backend(kind: str, workdir: Path, postgres: str | None) -> list[Row]:
+    """Every figure on one database backend."""
+    rows: dict[str, Row] = {}
+    log(f"{kind}: seeding {SMALL} and {LARGE} cards per board")
+    with (
+        seeded_database(kind, SMALL, workdir, postgres) as small_url,
+        seeded_database(kind, LARGE, workdir, postgres) as large_url,
+    ):
+        small, large = Site(small_url), Site(large_url)
+        for row in figures.query_rows(small, large, SMALL, LARGE):
+            rows[row.key] = row
+        rows["html_per_card"] = figures.html_per_card_row(small, large, SMALL, LARGE)
+        small.close()
+        log(f"{kind}: gunicorn on the {LARGE}-card database")
+        with Gunicorn(large_url, workdir) as server:
+            rows["board_1000"] = asyncio.run(
+                figures.page_p50(
+                    server,
+                    large,
+                    "board",
+                    Row("board_1000", "own board page, 1000 cards, p50 at 1 client", "≤ 15 ms"),
+                    15.0,
+                )
+            )
+            rows["overview"] = asyncio.run(
+                figures.page_p50(
+                    server,
+                    large,
+                    "overview",
+                    Row("overview", "expedition overview page, p50 at 1 client", "reference"),
+                    float("inf"),
+                )
+            )
+        large.close()
+
+    log(f"{kind}: seeding {MEDIUM} cards per board")
+    with seeded_database(kind, MEDIUM, workdir, postgres) as url:
+        site = Site(url)
+        with Gunicorn(url, workdir) as server:
+            log(f"{kind}: board, move, poll, first visit, PDF")
+            rows["board_200"] = asyncio.run(
+                figures.page_p50(
+                    server,
+                    site,
+                    "board",
+                    Row("board_200", "own board page, 200 cards, p50 at 1 client", "≤ 4 ms"),
+                    4.0,
+                )
+            )
+            rows["card_move"] = asyncio.run(figures.move_row(server, site))
+            for row in asyncio.run(figures.poll_rows(server, site)):
+                rows[row.key] = row
+            rows["first_visit"] = asyncio.run(figures.first_visit_row(server, site))
+            rows["report_pdf"] = asyncio.run(figures.pdf_row(server, site))
+        site.close()
+
+    log(f"{kind}: seeding the Zirkel ({ZIRKEL} cards per board)")
+    with seeded_database(kind, ZIRKEL, workdir, postgres) as url:
+        site = Site(url)
+        zirkel = Row("zirkel", "Zirkel page (4 members × 6 sprints × 50 cards), p50", "≤ 10 ms")
+        if site.path("zirkel"):
+            with Gunicorn(url, workdir) as server:
+                zirkel = asyncio.run(figures.page_p50(server, site, "zirkel", zirkel, 10.0))
+        rows["zirkel"] = zirkel
+        site.close()
+
+    order = [
+        "board_200",
+        "board_1000",
+        "html_per_card",
+        "queries_board",
+        "queries_zirkel",
+        "queries_meeting",
+        "queries_overview",
+        "card_move",
+        "poll_p50",
+        "poll_rate",
+        "zirkel",
+        "first_visit",
+        "report_pdf",
+        "overview",
+    ]
+    return [rows[key] for key in order]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the bench on SQLite (and PostgreSQL with --postgres); print and write the results."""
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument(
+        "--postgres",
+        nargs="?",
+        const="postgresql://postgres@127.0.0.1:5432/postgres",
+        help="also on PostgreSQL (server URL; a fresh database is created and dropped)",
+    )
+    parser.add_argument("--only", choices=["sqlite", "postgres"])
+    args = parser.parse_args(argv)
+    kinds = [k for k in ("sqlite", "postgres") if k != "postgres" or args.postgres]
+    if args.only:
+        kinds = [args.only]
+    results: dict[str, list[Row]] = {}
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="alex-bench-") as tmp:
+        for kind in kinds:
+            results[kind] = run_backend(kind, Path(tmp), args.postgres)
+    write(results, {"backends": kinds, "cards": [SMALL, MEDIUM, ZIRKEL, LARGE]})
+    for kind, rows in results.items():
+        print(f"\n{kind}\n{table(rows)}")
+    log(f"done in {time.monotonic() - started:.0f} s; bench/results.json and README.md written")
+    return 0
+
 
 if __name__ == "__main__":
-    zirkel.main()
+    sys.exit(main())

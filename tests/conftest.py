@@ -17,6 +17,7 @@ from datetime import date, timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -27,6 +28,16 @@ from alex.i18n import compile_catalogs
 from alex.migrate import upgrade
 
 TEST_PASSWORD = "correct horse battery staple"
+
+# Fuzzing: a quick pass in make test; make soak runs pytest --hypothesis-profile=soak.
+_FUZZ_HEALTH = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+settings.register_profile(
+    "alex", max_examples=12, deadline=None, suppress_health_check=_FUZZ_HEALTH
+)
+settings.register_profile(
+    "soak", max_examples=300, deadline=None, suppress_health_check=_FUZZ_HEALTH
+)
+settings.load_profile("alex")
 
 
 def _create_postgres_database(server_url: str) -> tuple[str, str]:
@@ -86,6 +97,8 @@ def app_config(database_url: str) -> dict:
         "DATABASE_URL": database_url,
         "SECRET_KEY": "test-secret",
         "ENV": "testing",
+        # argon2id with the cheapest parameters: the same code path, a fraction of the time.
+        "CHEAP_PASSWORD_HASHING": True,
     }
 
 
@@ -97,6 +110,25 @@ def app(app_config: dict) -> Iterator[Flask]:
     yield application
     with application.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture
+def make_app(app, app_config: dict):
+    """Another app instance on the same (emptied) database — a second worker, other settings.
+
+    Its engine is disposed afterwards: PostgreSQL connections left open fail the run.
+    """
+    made: list[Flask] = []
+
+    def make(**overrides) -> Flask:
+        application = create_app({**app_config, **overrides})
+        made.append(application)
+        return application
+
+    yield make
+    for application in made:
+        with application.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture

@@ -1,22 +1,41 @@
 """Forms of the account area."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import Email, InputRequired, Length
 
 from alex.forms import BaseForm, not_blank, single_line
 
-LANGUAGE_CHOICES = [("", _l("Like my browser")), ("de", "Deutsch"), ("en", "English")]
+LANGUAGE_CHOICES = [
+    SelectChoice("", _l("Like my browser")),
+    SelectChoice("de", "Deutsch"),
+    SelectChoice("en", "English"),
+]
+
+
+TOO_LONG = _l("Please use at most %(max)d characters.")
+
+
+def _email_validators() -> list:
+    return [
+        InputRequired(_l("Please enter your e-mail address.")),
+        Length(max=254, message=TOO_LONG),
+        Email(message=_l("This does not look like an e-mail address."), check_deliverability=False),
+    ]
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
 
 
 class LoginForm(BaseForm):
-    email = EmailField(
-        _l("E-mail address"),
-        validators=[InputRequired(_l("Please enter your e-mail address.")), Length(max=254)],
-    )
+    email = EmailField(_l("E-mail address"), validators=_email_validators(), filters=[_strip])
     password = PasswordField(
         _l("Password"),
-        validators=[InputRequired(_l("Please enter your password.")), Length(max=200)],
+        validators=[
+            InputRequired(_l("Please enter your password.")),
+            Length(max=200, message=TOO_LONG),
+        ],
     )
     remember = BooleanField(_l("Stay logged in on this device"))
 
@@ -28,19 +47,10 @@ class RegisterForm(BaseForm):
             InputRequired(_l("Please tell us your name.")),
             not_blank,
             single_line,
-            Length(max=80, message=_l("Please use at most %(max)d characters.")),
+            Length(max=80, message=TOO_LONG),
         ],
     )
-    email = EmailField(
-        _l("E-mail address"),
-        validators=[
-            InputRequired(_l("Please enter your e-mail address.")),
-            Length(max=254),
-            Email(
-                message=_l("This does not look like an e-mail address."), check_deliverability=False
-            ),
-        ],
-    )
+    email = EmailField(_l("E-mail address"), validators=_email_validators(), filters=[_strip])
     password = PasswordField(
         _l("Password"), validators=[InputRequired(_l("Please choose a password."))]
     )
@@ -53,7 +63,7 @@ class ProfileForm(BaseForm):
             InputRequired(_l("Please tell us your name.")),
             not_blank,
             single_line,
-            Length(max=80, message=_l("Please use at most %(max)d characters.")),
+            Length(max=80, message=TOO_LONG),
         ],
     )
     locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES, validate_choice=True)
@@ -62,7 +72,10 @@ class ProfileForm(BaseForm):
 class PasswordForm(BaseForm):
     current_password = PasswordField(
         _l("Current password"),
-        validators=[InputRequired(_l("Please enter your current password.")), Length(max=200)],
+        validators=[
+            InputRequired(_l("Please enter your current password.")),
+            Length(max=200, message=TOO_LONG),
+        ],
     )
     new_password = PasswordField(
         _l("New password"), validators=[InputRequired(_l("Please choose a password."))]

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from math import ceil
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
@@ -19,22 +23,36 @@ from alex.extensions import db
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 200
+EMAIL_TAKEN = _l("An account with this e-mail address already exists. Log in instead.")
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# Only the test suite may ask for this (never settable from the environment): the real cost,
+# ~1 s on a busy CI machine, would make each login in thousands of tests expensive.
+_cheap_hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
+
+
+def _current_hasher() -> PasswordHasher:
+    if has_app_context() and current_app.config.get("ALEX_CHEAP_PASSWORD_HASHING"):
+        return _cheap_hasher
+    return _hasher
 
 
 class AuthError(Exception):
     """A login or account change that cannot go ahead; the message is shown to the user."""
 
 
+class LoginFailed(AuthError):
+    """A wrong password: the failure was counted and must be committed."""
+
+
 def hash_password(password: str) -> str:
     """Hash a password with argon2id."""
-    return _hasher.hash(password)
+    return _current_hasher().hash(password)
 
 
 def verify_password(user: User, password: str) -> bool:
     """Check a password against the stored hash."""
     try:
-        return _hasher.verify(user.password_hash, password)
+        return _current_hasher().verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -46,7 +64,9 @@ def password_problem(password: str, user_inputs: list[str]) -> str | None:
     if len(password) > MAX_PASSWORD_LENGTH:
         return str(_l("Use at most %(count)d characters.", count=MAX_PASSWORD_LENGTH))
     # zxcvbn is slow on very long input; the first 100 characters decide anyway.
-    if zxcvbn(password[:100], user_inputs=[u for u in user_inputs if u])["score"] < 3:
+    # Parts of the name and address count as known words: "adalorenz2026" is weak for Ada Lorenz.
+    words = {w for u in user_inputs if u for w in [u, *re.split(r"[\s@._+-]+", u)] if w}
+    if zxcvbn(password[:100], user_inputs=sorted(words))["score"] < 3:
         return str(_l("This password is too easy to guess. Try a short sentence of several words."))
     return None
 
@@ -66,7 +86,7 @@ def register_user(
 ) -> User:
     """Create an account; the e-mail address must be free."""
     if find_user_by_email(session, email) is not None:
-        raise AuthError(_l("An account with this e-mail address already exists. Log in instead."))
+        raise AuthError(EMAIL_TAKEN)
     user = User(
         name=name.strip(),
         email=normalise_email(email),
@@ -93,13 +113,17 @@ def authenticate(session: Session, email: str, password: str, policy: LockoutPol
     user = find_user_by_email(session, email)
     now = utcnow()
     if user is None:
-        _hasher.hash(password)  # spend the same time as a real check: no account enumeration
+        _current_hasher().hash(
+            password
+        )  # spend the same time as a real check: no account enumeration
         raise AuthError(_l("E-mail address or password is wrong."))
     if user.locked_until and user.locked_until > now:
+        minutes = max(1, ceil((user.locked_until - now).total_seconds() / 60))
         raise AuthError(
-            _l(
-                "Too many failed attempts. This account is locked until %(time)s (UTC).",
-                time=user.locked_until.strftime("%H:%M"),
+            ngettext(
+                "Too many failed attempts: this account is locked. Try again in %(num)d minute.",
+                "Too many failed attempts: this account is locked. Try again in %(num)d minutes.",
+                minutes,
             )
         )
     if not verify_password(user, password):
@@ -115,9 +139,9 @@ def authenticate(session: Session, email: str, password: str, policy: LockoutPol
                 .where(User.id == user.id)
                 .values(locked_until=now + timedelta(minutes=policy.minutes), failed_logins=0)
             )
-        session.commit()
-        raise AuthError(_l("E-mail address or password is wrong."))
-    if _hasher.check_needs_rehash(user.password_hash):
+        # The caller commits even though the login failed: the count must stick.
+        raise LoginFailed(_l("E-mail address or password is wrong."))
+    if _current_hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.failed_logins = 0
     user.locked_until = None

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy.exc import IntegrityError
 
 from alex.auth import service
 from alex.auth.forms import LoginForm, PasswordForm, ProfileForm, RegisterForm
+from alex.expeditions.service import find_usable_invite
 from alex.extensions import db, limiter
 from alex.web import is_safe_next, render
 
@@ -59,16 +62,27 @@ def login_post():
     try:
         user = service.authenticate(db.session, form.email.data, form.password.data, policy)
     except service.AuthError as error:
+        if isinstance(error, service.LoginFailed):
+            db.session.commit()  # keep the failure count (lockout)
         form.password.errors = [str(error)]
         return render("auth/login.html", form=form, next=request.form.get("next", ""), status=422)
+    from alex.twofactor import service as twofactor
+    from alex.twofactor.views import begin_second_step
+
+    if twofactor.is_enabled(db.session, user.id):
+        db.session.commit()  # the password was right: its failure counter is reset
+        return begin_second_step(user, remember=form.remember.data)
     _sign_in(user, remember=form.remember.data)
     db.session.commit()
     return _after_sign_in()
 
 
 def _registration_open() -> bool:
-    """Open registration, or a pending invite link, allows new accounts."""
-    return current_app.config["ALEX_OPEN_REGISTRATION"] or bool(session.get("invite_token"))
+    """Open registration, or a pending invite link that still works, allows new accounts."""
+    if current_app.config["ALEX_OPEN_REGISTRATION"]:
+        return True
+    token = session.get("invite_token")
+    return bool(token) and find_usable_invite(db.session, token) is not None
 
 
 @bp.get("/register")
@@ -99,6 +113,10 @@ def register_post():
                 )
             except service.AuthError as error:
                 form.email.errors = [str(error)]
+            except IntegrityError:
+                # Someone registered the same address a moment earlier.
+                db.session.rollback()
+                form.email.errors = [str(service.EMAIL_TAKEN)]
             else:
                 _sign_in(user)
                 db.session.commit()
@@ -147,10 +165,11 @@ def update_profile():
     """Change display name and language."""
     form = ProfileForm()
     if not form.validate_on_submit():
-        return _account_page(form, PasswordForm(), status=422)
+        return _account_page(form, PasswordForm(formdata=None), status=422)
     current_user.name = form.name.data.strip()
     current_user.locale = form.locale.data or None
     db.session.commit()
+    refresh()  # the confirmation below already speaks the newly chosen language
     flash(_("Your settings are saved."), "success")
     return redirect(url_for("auth.account"))
 
@@ -175,7 +194,9 @@ def change_password():
             flash(_("Your password is changed. All other devices are logged out."), "success")
             return redirect(url_for("auth.account"))
     return _account_page(
-        ProfileForm(obj=current_user, locale=current_user.locale or ""), form, status=422
+        ProfileForm(formdata=None, obj=current_user, locale=current_user.locale or ""),
+        form,
+        status=422,
     )
 
 

@@ -2,14 +2,41 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from dataclasses import dataclass, field
+from datetime import datetime
 
-from alex.boards.models import CARD_KINDS, COLUMNS, TITLE_MAX, VISIBILITIES, Card, CardMove
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from alex.boards.models import (
+    CARD_KINDS,
+    COLUMNS,
+    TITLE_MAX,
+    VISIBILITIES,
+    Card,
+    CardMove,
+    CheckIn,
+    ChecklistItem,
+    SprintReflection,
+    Vorhaben,
+    VorhabenVersion,
+)
+from alex.db import utcnow
+
+# Columns a card counts as "in the sprint" for; unfinished ones are offered for carry-over.
+UNFINISHED = ("sprint", "doing", "learning")
+CARRY_CHOICES = ("keep", "ideas", "drop")
+VORHABEN_FIELDS = ("what", "why", "success_signs", "support_needed", "first_steps")
+CHECKLIST_MAX = 50
 
 
 class BoardError(Exception):
     """A board change that cannot go ahead; the message is shown to the user."""
+
+
+class StaleCard(BoardError):
+    """The card changed since the client saw it (another tab or device got there first)."""
 
 
 def create_card(
@@ -52,3 +79,455 @@ def create_card(
         CardMove(card_id=card.id, from_column=None, to_column=column, sprint_number=sprint_number)
     )
     return card
+
+
+@dataclass
+class Board:
+    """A person's cards by column, as a page shows them, with each card's checklist tally."""
+
+    columns: dict[str, list[Card]] = field(default_factory=lambda: {c: [] for c in COLUMNS})
+    checklists: dict[int, tuple[int, int]] = field(default_factory=dict)  # card id: (done, total)
+
+    def count(self, column: str) -> int:
+        return len(self.columns[column])
+
+
+def load_board(
+    session: Session,
+    expedition_id: int,
+    owner_id: int,
+    *,
+    only_zirkel: bool = False,
+    columns: tuple[str, ...] = COLUMNS,
+) -> Board:
+    """The owner's cards, by column and position; a peer sees only Zirkel cards.
+
+    Two queries whatever the number of cards: the cards, and one grouped checklist tally
+    (a selectinload would fetch every item and split into batches of 500 ids).
+    """
+    on_board = (
+        Card.expedition_id == expedition_id,
+        Card.owner_id == owner_id,
+        Card.column.in_(columns),
+    )
+    if only_zirkel:
+        on_board += (Card.visibility == "zirkel",)
+    board = Board()
+    for card in session.scalars(select(Card).where(*on_board).order_by(Card.position, Card.id)):
+        board.columns[card.column].append(card)
+    tally = (
+        select(
+            ChecklistItem.card_id,
+            func.count(ChecklistItem.id).filter(ChecklistItem.done.is_(True)),
+            func.count(ChecklistItem.id),
+        )
+        .join(Card, Card.id == ChecklistItem.card_id)
+        .where(*on_board)
+        .group_by(ChecklistItem.card_id)
+    )
+    board.checklists = {card_id: (done, total) for card_id, done, total in session.execute(tally)}
+    return board
+
+
+def column_counts(
+    session: Session, expedition_id: int, owner_id: int, *, only_zirkel: bool = False
+) -> dict[str, int]:
+    """Number of cards per column (for the tabs), in one query."""
+    query = (
+        select(Card.column, func.count())
+        .where(Card.expedition_id == expedition_id, Card.owner_id == owner_id)
+        .group_by(Card.column)
+    )
+    if only_zirkel:
+        query = query.where(Card.visibility == "zirkel")
+    counts = dict.fromkeys(COLUMNS, 0)
+    counts.update({column: n for column, n in session.execute(query)})
+    return counts
+
+
+def next_column(column: str) -> str | None:
+    """The column a one-tap "→" moves a card into, or None from Erledigt."""
+    index = COLUMNS.index(column)
+    return COLUMNS[index + 1] if index + 1 < len(COLUMNS) else None
+
+
+def _cards_in(card: Card, column: str):
+    return (
+        Card.expedition_id == card.expedition_id,
+        Card.owner_id == card.owner_id,
+        Card.column == column,
+    )
+
+
+def move_card(
+    session: Session,
+    card: Card,
+    column: str,
+    position: int | None,
+    version: int,
+    *,
+    sprint_number: int | None,
+    learning: str | None = None,
+) -> str:
+    """Move a card to a column and 0-based position; returns the column it came from.
+
+    The neighbours' positions shift in two UPDATEs in the same transaction (constant whatever
+    the column's size), and the card's own UPDATE is conditional on its version: a client that
+    saw an older version gets StaleCard instead of overwriting what another device did.
+    """
+    if column not in COLUMNS:
+        raise BoardError(_l("Please choose one of the board's columns."))
+    if card.version != version:
+        raise StaleCard(_l("This card was changed in the meantime. Here is the latest state."))
+    origin, old_position = card.column, card.position
+    size = session.scalar(select(func.count()).select_from(Card).where(*_cards_in(card, column)))
+    last = size - 1 if origin == column else size
+    position = last if position is None else max(0, min(position, last))
+    others = Card.id != card.id
+    if origin == column:
+        if position > old_position:
+            shift = update(Card).where(
+                *_cards_in(card, column),
+                others,
+                Card.position > old_position,
+                Card.position <= position,
+            )
+            session.execute(shift.values(position=Card.position - 1))
+        elif position < old_position:
+            shift = update(Card).where(
+                *_cards_in(card, column),
+                others,
+                Card.position >= position,
+                Card.position < old_position,
+            )
+            session.execute(shift.values(position=Card.position + 1))
+    else:
+        session.execute(
+            update(Card)
+            .where(*_cards_in(card, origin), others, Card.position > old_position)
+            .values(position=Card.position - 1)
+        )
+        session.execute(
+            update(Card)
+            .where(*_cards_in(card, column), others, Card.position >= position)
+            .values(position=Card.position + 1)
+        )
+    card.column = column
+    card.position = position
+    if column in UNFINISHED and card.sprint_number is None:
+        card.sprint_number = sprint_number
+    if learning is not None and learning.strip():
+        card.learning = learning.strip()
+    if origin != column:
+        session.add(
+            CardMove(
+                card_id=card.id, from_column=origin, to_column=column, sprint_number=sprint_number
+            )
+        )
+    elif position == old_position:
+        # Nothing moved, but the version still advances so both devices agree on it.
+        card.updated_at = utcnow()
+    session.flush()  # the conditional UPDATE: StaleDataError if someone got there first
+    return origin
+
+
+@dataclass(frozen=True)
+class CardChanges:
+    """What an owner can change on a card (everything but its place)."""
+
+    title: str
+    notes: str = ""
+    kind: str = "task"
+    visibility: str = "zirkel"
+    sprint_number: int | None = None
+    hypothesis: str = ""
+    result: str = ""
+    learning: str = ""
+
+
+def update_card(session: Session, card: Card, changes: CardChanges, version: int) -> None:
+    """Save a card's fields; a stale version raises StaleCard instead of overwriting."""
+    if card.version != version:
+        raise StaleCard(_l("This card was changed in the meantime. Here is the latest state."))
+    if changes.kind not in CARD_KINDS or changes.visibility not in VISIBILITIES:
+        raise BoardError(_l("Please choose one of the offered options."))
+    card.title = changes.title.strip()[:TITLE_MAX]
+    card.notes = changes.notes.strip()
+    card.kind = changes.kind
+    card.visibility = changes.visibility
+    card.sprint_number = changes.sprint_number
+    card.hypothesis = changes.hypothesis.strip()
+    card.result = changes.result.strip()
+    card.learning = changes.learning.strip()
+    session.flush()
+
+
+def delete_card(session: Session, card: Card) -> None:
+    """Remove a card; the cards below it move up."""
+    session.execute(
+        update(Card)
+        .where(*_cards_in(card, card.column), Card.position > card.position)
+        .values(position=Card.position - 1)
+    )
+    session.delete(card)
+    session.flush()
+
+
+def add_checklist_item(session: Session, card: Card, text: str) -> ChecklistItem:
+    """Append a line to the card's checklist."""
+    if len(card.checklist) >= CHECKLIST_MAX:
+        raise BoardError(_l("A checklist holds at most %(max)d items.", max=CHECKLIST_MAX))
+    item = ChecklistItem(text=text.strip()[:TITLE_MAX], position=len(card.checklist))
+    card.checklist.append(item)
+    session.flush()
+    return item
+
+
+def set_checklist_item(session: Session, item: ChecklistItem, done: bool) -> None:
+    """Tick or untick a checklist line (idempotent, so two devices cannot fight over it)."""
+    item.done = done
+    session.flush()
+
+
+def delete_checklist_item(session: Session, item: ChecklistItem) -> None:
+    """Remove a checklist line."""
+    session.delete(item)
+    session.flush()
+
+
+def history(card: Card) -> list[CardMove]:
+    """The card's moves, oldest first (creation included)."""
+    return list(card.moves)
+
+
+def get_vorhaben(session: Session, expedition_id: int, user_id: int) -> Vorhaben | None:
+    """The person's Vorhaben canvas with its history, if started."""
+    return session.scalar(
+        select(Vorhaben)
+        .options(selectinload(Vorhaben.versions))  # the history is shown with the canvas
+        .where(Vorhaben.expedition_id == expedition_id, Vorhaben.user_id == user_id)
+    )
+
+
+def save_vorhaben(
+    session: Session,
+    expedition_id: int,
+    user_id: int,
+    texts: dict[str, str],
+    *,
+    version: int | None,
+    reason: str = "",
+) -> Vorhaben:
+    """Create or edit the canvas; an edit keeps the previous text with the reason given."""
+    vorhaben = get_vorhaben(session, expedition_id, user_id)
+    cleaned = {key: (texts.get(key) or "").strip() for key in VORHABEN_FIELDS}
+    if vorhaben is None:
+        vorhaben = Vorhaben(expedition_id=expedition_id, user_id=user_id, **cleaned)
+        session.add(vorhaben)
+        session.flush()
+        return vorhaben
+    if version != vorhaben.version:
+        raise StaleCard(
+            _l("Your Vorhaben was changed in the meantime (maybe on another device). Here it is.")
+        )
+    if all(getattr(vorhaben, key) == cleaned[key] for key in VORHABEN_FIELDS):
+        return vorhaben
+    vorhaben.versions.append(
+        VorhabenVersion(
+            reason=reason.strip(), **{key: getattr(vorhaben, key) for key in VORHABEN_FIELDS}
+        )
+    )
+    for key, value in cleaned.items():
+        setattr(vorhaben, key, value)
+    session.flush()
+    return vorhaben
+
+
+def reflection(
+    session: Session, expedition_id: int, user_id: int, sprint_number: int
+) -> SprintReflection:
+    """The person's focus and self-assessment for a sprint (created empty when missing)."""
+    found = session.scalar(
+        select(SprintReflection).where(
+            SprintReflection.expedition_id == expedition_id,
+            SprintReflection.user_id == user_id,
+            SprintReflection.sprint_number == sprint_number,
+        )
+    )
+    if found is None:
+        found = SprintReflection(
+            expedition_id=expedition_id,
+            user_id=user_id,
+            sprint_number=sprint_number,
+            focus="",
+            assessment="",
+        )
+    return found
+
+
+def reflections(session: Session, expedition_id: int, user_id: int) -> list[SprintReflection]:
+    """All of a person's sprint reflections, by sprint."""
+    return list(
+        session.scalars(
+            select(SprintReflection)
+            .where(
+                SprintReflection.expedition_id == expedition_id,
+                SprintReflection.user_id == user_id,
+            )
+            .order_by(SprintReflection.sprint_number)
+        )
+    )
+
+
+def set_sprint_focus(
+    session: Session, expedition_id: int, user_id: int, sprint_number: int, focus: str
+) -> SprintReflection:
+    """Set the one-sentence focus of a sprint."""
+    item = reflection(session, expedition_id, user_id, sprint_number)
+    item.focus = focus.strip()
+    item.focus_set_at = utcnow()
+    session.add(item)
+    session.flush()
+    return item
+
+
+def assess_sprint(
+    session: Session,
+    expedition_id: int,
+    user_id: int,
+    sprint_number: int,
+    confidence: int,
+    sentence: str,
+) -> SprintReflection:
+    """Record the end-of-sprint self-assessment: confidence 1–10 and one sentence."""
+    if not 1 <= confidence <= 10:
+        raise BoardError(_l("Please choose a number from 1 to 10."))
+    item = reflection(session, expedition_id, user_id, sprint_number)
+    item.confidence = confidence
+    item.assessment = sentence.strip()
+    item.assessed_at = utcnow()
+    session.add(item)
+    session.flush()
+    return item
+
+
+def unfinished_cards(
+    session: Session, expedition_id: int, owner_id: int, sprint_number: int
+) -> list[Card]:
+    """Cards of a sprint (or older) that are not done: what carry-over offers."""
+    return list(
+        session.scalars(
+            select(Card)
+            .where(
+                Card.expedition_id == expedition_id,
+                Card.owner_id == owner_id,
+                Card.column.in_(UNFINISHED),
+                (Card.sprint_number.is_(None)) | (Card.sprint_number <= sprint_number),
+            )
+            .order_by(Card.column, Card.position)
+        )
+    )
+
+
+def carry_over(
+    session: Session,
+    expedition_id: int,
+    owner_id: int,
+    decisions: dict[int, str],
+    next_sprint: int,
+) -> dict[str, int]:
+    """Apply the carry-over choices: keep (into the next sprint), back to Ideen, or drop."""
+    if any(choice not in CARRY_CHOICES for choice in decisions.values()):
+        raise BoardError(_l("Please choose keep, back to ideas or drop for each card."))
+    cards = session.scalars(
+        select(Card).where(
+            Card.expedition_id == expedition_id,
+            Card.owner_id == owner_id,
+            Card.id.in_(decisions),
+        )
+    ).all()
+    tally = dict.fromkeys(CARRY_CHOICES, 0)
+    for card in cards:
+        choice = decisions[card.id]
+        tally[choice] += 1
+        if choice == "keep":
+            card.sprint_number = next_sprint
+        elif choice == "ideas":
+            move_card(session, card, "ideas", None, card.version, sprint_number=next_sprint - 1)
+            card.sprint_number = None
+        else:
+            delete_card(session, card)
+    session.flush()
+    return tally
+
+
+def add_check_in(
+    session: Session,
+    expedition_id: int,
+    user_id: int,
+    *,
+    done: str = "",
+    learned: str = "",
+    next_steps: str = "",
+    stuck: str = "",
+    needs_support: bool = False,
+    visibility: str = "zirkel",
+) -> CheckIn:
+    """Write a Logbuch entry; at least one of the four prompts must be answered."""
+    texts = [t.strip() for t in (done, learned, next_steps, stuck)]
+    if not any(texts):
+        raise BoardError(_l("Write at least one line: done, learned, next or stuck."))
+    if visibility not in VISIBILITIES:
+        raise BoardError(_l("Please choose one of the offered options."))
+    entry = CheckIn(
+        expedition_id=expedition_id,
+        user_id=user_id,
+        done=texts[0],
+        learned=texts[1],
+        next=texts[2],
+        stuck=texts[3],
+        needs_support=needs_support,
+        visibility=visibility,
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def check_ins(
+    session: Session, expedition_id: int, viewer_id: int, *, limit: int = 50
+) -> list[CheckIn]:
+    """The Logbuch as a member sees it: everyone's Zirkel entries and their own private ones."""
+    return list(
+        session.scalars(
+            select(CheckIn)
+            .where(
+                CheckIn.expedition_id == expedition_id,
+                (CheckIn.visibility == "zirkel") | (CheckIn.user_id == viewer_id),
+            )
+            .order_by(CheckIn.created_at.desc(), CheckIn.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def open_support_requests(session: Session, expedition_id: int) -> list[CheckIn]:
+    """Zirkel entries that still ask for support (until their author clears them)."""
+    return list(
+        session.scalars(
+            select(CheckIn)
+            .where(
+                CheckIn.expedition_id == expedition_id,
+                CheckIn.visibility == "zirkel",
+                CheckIn.needs_support.is_(True),
+                CheckIn.support_cleared_at.is_(None),
+            )
+            .order_by(CheckIn.created_at)
+        )
+    )
+
+
+def clear_support(session: Session, entry: CheckIn, when: datetime | None = None) -> None:
+    """The author says the support request is settled."""
+    entry.support_cleared_at = entry.support_cleared_at or when or utcnow()
+    session.flush()

@@ -2,20 +2,48 @@
 
 from __future__ import annotations
 
+from datetime import date
 from zoneinfo import available_timezones
 
+from flask_babel import format_date, lazy_ngettext
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import HiddenInput
 
 from alex.expeditions.service import INVITE_LIFETIMES_DAYS
 from alex.forms import BaseForm, not_blank, single_line
 
 # Time zones a German-speaking Zirkel plausibly meets in first, then all others.
 _COMMON_ZONES = ["Europe/Berlin", "Europe/Vienna", "Europe/Zurich", "Europe/Luxembourg", "UTC"]
-TIMEZONE_CHOICES = [(z, z) for z in _COMMON_ZONES] + [
-    (z, z) for z in sorted(available_timezones()) if z not in _COMMON_ZONES and "/" in z
+TIMEZONE_CHOICES = [SelectChoice(z) for z in _COMMON_ZONES] + [
+    SelectChoice(z) for z in sorted(available_timezones()) if z not in _COMMON_ZONES and "/" in z
 ]
+
+
+EARLIEST_START = date(2000, 1, 1)
+LATEST_START = date(2100, 12, 31)
+
+
+def plausible_start(_form, field) -> None:
+    """A start date a real expedition can have (and the calendar can compute with)."""
+    if field.data and not EARLIEST_START <= field.data <= LATEST_START:
+        raise ValidationError(
+            _l(
+                "Please choose a date between %(first)s and %(last)s.",
+                first=format_date(EARLIEST_START, "medium"),
+                last=format_date(LATEST_START, "medium"),
+            )
+        )
 
 
 class ExpeditionForm(BaseForm):
@@ -37,7 +65,10 @@ class ExpeditionForm(BaseForm):
     )
     start_date = DateField(
         _l("Start date"),
-        validators=[InputRequired(_l("Please choose the first day of the expedition."))],
+        validators=[
+            InputRequired(_l("Please choose the first day of the expedition.")),
+            plausible_start,
+        ],
     )
     sprint_weeks = IntegerField(
         _l("Sprint length in weeks"),
@@ -55,7 +86,12 @@ class ExpeditionForm(BaseForm):
             NumberRange(1, 26, _l("Choose between %(min)s and %(max)s sprints.")),
         ],
     )
-    timezone = SelectField(_l("Time zone"), choices=TIMEZONE_CHOICES, default="Europe/Berlin")
+    timezone = SelectField(
+        _l("Time zone"),
+        choices=TIMEZONE_CHOICES,
+        default="Europe/Berlin",
+        validate_choice=True,
+    )
     pit_stops = BooleanField(_l("Plan Boxenstopps at about one third and two thirds"))
     retention_months = IntegerField(
         _l("Delete everything this many months after the end (empty: keep)"),
@@ -65,6 +101,8 @@ class ExpeditionForm(BaseForm):
         ],
     )
     participate = BooleanField(_l("I take part with my own Vorhaben, too"), default=True)
+    # The expedition's version the form was loaded with (settings only): detects a lost update.
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
 
 class InviteForm(BaseForm):
@@ -72,7 +110,10 @@ class InviteForm(BaseForm):
         _l("Valid for"),
         coerce=int,
         default=14,
-        choices=[(d, _l("%(num)d days", num=d)) for d in INVITE_LIFETIMES_DAYS],
+        choices=[
+            SelectChoice(d, lazy_ngettext("%(num)d day", "%(num)d days", d))
+            for d in INVITE_LIFETIMES_DAYS
+        ],
     )
     single_use = BooleanField(_l("Only one person can use this link"))
     as_facilitator = BooleanField(_l("Joins as facilitator (Moderation)"))

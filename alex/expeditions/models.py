@@ -28,6 +28,11 @@ class Expedition(Base):
     retention_months: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    # Optimistic lock: two facilitators saving settings at once, the second gets 409, not a
+    # silent overwrite.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="expedition", cascade="all, delete-orphan", passive_deletes=True

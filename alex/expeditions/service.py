@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -215,8 +216,13 @@ def revoke_invite(session: Session, invite: Invite) -> None:
     invite.revoked_at = invite.revoked_at or utcnow()
 
 
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
 def find_usable_invite(session: Session, token: str) -> Invite | None:
     """The invite for this token if it still works, else None."""
+    if not _TOKEN.fullmatch(token or ""):
+        return None  # not one of ours; keeps odd bytes away from the database
     invite = session.scalar(select(Invite).where(Invite.token == token))
     if invite is None or invite.revoked_at or invite.expires_at <= utcnow():
         return None
@@ -254,8 +260,17 @@ def accept_invite(session: Session, invite: Invite, user: User) -> Membership:
     return membership
 
 
+def _lock_memberships(session: Session, expedition_id: int) -> None:
+    """Serialise role changes per expedition, so two facilitators demoting each other at the
+    same moment cannot leave it without one (SQLite already serialises writers)."""
+    session.execute(
+        select(Expedition.id).where(Expedition.id == expedition_id).with_for_update()
+    ).all()
+
+
 def facilitator_count(session: Session, expedition: Expedition) -> int:
-    """How many members hold the facilitator role."""
+    """How many members hold the facilitator role (after locking the expedition's members)."""
+    _lock_memberships(session, expedition.id)
     return (
         session.scalar(
             select(func.count())

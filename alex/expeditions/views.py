@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from flask import Blueprint, abort, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from alex.expeditions import service
 from alex.expeditions.access import get_facilitation_or_403, get_membership_or_404
-from alex.expeditions.forms import ConfirmForm, ExpeditionForm, InviteForm, RolesForm
+from alex.expeditions.forms import (
+    EARLIEST_START,
+    LATEST_START,
+    ConfirmForm,
+    ExpeditionForm,
+    InviteForm,
+    RolesForm,
+)
 from alex.expeditions.models import Expedition, Invite, Membership
 from alex.extensions import db
-from alex.web import render
+from alex.web import id_arg, render, render_fragment
 
 bp = Blueprint("expeditions", __name__)
 
@@ -46,15 +57,15 @@ def _settings_from(form: ExpeditionForm) -> service.ExpeditionSettings:
 @login_required
 def new():
     """The form for a new expedition, optionally pre-filled from an earlier one (Vorlage)."""
-    form = ExpeditionForm()
-    template_id = request.args.get("template", type=int)
+    form = ExpeditionForm(start_date=_next_monday())
+    template_id = id_arg("template")
     if template_id:
         template = get_membership_or_404(template_id).expedition
         settings = service.settings_of(template)
         form = ExpeditionForm(
             data={
                 **settings.__dict__,
-                "start_date": None,
+                "start_date": _next_monday(),
                 "title": _("%(title)s (new round)", title=template.title),
             }
         )
@@ -64,6 +75,51 @@ def new():
         if m.is_facilitator
     ]
     return render("expeditions/new.html", form=form, templates=templates, template_id=template_id)
+
+
+def _next_monday() -> date:
+    """Sprints usually start on a Monday: the default start is the coming one."""
+    today = date.today()
+    return today + timedelta(days=7 - today.weekday())
+
+
+@bp.get("/expeditions/calendar-preview")
+@login_required
+def calendar_preview():
+    """The sprint calendar the entered start, sprint length and count would give (live in forms)."""
+    return render_fragment("expeditions/_calendar_preview.html", preview=_preview(request.args))
+
+
+def _preview(values) -> dict | None:
+    """Calendar of form values, or None while they are incomplete or out of range."""
+    try:
+        start = date.fromisoformat(values.get("start_date", ""))
+        weeks, count = int(values.get("sprint_weeks", "")), int(values.get("sprint_count", ""))
+    except ValueError:
+        return None
+    if not (EARLIEST_START <= start <= LATEST_START and 1 <= weeks <= 6 and 1 <= count <= 26):
+        return None
+    pit_stops = (
+        service.calendar.pit_stop_dates(start, weeks, count) if values.get("pit_stops") else []
+    )
+    return {
+        "sprints": service.calendar.sprints(start, weeks, count),
+        "end": service.calendar.end_date(start, weeks, count),
+        "pit_stops": pit_stops,
+    }
+
+
+@bp.app_template_global("calendar_preview_of")
+def _form_preview(form: ExpeditionForm) -> dict | None:
+    """The preview for a rendered form's current values (the form templates call it)."""
+    return _preview(
+        {
+            "start_date": form.start_date.data.isoformat() if form.start_date.data else "",
+            "sprint_weeks": str(form.sprint_weeks.data or ""),
+            "sprint_count": str(form.sprint_count.data or ""),
+            "pit_stops": "y" if form.pit_stops.data else "",
+        }
+    )
 
 
 @bp.post("/expeditions/new")
@@ -139,6 +195,8 @@ def update_settings(expedition_id: int):
             shift_warning=False,
             status=422,
         )
+    if form.version.data != expedition.version:
+        return _settings_conflict(membership)
     new_settings = _settings_from(form)
     if service.shifts_sprints(expedition, new_settings) and not request.form.get("confirm_shift"):
         return render(
@@ -146,13 +204,35 @@ def update_settings(expedition_id: int):
             form=form,
             expedition=expedition,
             shift_warning=True,
+            old_end=service.expedition_end(expedition),
+            new_end=service.calendar.end_date(
+                new_settings.start_date, new_settings.sprint_weeks, new_settings.sprint_count
+            ),
             status=422,
         )
     service.update_expedition(db.session, expedition, new_settings)
     membership.is_participant = form.participate.data or not membership.is_facilitator
-    db.session.commit()
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        return _settings_conflict(get_facilitation_or_403(expedition_id))
     flash(_("The settings are saved."), "success")
     return redirect(url_for("expeditions.show", expedition_id=expedition.id))
+
+
+def _settings_conflict(membership: Membership):
+    """Someone saved the settings meanwhile: show theirs (409), nothing of ours is stored."""
+    expedition = membership.expedition
+    db.session.refresh(expedition)
+    return render(
+        "expeditions/settings.html",
+        form=ExpeditionForm(formdata=None, obj=expedition, participate=membership.is_participant),
+        expedition=expedition,
+        shift_warning=False,
+        conflict=True,
+        status=409,
+    )
 
 
 def _members_page(
@@ -171,7 +251,7 @@ def _members_page(
         expedition=expedition,
         members=service.members(db.session, expedition),
         invites=invites,
-        invite_form=invite_form or InviteForm(),
+        invite_form=invite_form or InviteForm(formdata=None),
         new_invite=new_invite,
         confirm_form=ConfirmForm(),
     )
@@ -316,6 +396,7 @@ def invite(token: str):
         invite=found,
         expedition=found.expedition,
         already_member=bool(already),
+        end=service.expedition_end(found.expedition),
         form=ConfirmForm(),
     )
 
@@ -336,13 +417,22 @@ def join_through_invite(token: str):
         db.session.commit()  # keep what the caller did (e.g. a fresh login) even so
         flash(_("This invite link no longer works. Ask your facilitator for a new one."), "error")
         return redirect(url_for("expeditions.home"))
+    expedition: Expedition = found.expedition
     try:
         service.accept_invite(db.session, found, current_user)
+        db.session.commit()
     except service.ExpeditionError as error:
         db.session.commit()
         flash(str(error), "error")
         return redirect(url_for("expeditions.home"))
-    expedition: Expedition = found.expedition
-    db.session.commit()
+    except IntegrityError:
+        # The same person accepted twice at once (two tabs): the other request let them in.
+        db.session.rollback()
+    return _welcome(expedition.id)
+
+
+def _welcome(expedition_id: int):
+    """Land in the expedition just joined."""
+    expedition = get_membership_or_404(expedition_id).expedition
     flash(_("Welcome to „%(title)s“!", title=expedition.title), "success")
     return redirect(url_for("expeditions.show", expedition_id=expedition.id))

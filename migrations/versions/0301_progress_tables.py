@@ -1,7 +1,7 @@
 """progress: Rückenwind (kudos), support responses, notifications, calendar tokens
 
 Revision ID: 0301
-Revises: 0002
+Revises: 0201
 Create Date: 2026-11-24 17:45:52.509658
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import alex.db
 
 revision: str = "0301"
-down_revision: str | None = "0002"
+down_revision: str | None = "0201"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -63,7 +63,7 @@ def live_server(app, live_app_config) -> Iterator[LiveServer]:
     yield server
     server.stop()
     with served.app_context():
-        db.engine.dispose()  # close its pooled connections now, not when garbage-collected
+        db.engine.dispose()  # close pooled connections now, not at interpreter exit
 
 
 @pytest.fixture(scope="session")

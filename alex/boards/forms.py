@@ -1,0 +1,209 @@
+"""Forms of the boards area: cards, moves, checklist, Vorhaben, sprint notes, Logbuch."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from alex.boards.models import TEXT_MAX, TITLE_MAX
+from alex.forms import BaseForm, not_blank, single_line
+
+TOO_LONG = _l("Please use at most %(max)d characters.")
+SENTENCE_MAX = 500
+POSITION_MAX = 10_000
+KIND_CHOICES = [SelectChoice("task", _l("Task")), SelectChoice("experiment", _l("Experiment"))]
+VISIBILITY_CHOICES = [
+    SelectChoice("zirkel", _l("My Zirkel")),
+    SelectChoice("private", _l("Only me")),
+]
+
+
+class NumberField(IntegerField):
+    """A whole-number field whose "not a number" message is ours, in the user's language."""
+
+    def __init__(self, *args, invalid=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.invalid = invalid or _l("Please enter a whole number.")
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(str(self.invalid)) from error
+
+
+def column_choices():
+    """The board's columns with their names in the user's language."""
+    from alex.boards.labels import COLUMN_LABELS
+
+    return [SelectChoice(key, label) for key, label in COLUMN_LABELS.items()]
+
+
+def _text(label, max_length=TEXT_MAX, **kwargs):
+    return TextAreaField(
+        label, validators=[Optional(), Length(max=max_length, message=TOO_LONG)], **kwargs
+    )
+
+
+def _title(label=None):
+    return StringField(
+        label or _l("Title"),
+        validators=[
+            InputRequired(_l("Please give the card a title.")),
+            not_blank,
+            single_line,
+            Length(max=TITLE_MAX, message=TOO_LONG),
+        ],
+    )
+
+
+class NewCardForm(BaseForm):
+    title = _title(_l("New card"))
+    column = SelectField(_l("Column"), default="ideas")
+    kind = RadioField(
+        _l("Kind"),
+        choices=KIND_CHOICES,
+        default="task",
+    )
+    visibility = RadioField(
+        _l("Who sees it"),
+        choices=VISIBILITY_CHOICES,
+        default="zirkel",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.column.choices = column_choices()
+
+
+class CardForm(BaseForm):
+    version = HiddenField(validators=[InputRequired()])
+    title = _title()
+    notes = _text(_l("Notes"))
+    kind = RadioField(
+        _l("Kind"),
+        choices=KIND_CHOICES,
+        default="task",
+    )
+    visibility = RadioField(
+        _l("Who sees it"),
+        choices=VISIBILITY_CHOICES,
+        default="zirkel",
+    )
+    sprint_number = SelectField(_l("Sprint"), coerce=str, default="")
+    hypothesis = _text(_l("Hypothesis: what do I expect?"))
+    result = _text(_l("Result: what happened?"))
+    learning = _text(_l("What have I learned?"))
+
+
+class MoveForm(BaseForm):
+    column = SelectField(_l("Move to column"))
+    # The stable interface: 0-based `position`; people fill in `place` (1 = top) instead.
+    position = NumberField(
+        validators=[
+            Optional(),
+            NumberRange(0, POSITION_MAX, _l("Please enter a place from 1 to %(max)s.")),
+        ],
+    )
+    place = NumberField(
+        _l("Place in the column (1 = top, empty = at the end)"),
+        validators=[
+            Optional(),
+            NumberRange(1, POSITION_MAX, _l("Please enter a place from %(min)s to %(max)s.")),
+        ],
+    )
+    version = NumberField(
+        validators=[InputRequired(_l("Please reload the board."))],
+        invalid=_l("Please reload the board."),
+    )
+    learning = _text(_l("What have I learned?"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.column.choices = column_choices()
+
+
+class ChecklistItemForm(BaseForm):
+    text = StringField(
+        _l("New checklist item"),
+        validators=[
+            InputRequired(_l("Please write what to tick off.")),
+            not_blank,
+            single_line,
+            Length(max=TITLE_MAX, message=TOO_LONG),
+        ],
+    )
+
+
+class VorhabenForm(BaseForm):
+    version = HiddenField()
+    what = _text(_l("What I want to learn or change"), max_length=2000)
+    why = _text(_l("Why it matters to me"), max_length=2000)
+    success_signs = _text(_l("How I will notice that I got there"), max_length=2000)
+    support_needed = _text(_l("What support I need"), max_length=2000)
+    first_steps = _text(_l("My first steps"), max_length=2000)
+    reason = StringField(
+        _l("Why are you changing it? (optional)"),
+        validators=[Optional(), single_line, Length(max=SENTENCE_MAX, message=TOO_LONG)],
+    )
+
+
+class FocusForm(BaseForm):
+    focus = StringField(
+        _l("My focus for this sprint"),
+        validators=[
+            InputRequired(_l("Please write one sentence.")),
+            not_blank,
+            single_line,
+            Length(max=SENTENCE_MAX, message=TOO_LONG),
+        ],
+    )
+
+
+class AssessmentForm(BaseForm):
+    confidence = NumberField(
+        _l("How confident are you of reaching your Vorhaben? (1–10)"),
+        invalid=_l("Please choose a number from 1 to 10."),
+        validators=[
+            InputRequired(_l("Please choose a number from 1 to 10.")),
+            NumberRange(1, 10, _l("Please choose a number from 1 to 10.")),
+        ],
+    )
+    assessment = StringField(
+        _l("One sentence about this sprint"),
+        validators=[Optional(), single_line, Length(max=SENTENCE_MAX, message=TOO_LONG)],
+    )
+
+
+class WipForm(BaseForm):
+    wip_limit = NumberField(
+        _l("Soft limit for “In progress”"),
+        invalid=_l("Please enter a number from 1 to 20."),
+        validators=[
+            InputRequired(_l("Please enter a number from 1 to 20.")),
+            NumberRange(1, 20, _l("Please enter a number from 1 to 20.")),
+        ],
+    )
+
+
+class CheckInForm(BaseForm):
+    done = _text(_l("Done"), max_length=2000)
+    learned = _text(_l("Learned"), max_length=2000)
+    next_steps = _text(_l("Next"), max_length=2000)
+    stuck = _text(_l("Stuck"), max_length=2000)
+    needs_support = BooleanField(_l("I need support"))
+    private = BooleanField(_l("Only for me (private)"))
+
+
+class ConfirmForm(BaseForm):
+    """A bare CSRF-protected form for buttons (delete, clear)."""

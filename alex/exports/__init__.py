@@ -1,0 +1,1 @@
+"""Exports: the Lernbericht (page, print, PDF, Markdown), the Zirkel summary and data rights."""

@@ -1,0 +1,722 @@
+"""Meeting domain functions: schedule, run the run-sheet, retro, actions. No request in here.
+
+Every change to a running meeting first bumps the meeting's version with a conditional UPDATE.
+That is what live clients poll, and the row lock it takes (PostgreSQL) or the write lock
+(SQLite, BEGIN IMMEDIATE) makes changes to one meeting happen one after the other, so checks
+such as the vote limit cannot be raced.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from alex.auth.models import User
+from alex.boards.models import Card, SprintReflection
+from alex.boards.service import create_card
+from alex.db import utcnow
+from alex.expeditions.models import Expedition, Membership
+from alex.meetings.models import (
+    ACTION_KINDS,
+    ACTION_OUTCOMES,
+    ITEM_MAX,
+    MEETING_KINDS,
+    PROMPT_MAX,
+    RETRO_FORMATS,
+    RETRO_PHASES,
+    RUN_SHEETS,
+    WORD_MAX,
+    Attendance,
+    Meeting,
+    Retro,
+    RetroAction,
+    RetroGroup,
+    RetroItem,
+    RetroTemplate,
+    RetroVote,
+)
+
+# The prompts of the built-in formats (custom ones come from the retro or a template).
+FORMAT_PROMPTS = {
+    "start_stop_continue": (_l("Start"), _l("Stop"), _l("Continue")),
+    "glad_sad_mad": (_l("Glad"), _l("Sad"), _l("Mad")),
+    "4l": (_l("Liked"), _l("Learned"), _l("Lacked"), _l("Longed for")),
+    "starfish": (
+        _l("Keep doing"),
+        _l("Less of"),
+        _l("More of"),
+        _l("Stop doing"),
+        _l("Start doing"),
+    ),
+}
+MAX_PROMPTS = 6
+TIMER_MAX_MINUTES = 60
+
+
+class MeetingError(Exception):
+    """A change that cannot go ahead; the message is shown to the user."""
+
+
+class StaleMeeting(MeetingError):
+    """Someone changed the meeting in the meantime (answered with 409 and the fresh state)."""
+
+
+def can_run(membership: Membership, meeting: Meeting) -> bool:
+    """The expedition's facilitators and the meeting's moderator run it."""
+    return membership.is_facilitator or meeting.moderator_id == membership.user_id
+
+
+def bump(session: Session, meeting: Meeting, expected_version: int | None = None) -> None:
+    """Raise the version live clients poll; with expected_version, only if nobody changed it."""
+    statement = update(Meeting).where(Meeting.id == meeting.id)
+    if expected_version is not None:
+        statement = statement.where(Meeting.version == expected_version)
+    result = session.execute(
+        statement.values(version=Meeting.version + 1).execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise StaleMeeting(
+            _l("Someone changed the meeting in the meantime. Here is the latest state.")
+        )
+    session.refresh(meeting)
+
+
+def current_version(
+    session: Session, meeting_id: int, expedition_id: int, token: str
+) -> int | None:
+    """The meeting's version if the login session's user is a member, in one indexed query."""
+    from alex.auth.models import LoginSession
+
+    return session.scalar(
+        select(Meeting.version)
+        .join(Membership, Membership.expedition_id == Meeting.expedition_id)
+        .join(LoginSession, LoginSession.user_id == Membership.user_id)
+        .where(
+            Meeting.id == meeting_id,
+            Meeting.expedition_id == expedition_id,
+            LoginSession.token == token,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """What the facilitator chooses when scheduling or moving a meeting."""
+
+    kind: str
+    starts_at: datetime
+    duration_minutes: int
+    location: str
+    sprint_number: int | None
+    moderator_id: int | None
+
+
+def _check_schedule(session: Session, expedition: Expedition, plan: Schedule) -> None:
+    if plan.kind not in MEETING_KINDS:
+        raise MeetingError(_l("Please choose a kind of meeting."))
+    if plan.sprint_number is not None and not 1 <= plan.sprint_number <= expedition.sprint_count:
+        raise MeetingError(_l("This expedition has no such sprint."))
+    if plan.moderator_id is not None and not is_member(session, expedition.id, plan.moderator_id):
+        raise MeetingError(_l("The moderator must be a member of the expedition."))
+
+
+def schedule_meeting(session: Session, expedition: Expedition, plan: Schedule) -> Meeting:
+    """Put a meeting on the expedition's calendar."""
+    _check_schedule(session, expedition, plan)
+    meeting = Meeting(
+        expedition_id=expedition.id,
+        kind=plan.kind,
+        starts_at=plan.starts_at,
+        duration_minutes=plan.duration_minutes,
+        location=plan.location.strip(),
+        sprint_number=plan.sprint_number,
+        moderator_id=plan.moderator_id,
+    )
+    session.add(meeting)
+    session.flush()
+    return meeting
+
+
+def reschedule_meeting(
+    session: Session, expedition: Expedition, meeting: Meeting, plan: Schedule
+) -> None:
+    """Move a meeting or change who moderates it; the run-sheet changes only with its kind."""
+    _check_schedule(session, expedition, plan)
+    if meeting.status != "scheduled" and plan.kind != meeting.kind:
+        raise MeetingError(_l("A meeting that has started keeps its kind."))
+    bump(session, meeting)
+    meeting.kind = plan.kind
+    meeting.starts_at = plan.starts_at
+    meeting.duration_minutes = plan.duration_minutes
+    meeting.location = plan.location.strip()
+    meeting.sprint_number = plan.sprint_number
+    meeting.moderator_id = plan.moderator_id
+
+
+def delete_meeting(session: Session, meeting: Meeting) -> None:
+    """Take a meeting that has not started off the calendar."""
+    if meeting.status != "scheduled":
+        raise MeetingError(_l("A meeting that has started stays in the record."))
+    session.delete(meeting)
+
+
+def is_member(session: Session, expedition_id: int, user_id: int) -> bool:
+    """Whether the user belongs to the expedition."""
+    return (
+        session.scalar(
+            select(Membership.id).where(
+                Membership.expedition_id == expedition_id, Membership.user_id == user_id
+            )
+        )
+        is not None
+    )
+
+
+def meetings_of(session: Session, expedition: Expedition) -> list[Meeting]:
+    """The expedition's meetings in calendar order (moderator loaded for the list)."""
+    return list(
+        session.scalars(
+            select(Meeting)
+            .options(selectinload(Meeting.moderator))  # one query for all names, not one per row
+            .where(Meeting.expedition_id == expedition.id)
+            .order_by(Meeting.starts_at, Meeting.id)
+        )
+    )
+
+
+def run_sheet(meeting: Meeting) -> tuple[str, ...]:
+    """The steps of this meeting's kind."""
+    return RUN_SHEETS.get(meeting.kind, RUN_SHEETS["zirkeltreffen"])
+
+
+def skipped(meeting: Meeting) -> set[str]:
+    """The steps the facilitator passed over."""
+    return {s for s in meeting.skipped_steps.split(",") if s}
+
+
+def go_to_step(
+    session: Session, meeting: Meeting, step: str, expected_version: int, skip_current: bool = False
+) -> None:
+    """Start the meeting or move the run-sheet to a step (optionally marking the current skipped)."""
+    steps = run_sheet(meeting)
+    if step not in steps:
+        raise MeetingError(_l("This meeting has no such step."))
+    if meeting.status == "finished":
+        raise MeetingError(_l("This meeting is over."))
+    bump(session, meeting, expected_version)
+    passed = skipped(meeting) - {step}
+    if skip_current and meeting.step:
+        passed.add(meeting.step)
+    meeting.skipped_steps = ",".join(sorted(passed))
+    if meeting.status == "scheduled":
+        meeting.status = "running"
+        meeting.started_at = utcnow()
+    meeting.step = step
+    meeting.timer_ends_at = None
+    if step == "retro":
+        ensure_retro(session, meeting)
+
+
+def next_step(meeting: Meeting) -> str | None:
+    """The step after the current one (the first one before the start)."""
+    steps = run_sheet(meeting)
+    if not meeting.step:
+        return steps[0]
+    index = steps.index(meeting.step) if meeting.step in steps else -1
+    return steps[index + 1] if index + 1 < len(steps) else None
+
+
+def finish_meeting(session: Session, meeting: Meeting, expected_version: int) -> None:
+    """End the meeting; its record stays readable."""
+    if meeting.status == "finished":
+        raise MeetingError(_l("This meeting is over."))
+    bump(session, meeting, expected_version)
+    meeting.status = "finished"
+    meeting.finished_at = utcnow()
+    meeting.timer_ends_at = None
+    if meeting.started_at is None:
+        meeting.started_at = meeting.finished_at
+    retro = retro_of(session, meeting)
+    if retro is not None:
+        retro.phase = "closed"
+
+
+def start_timer(session: Session, meeting: Meeting, minutes: int) -> None:
+    """Set (or with 0 clear) the countdown every screen shows."""
+    if not 0 <= minutes <= TIMER_MAX_MINUTES:
+        raise MeetingError(
+            _l("Please choose between 1 and %(max)d minutes.", max=TIMER_MAX_MINUTES)
+        )
+    _require_running(meeting)
+    bump(session, meeting)
+    meeting.timer_ends_at = utcnow() + timedelta(minutes=minutes) if minutes else None
+
+
+def set_review_person(session: Session, meeting: Meeting, user_id: int, minutes: int) -> None:
+    """Whose turn it is in the review round, with a fresh timer for that person."""
+    _require_running(meeting)
+    if not is_member(session, meeting.expedition_id, user_id):
+        raise MeetingError(_l("Please choose a member of the expedition."))
+    start_timer(session, meeting, minutes)
+    meeting.review_user_id = user_id
+
+
+def save_notes(session: Session, meeting: Meeting, notes: str) -> None:
+    """The shared notes: agreements at the Auftakt, planning notes."""
+    if len(notes) > 5000:
+        raise MeetingError(_l("Please keep the notes under %(max)d characters.", max=5000))
+    bump(session, meeting)
+    meeting.notes = notes.strip()
+
+
+def _require_running(meeting: Meeting) -> None:
+    if meeting.status != "running":
+        raise MeetingError(_l("This meeting is not running."))
+
+
+def attendance_of(session: Session, meeting: Meeting) -> list[Attendance]:
+    """Everyone who checked in or was marked present (users loaded)."""
+    return list(
+        session.scalars(
+            select(Attendance)
+            .options(selectinload(Attendance.user))  # names for the list in one query
+            .where(Attendance.meeting_id == meeting.id)
+            .order_by(Attendance.id)
+        )
+    )
+
+
+def check_in(session: Session, meeting: Meeting, user: User, mood: int, word: str) -> Attendance:
+    """A member says how they arrive: mood 1–5 and a word."""
+    if meeting.status == "finished":
+        raise MeetingError(_l("This meeting is over."))
+    if not 1 <= mood <= 5:
+        raise MeetingError(_l("Please choose a mood from 1 to 5."))
+    word = word.strip()
+    if len(word) > WORD_MAX:
+        raise MeetingError(_l("Please use at most %(max)d characters.", max=WORD_MAX))
+    bump(session, meeting)
+    attendance = _attendance(session, meeting, user.id)
+    attendance.present = True
+    attendance.mood = mood
+    attendance.word = word
+    attendance.checked_in_at = utcnow()
+    return attendance
+
+
+def set_presence(session: Session, meeting: Meeting, user_id: int, present: bool) -> None:
+    """The facilitator notes who is there (also those who do not check in on a device)."""
+    if not is_member(session, meeting.expedition_id, user_id):
+        raise MeetingError(_l("Please choose a member of the expedition."))
+    bump(session, meeting)
+    _attendance(session, meeting, user_id).present = present
+
+
+def _attendance(session: Session, meeting: Meeting, user_id: int) -> Attendance:
+    attendance = session.scalar(
+        select(Attendance).where(Attendance.meeting_id == meeting.id, Attendance.user_id == user_id)
+    )
+    if attendance is None:
+        attendance = Attendance(meeting_id=meeting.id, user_id=user_id, present=True)
+        session.add(attendance)
+        session.flush()
+    return attendance
+
+
+def retro_of(session: Session, meeting: Meeting) -> Retro | None:
+    """The meeting's retro, if it has one yet."""
+    return session.scalar(select(Retro).where(Retro.meeting_id == meeting.id))
+
+
+def ensure_retro(session: Session, meeting: Meeting) -> Retro:
+    """The meeting's retro, created with the default format when the step is reached."""
+    retro = retro_of(session, meeting)
+    if retro is None:
+        retro = Retro(meeting_id=meeting.id)
+        session.add(retro)
+        session.flush()
+    return retro
+
+
+def prompts_of(retro: Retro) -> list[str]:
+    """The prompts (columns) of the retro's format."""
+    if retro.format == "custom":
+        return [p for p in retro.prompts.splitlines() if p.strip()] or [str(_l("Notes"))]
+    return [str(p) for p in FORMAT_PROMPTS[retro.format]]
+
+
+def parse_prompts(text: str) -> list[str]:
+    """Custom prompts, one a line; checked for count and length."""
+    prompts = [line.strip() for line in text.splitlines() if line.strip()]
+    if not prompts:
+        raise MeetingError(_l("Please write at least one prompt, one a line."))
+    if len(prompts) > MAX_PROMPTS:
+        raise MeetingError(_l("Please use at most %(max)d prompts.", max=MAX_PROMPTS))
+    if any(len(p) > PROMPT_MAX for p in prompts):
+        raise MeetingError(_l("Please keep each prompt under %(max)d characters.", max=PROMPT_MAX))
+    return prompts
+
+
+def configure_retro(
+    session: Session,
+    meeting: Meeting,
+    *,
+    format: str,
+    prompts: str = "",
+    anonymous: bool = False,
+    votes_enabled: bool = False,
+    vote_limit: int = 3,
+    template_name: str = "",
+) -> Retro:
+    """Choose format and rules; only before anything is written, so nobody's note changes meaning."""
+    if format not in RETRO_FORMATS:
+        raise MeetingError(_l("Please choose a retro format."))
+    if not 1 <= vote_limit <= 10:
+        raise MeetingError(_l("Please allow between 1 and 10 votes per person."))
+    custom = parse_prompts(prompts) if format == "custom" else []
+    template_name = template_name.strip()
+    if len(template_name) > PROMPT_MAX:
+        raise MeetingError(_l("Please keep the name under %(max)d characters.", max=PROMPT_MAX))
+    bump(session, meeting)
+    retro = ensure_retro(session, meeting)
+    has_items = session.scalar(select(func.count()).where(RetroItem.retro_id == retro.id))
+    if has_items and (format != retro.format or retro.anonymous != anonymous):
+        raise MeetingError(
+            _l("Notes have been written already: format and anonymity stay as they are.")
+        )
+    retro.format = format
+    retro.prompts = "\n".join(custom)
+    retro.anonymous = anonymous
+    retro.votes_enabled = votes_enabled
+    retro.vote_limit = vote_limit
+    if custom and template_name:
+        save_template(session, meeting.expedition_id, template_name, custom)
+    return retro
+
+
+def save_template(session: Session, expedition_id: int, name: str, prompts: list[str]) -> None:
+    """Keep custom prompts for the next retros of the expedition (same name: replaced)."""
+    template = session.scalar(
+        select(RetroTemplate).where(
+            RetroTemplate.expedition_id == expedition_id, RetroTemplate.name == name
+        )
+    )
+    if template is None:
+        template = RetroTemplate(expedition_id=expedition_id, name=name, prompts="")
+        session.add(template)
+    template.prompts = "\n".join(prompts)
+
+
+def templates_of(session: Session, expedition_id: int) -> list[RetroTemplate]:
+    """The expedition's saved retro prompts."""
+    return list(
+        session.scalars(
+            select(RetroTemplate)
+            .where(RetroTemplate.expedition_id == expedition_id)
+            .order_by(RetroTemplate.name)
+        )
+    )
+
+
+def set_phase(session: Session, meeting: Meeting, phase: str, expected_version: int) -> Retro:
+    """Move the retro to a phase (Schreiben → Aufdecken → …); clears the countdown."""
+    if phase not in RETRO_PHASES:
+        raise MeetingError(_l("This retro has no such phase."))
+    _require_running(meeting)
+    bump(session, meeting, expected_version)
+    retro = ensure_retro(session, meeting)
+    if phase == "vote" and not retro.votes_enabled:
+        raise MeetingError(_l("Voting is switched off for this retro."))
+    retro.phase = phase
+    meeting.timer_ends_at = None
+    return retro
+
+
+def is_revealed(retro: Retro) -> bool:
+    """Items are seen by everyone once the write phase is over."""
+    return retro.phase != "write"
+
+
+def add_item(
+    session: Session, meeting: Meeting, retro: Retro, author: User, prompt: int, text: str
+) -> RetroItem:
+    """Write a note; with anonymity on, its author is not stored."""
+    text = _item_text(text)
+    if not 0 <= prompt < len(prompts_of(retro)):
+        raise MeetingError(_l("Please choose one of the prompts."))
+    bump(session, meeting)
+    session.refresh(retro)
+    if retro.phase not in ("write", "reveal"):
+        raise MeetingError(_l("Writing is over for this retro."))
+    item = RetroItem(
+        retro_id=retro.id,
+        author_id=None if retro.anonymous else author.id,
+        prompt=prompt,
+        text=text,
+    )
+    session.add(item)
+    session.flush()
+    return item
+
+
+def _item_text(text: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise MeetingError(_l("Please write something first."))
+    if len(text) > ITEM_MAX:
+        raise MeetingError(_l("Please keep your note under %(max)d characters.", max=ITEM_MAX))
+    return text
+
+
+def edit_item(session: Session, meeting: Meeting, retro: Retro, item: RetroItem, text: str) -> None:
+    """Change one's own note while writing or revealing; a conditional UPDATE, so nothing is lost."""
+    text = _item_text(text)
+    bump(session, meeting)
+    session.refresh(retro)
+    if retro.phase not in ("write", "reveal"):
+        raise MeetingError(_l("Notes can no longer be changed in this phase."))
+    item.text = text
+
+
+def delete_item(session: Session, meeting: Meeting, retro: Retro, item: RetroItem) -> None:
+    """Remove one's own note while writing or revealing."""
+    bump(session, meeting)
+    session.refresh(retro)
+    if retro.phase not in ("write", "reveal"):
+        raise MeetingError(_l("Notes can no longer be changed in this phase."))
+    session.delete(item)
+
+
+def votes_used(session: Session, retro: Retro, user_id: int) -> int:
+    """How many dots a person has put in this retro."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(RetroVote)
+            .join(RetroItem, RetroItem.id == RetroVote.item_id)
+            .where(RetroItem.retro_id == retro.id, RetroVote.user_id == user_id)
+        )
+        or 0
+    )
+
+
+def vote(session: Session, meeting: Meeting, retro: Retro, item: RetroItem, user_id: int) -> None:
+    """Put a dot on an item; refused over the per-person limit."""
+    bump(session, meeting)  # serialises votes on this meeting, so the limit holds under races
+    session.refresh(retro)
+    if retro.phase != "vote" or not retro.votes_enabled:
+        raise MeetingError(_l("Voting is not open right now."))
+    if votes_used(session, retro, user_id) >= retro.vote_limit:
+        raise MeetingError(
+            _l(
+                "You have used all %(limit)d of your votes. Take one back to vote again.",
+                limit=retro.vote_limit,
+            )
+        )
+    session.add(RetroVote(item_id=item.id, user_id=user_id))
+
+
+def unvote(session: Session, meeting: Meeting, retro: Retro, item: RetroItem, user_id: int) -> None:
+    """Take one of one's dots back from an item."""
+    bump(session, meeting)
+    session.refresh(retro)
+    if retro.phase != "vote":
+        raise MeetingError(_l("Voting is not open right now."))
+    vote_id = session.scalar(
+        select(RetroVote.id)
+        .where(RetroVote.item_id == item.id, RetroVote.user_id == user_id)
+        .limit(1)
+    )
+    if vote_id is None:
+        raise MeetingError(_l("You have no vote on this note."))
+    session.execute(delete(RetroVote).where(RetroVote.id == vote_id))
+
+
+def group_items(
+    session: Session, meeting: Meeting, retro: Retro, item: RetroItem, other: RetroItem | None
+) -> None:
+    """Gather a note with a similar one (or, with None, take it out of its group)."""
+    bump(session, meeting)
+    if not is_revealed(retro):
+        raise MeetingError(_l("Notes can be grouped once they are revealed."))
+    if other is None or other.id == item.id:
+        item.group_id = None
+        return
+    if other.group_id is None:
+        group = RetroGroup(retro_id=retro.id, title=other.text[:ITEM_MAX])
+        session.add(group)
+        session.flush()
+        other.group_id = group.id
+    item.group_id = other.group_id
+
+
+def discuss_item(session: Session, meeting: Meeting, retro: Retro, item: RetroItem | None) -> None:
+    """Mark the note the group is talking about now (None: none)."""
+    bump(session, meeting)
+    if not is_revealed(retro):
+        raise MeetingError(_l("Notes can be discussed once they are revealed."))
+    retro.discussing_item_id = item.id if item else None
+
+
+def add_action(
+    session: Session,
+    meeting: Meeting,
+    expedition: Expedition,
+    *,
+    title: str,
+    owner_id: int,
+    kind: str,
+    item: RetroItem | None = None,
+) -> RetroAction:
+    """Agree an action; it lands as a card in the owner's "Diesen Sprint" for the next sprint."""
+    title = (title or "").strip()
+    if not title:
+        raise MeetingError(_l("Please describe the action."))
+    if len(title) > 200:
+        raise MeetingError(_l("Please keep the action under %(max)d characters.", max=200))
+    if kind not in ACTION_KINDS:
+        raise MeetingError(_l("Please choose experiment or task."))
+    if not is_member(session, expedition.id, owner_id):
+        raise MeetingError(_l("The owner must be a member of the expedition."))
+    if meeting.status == "finished":
+        raise MeetingError(_l("This meeting is over."))
+    bump(session, meeting)
+    sprint = next_sprint_number(meeting, expedition)
+    card = create_card(
+        session,
+        expedition.id,
+        owner_id,
+        title,
+        column="sprint",
+        kind=kind,
+        sprint_number=sprint,
+        notes=str(
+            _l("Agreed in the retro of %(date)s.", date=meeting.starts_at.date().isoformat())
+        ),
+    )
+    action = RetroAction(
+        meeting_id=meeting.id,
+        item_id=item.id if item else None,
+        owner_id=owner_id,
+        title=title,
+        kind=kind,
+        card_id=card.id,
+    )
+    session.add(action)
+    session.flush()
+    return action
+
+
+def next_sprint_number(meeting: Meeting, expedition: Expedition) -> int | None:
+    """The sprint an action belongs to: the one after the sprint the meeting closes."""
+    if meeting.sprint_number is None:
+        return None
+    return min(meeting.sprint_number + 1, expedition.sprint_count)
+
+
+def actions_of(session: Session, meeting_ids: list[int]) -> list[RetroAction]:
+    """The actions agreed in these meetings, owners loaded."""
+    if not meeting_ids:
+        return []
+    return list(
+        session.scalars(
+            select(RetroAction)
+            .options(selectinload(RetroAction.owner))  # owner names in one query
+            .where(RetroAction.meeting_id.in_(meeting_ids))
+            .order_by(RetroAction.id)
+        )
+    )
+
+
+def previous_meeting(session: Session, meeting: Meeting) -> Meeting | None:
+    """The latest earlier meeting of the expedition that has actions to review."""
+    return session.scalar(
+        select(Meeting)
+        .where(
+            Meeting.expedition_id == meeting.expedition_id,
+            Meeting.id != meeting.id,
+            Meeting.starts_at < meeting.starts_at,
+            select(RetroAction.id).where(RetroAction.meeting_id == Meeting.id).exists(),
+        )
+        .order_by(Meeting.starts_at.desc(), Meeting.id.desc())
+        .limit(1)
+    )
+
+
+def review_action(
+    session: Session, meeting: Meeting, action: RetroAction, outcome: str, note: str
+) -> None:
+    """Say how an earlier action went: done, learned or dropped."""
+    if outcome not in ACTION_OUTCOMES:
+        raise MeetingError(_l("Please choose done, learned or dropped."))
+    note = (note or "").strip()
+    if len(note) > ITEM_MAX:
+        raise MeetingError(_l("Please keep your note under %(max)d characters.", max=ITEM_MAX))
+    bump(session, meeting)
+    action.outcome = outcome
+    action.outcome_note = note
+
+
+def set_focus(
+    session: Session, meeting: Meeting, expedition: Expedition, user_id: int, focus: str
+) -> SprintReflection:
+    """A participant's focus for the next sprint, set while planning."""
+    focus = (focus or "").strip()
+    if not focus:
+        raise MeetingError(_l("Please write your focus first."))
+    if len(focus) > ITEM_MAX:
+        raise MeetingError(_l("Please keep your focus under %(max)d characters.", max=ITEM_MAX))
+    sprint = next_sprint_number(meeting, expedition) or 1
+    bump(session, meeting)
+    reflection = session.scalar(
+        select(SprintReflection).where(
+            SprintReflection.expedition_id == expedition.id,
+            SprintReflection.user_id == user_id,
+            SprintReflection.sprint_number == sprint,
+        )
+    )
+    if reflection is None:
+        reflection = SprintReflection(
+            expedition_id=expedition.id, user_id=user_id, sprint_number=sprint
+        )
+        session.add(reflection)
+    reflection.focus = focus
+    reflection.focus_set_at = utcnow()
+    return reflection
+
+
+def board_glance(session: Session, expedition_id: int, user_id: int) -> list[Card]:
+    """The cards a person shows in the review round: this sprint, in work, learning (shared ones)."""
+    return list(
+        session.scalars(
+            select(Card)
+            .where(
+                Card.expedition_id == expedition_id,
+                Card.owner_id == user_id,
+                Card.visibility == "zirkel",
+                Card.column.in_(("sprint", "doing", "learning", "done")),
+            )
+            .order_by(Card.column, Card.position)
+            .limit(40)
+        )
+    )
+
+
+def focus_of(session: Session, expedition_id: int, user_id: int, sprint: int | None) -> str:
+    """A person's focus for a sprint ("" if none)."""
+    if sprint is None:
+        return ""
+    return (
+        session.scalar(
+            select(SprintReflection.focus).where(
+                SprintReflection.expedition_id == expedition_id,
+                SprintReflection.user_id == user_id,
+                SprintReflection.sprint_number == sprint,
+            )
+        )
+        or ""
+    )

@@ -1,0 +1,248 @@
+"""What the meeting pages show, gathered in a constant number of queries whatever the data size."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from alex.boards.models import Card
+from alex.db import utcnow
+from alex.expeditions.models import Expedition, Membership
+from alex.expeditions.service import members
+from alex.meetings import service
+from alex.meetings.models import (
+    Attendance,
+    Meeting,
+    Retro,
+    RetroAction,
+    RetroGroup,
+    RetroItem,
+    RetroTemplate,
+    RetroVote,
+)
+
+STEP_LABELS = {
+    "checkin": _l("Check-in"),
+    "actions_review": _l("Review of last actions"),
+    "review_round": _l("Review round"),
+    "agreements": _l("Rules and rhythm"),
+    "retro": _l("Retro"),
+    "planning": _l("Planning the next sprint"),
+    "checkout": _l("Check-out"),
+}
+PHASE_LABELS = {
+    "write": _l("Write"),
+    "reveal": _l("Reveal"),
+    "vote": _l("Vote"),
+    "discuss": _l("Discuss"),
+    "actions": _l("Actions"),
+    "closed": _l("Closed"),
+}
+FORMAT_LABELS = {
+    "start_stop_continue": _l("Start / Stop / Continue"),
+    "glad_sad_mad": _l("Glad / Sad / Mad"),
+    "4l": _l("4L: Liked / Learned / Lacked / Longed for"),
+    "starfish": _l("Starfish"),
+    "custom": _l("Own prompts"),
+}
+KIND_NAMES = {
+    "kickoff": _l("Auftakt"),
+    "zirkeltreffen": _l("Zirkeltreffen"),
+    "pit_stop": _l("Boxenstopp"),
+    "closing": _l("Abschluss"),
+}
+MOOD_LABELS = {
+    1: _l("stormy"),
+    2: _l("cloudy"),
+    3: _l("so-so"),
+    4: _l("sunny"),
+    5: _l("radiant"),
+}
+OUTCOME_LABELS = {"done": _l("Done"), "learned": _l("Learned from it"), "dropped": _l("Dropped")}
+
+
+@dataclass
+class ItemView:
+    """A note as one viewer may see it."""
+
+    item: RetroItem
+    mine: bool
+    votes: int
+    my_votes: int
+    group_title: str | None
+
+
+@dataclass
+class LiveState:
+    """Everything the run-sheet shows to one viewer."""
+
+    can_run: bool
+    steps: tuple[str, ...]
+    skipped: set[str]
+    next_step: str | None
+    members: list[Membership]
+    attendance: dict[int, Attendance]
+    retro: Retro | None
+    prompts: list[str]
+    items: list[ItemView]  # only what this viewer may see
+    hidden_count: int  # notes written by others, not yet revealed
+    my_votes_used: int
+    actions: list[RetroAction]
+    previous: Meeting | None
+    previous_actions: list[RetroAction]
+    review_cards: list[Card]
+    review_focus: str
+    my_focus: str
+    templates: list[RetroTemplate]
+    now: datetime
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def by_prompt(self) -> dict[int, list[ItemView]]:
+        grouped: dict[int, list[ItemView]] = defaultdict(list)
+        for view in self.items:
+            grouped[view.item.prompt].append(view)
+        return grouped
+
+    @property
+    def ranked(self) -> list[ItemView]:
+        return sorted(self.items, key=lambda v: (-v.votes, v.group_title or "", v.item.id))
+
+
+def live_state(
+    session: Session,
+    membership: Membership,
+    meeting: Meeting,
+    my_anonymous_items: list[int],
+    errors: dict[str, str],
+) -> LiveState:
+    """The run-sheet for one viewer; other people's notes stay out until the reveal."""
+    expedition = membership.expedition
+    user_id = membership.user_id
+    retro = service.retro_of(session, meeting)
+    items: list[ItemView] = []
+    hidden = 0
+    used = 0
+    if retro is not None:
+        items, hidden = _visible_items(session, retro, user_id, set(my_anonymous_items))
+        used = service.votes_used(session, retro, user_id)
+    previous = service.previous_meeting(session, meeting)
+    review_user = meeting.review_user_id
+    next_sprint = service.next_sprint_number(meeting, expedition)
+    return LiveState(
+        can_run=service.can_run(membership, meeting),
+        steps=service.run_sheet(meeting),
+        skipped=service.skipped(meeting),
+        next_step=service.next_step(meeting),
+        members=members(session, expedition),
+        attendance={a.user_id: a for a in service.attendance_of(session, meeting)},
+        retro=retro,
+        prompts=service.prompts_of(retro) if retro else [],
+        items=items,
+        hidden_count=hidden,
+        my_votes_used=used,
+        actions=service.actions_of(session, [meeting.id]),
+        previous=previous,
+        previous_actions=service.actions_of(session, [previous.id]) if previous else [],
+        review_cards=service.board_glance(session, expedition.id, review_user)
+        if review_user and meeting.step == "review_round"
+        else [],
+        review_focus=service.focus_of(session, expedition.id, review_user, meeting.sprint_number)
+        if review_user and meeting.step == "review_round"
+        else "",
+        my_focus=service.focus_of(session, expedition.id, user_id, next_sprint)
+        if meeting.step == "planning"
+        else "",
+        templates=service.templates_of(session, expedition.id) if meeting.step == "retro" else [],
+        now=utcnow(),
+        errors=errors,
+    )
+
+
+def _visible_items(
+    session: Session, retro: Retro, user_id: int, my_anonymous: set[int]
+) -> tuple[list[ItemView], int]:
+    """Before the reveal only one's own notes are loaded at all; after it, everyone's."""
+    query = select(RetroItem).where(RetroItem.retro_id == retro.id).order_by(RetroItem.id)
+    if not service.is_revealed(retro):
+        if retro.anonymous:
+            query = query.where(RetroItem.id.in_(my_anonymous or {-1}))
+        else:
+            query = query.where(RetroItem.author_id == user_id)
+    rows = list(session.scalars(query))
+    total = session.scalar(select(func.count()).where(RetroItem.retro_id == retro.id)) or 0
+    votes: Counter[int] = Counter()
+    mine: Counter[int] = Counter()
+    for item_id, voter in session.execute(
+        select(RetroVote.item_id, RetroVote.user_id)
+        .join(RetroItem, RetroItem.id == RetroVote.item_id)
+        .where(RetroItem.retro_id == retro.id)
+    ):
+        votes[item_id] += 1
+        if voter == user_id:
+            mine[item_id] += 1
+    groups = dict(
+        session.execute(
+            select(RetroGroup.id, RetroGroup.title).where(RetroGroup.retro_id == retro.id)
+        ).all()
+    )
+    views = [
+        ItemView(
+            item=item,
+            mine=(item.author_id == user_id) if item.author_id else item.id in my_anonymous,
+            votes=votes[item.id],
+            my_votes=mine[item.id],
+            group_title=groups.get(item.group_id) if item.group_id else None,
+        )
+        for item in rows
+    ]
+    return views, total - len(rows)
+
+
+def meeting_list(session: Session, expedition: Expedition) -> tuple[list[Meeting], list[Meeting]]:
+    """Upcoming (and running) meetings first in date order, then the past ones, latest first."""
+    upcoming, past = [], []
+    for meeting in service.meetings_of(session, expedition):
+        (past if meeting.status == "finished" else upcoming).append(meeting)
+    return upcoming, list(reversed(past))
+
+
+@dataclass
+class RecordState:
+    """A meeting's record."""
+
+    attendance: list[Attendance]
+    retro: Retro | None
+    prompts: list[str]
+    items: list[ItemView]
+    actions: list[RetroAction]
+    reviewed: list[RetroAction]
+    absent: list[Membership]
+
+
+def record_state(session: Session, meeting: Meeting) -> RecordState:
+    """Who was there, moods, revealed notes with votes, actions and the reviewed earlier actions."""
+    retro = service.retro_of(session, meeting)
+    items: list[ItemView] = []
+    if retro is not None and service.is_revealed(retro):
+        items, _hidden = _visible_items(session, retro, -1, set())
+    attendance = [a for a in service.attendance_of(session, meeting) if a.present]
+    present = {a.user_id for a in attendance}
+    expedition = session.get(Expedition, meeting.expedition_id)
+    previous = service.previous_meeting(session, meeting)
+    return RecordState(
+        attendance=attendance,
+        retro=retro,
+        prompts=service.prompts_of(retro) if retro else [],
+        items=sorted(items, key=lambda v: (v.item.prompt, -v.votes, v.item.id)),
+        actions=service.actions_of(session, [meeting.id]),
+        reviewed=[a for a in service.actions_of(session, [previous.id]) if a.outcome]
+        if previous
+        else [],
+        absent=[m for m in members(session, expedition) if m.user_id not in present],
+    )

@@ -1,0 +1,34 @@
+"""Pages the law asks for: the accessibility statement (BITV 2.0) and the privacy notice (GDPR)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, Response, current_app
+
+from alex.web import render
+
+bp = Blueprint("pages", __name__)
+# The day this statement was last reviewed against the product (BITV asks for it).
+STATEMENT_DATE = date(2026, 11, 24)
+
+
+def _operator() -> dict:
+    """Who runs this instance and how to reach them, as configured by the operator."""
+    return {
+        "operator": current_app.config["ALEX_OPERATOR"],
+        "contact": current_app.config["ALEX_CONTACT_EMAIL"],
+        "statement_date": STATEMENT_DATE,
+    }
+
+
+@bp.get("/accessibility")
+def accessibility() -> Response:
+    """Erklärung zur Barrierefreiheit: status, known limits, feedback, enforcement procedure."""
+    return render("pwa/accessibility.html", **_operator())
+
+
+@bp.get("/privacy")
+def privacy() -> Response:
+    """Datenschutzhinweise: what is stored, for how long, no third parties, your rights."""
+    return render("pwa/privacy.html", **_operator())

@@ -1,0 +1,266 @@
+"""The figures of issue 9's goals table, each measured beside the /healthz baseline."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import statistics
+import time
+from dataclasses import dataclass, field
+
+from bench.client import Connection, Timing, log_in, measure
+from bench.server import DEMO_PASSWORD, Gunicorn
+from bench.site import Site
+
+NOT_MERGED = "n/a (area not merged)"
+COMPRESSIBLE = ("text/", "application/javascript", "image/svg+xml", "application/json", "manifest")
+ASSET = re.compile(r'(?:href|src)="(/static/[^"#]+)')
+PRECACHE = re.compile(r"const PRECACHE = (\[.*?\]);")
+
+
+@dataclass
+class Row:
+    """One line of the results table."""
+
+    key: str
+    figure: str
+    goal: str
+    value: str = NOT_MERGED
+    baseline: str = ""
+    ratio: str = ""
+    status: str = "n/a"
+    detail: dict = field(default_factory=dict)
+
+
+def _ms(value: float) -> str:
+    return f"{value:.2f} ms"
+
+
+def timed_row(row: Row, timing: Timing, baseline: Timing, limit_ms: float) -> Row:
+    """Fill a latency row: p50 against the goal, ratio to the baseline's p50."""
+    row.value = f"{_ms(timing.p50)} (p95 {_ms(timing.p95)}, {timing.rps:.0f}/s)"
+    row.baseline = _ms(baseline.p50)
+    row.ratio = f"{timing.p50 / baseline.p50:.1f}×"
+    if timing.errors:
+        row.status = "missed"
+    elif limit_ms == float("inf"):
+        row.status = "n/a"  # a reference figure without a goal
+    else:
+        row.status = "met" if timing.p50 <= limit_ms else "missed"
+    row.detail = {"timing": timing.summary(), "baseline": baseline.summary()}
+    return row
+
+
+async def baseline(server: Gunicorn, clients: int = 1) -> Timing:
+    """/healthz: the empty endpoint every figure is compared with."""
+    conns = [Connection("127.0.0.1", server.port) for _ in range(clients)]
+    try:
+        return await measure(conns, lambda c: c.request("GET", "/healthz"), {200})
+    finally:
+        for conn in conns:
+            await conn.close()
+
+
+async def page_p50(server: Gunicorn, site: Site, figure: str, row: Row, limit_ms: float) -> Row:
+    """p50 of one logged-in client loading a page, next to the baseline."""
+    path = site.path(figure)
+    if path is None:
+        return row
+    conn = await log_in("127.0.0.1", server.port, site.demo.participant_email, DEMO_PASSWORD)
+    try:
+        base = await baseline(server)
+        timing = await measure([conn], lambda c: c.request("GET", path), {200})
+    finally:
+        await conn.close()
+    return timed_row(row, timing, base, limit_ms)
+
+
+def query_rows(small: Site, large: Site, small_cards: int, large_cards: int) -> list[Row]:
+    """SQL statements per page at a small and a large board; they must be equal."""
+    rows = []
+    for figure, label in (
+        ("overview", "expedition overview"),
+        ("board", "board"),
+        ("zirkel", "Zirkel"),
+        ("meeting", "meeting"),
+    ):
+        row = Row(
+            f"queries_{figure}",
+            f"SQL queries, {label} page, {small_cards} vs {large_cards} cards",
+            "the same",
+        )
+        path_small, path_large = small.path(figure), large.path(figure)
+        if path_small and path_large:
+            few, _ = small.page_in_process(path_small, DEMO_PASSWORD)
+            many, _ = large.page_in_process(path_large, DEMO_PASSWORD)
+            row.value = f"{few} / {many}"
+            row.status = "met" if few == many else "missed"
+            row.detail = {"small": few, "large": many}
+        rows.append(row)
+    return rows
+
+
+def html_per_card_row(small: Site, large: Site, small_cards: int, large_cards: int) -> Row:
+    """Bytes the board grows by per card: the slope between a small and a large board."""
+    row = Row("html_per_card", "HTML per card", "≤ 700 bytes")
+    path_small, path_large = small.path("board"), large.path("board")
+    if path_small and path_large:
+        _, few = small.page_in_process(path_small, DEMO_PASSWORD)
+        _, many = large.page_in_process(path_large, DEMO_PASSWORD)
+        per_card = (many - few) / (large_cards - small_cards)
+        row.value = f"{per_card:.0f} bytes"
+        row.status = "met" if per_card <= 700 else "missed"
+        row.detail = {"small_bytes": few, "large_bytes": many}
+    return row
+
+
+async def poll_rows(server: Gunicorn, site: Site, pollers: int = 100) -> list[Row]:
+    """Unchanged meeting poll: p50 at one client, throughput at many, both beside /healthz."""
+    p50_row = Row("poll_p50", "unchanged meeting poll (204), p50", "≤ 2× baseline")
+    rate_row = Row(
+        "poll_rate", f"unchanged meeting poll, throughput at {pollers} pollers", "≥ 1000/s"
+    )
+    if site.path("meeting_poll") is None or site.demo.meeting_id is None:
+        return [p50_row, rate_row]
+    path = site.path("meeting_poll")
+    owner = await log_in("127.0.0.1", server.port, site.demo.participant_email, DEMO_PASSWORD)
+    first = await owner.request("GET", path, headers={"HX-Request": "true"})
+    # The poll carries the version the client has; whatever the first answer says is current.
+    version = first.headers.get("x-meeting-version") or first.headers.get("etag", "")
+    headers = {"HX-Request": "true"}
+    if version:
+        headers["If-None-Match"] = version
+        headers["X-Meeting-Version"] = version.strip('"')
+    base = await baseline(server)
+    single = await measure([owner], lambda c: c.request("GET", path, headers=headers), {204, 304})
+    p50_row.value = f"{_ms(single.p50)} (p95 {_ms(single.p95)})"
+    p50_row.baseline = _ms(base.p50)
+    p50_row.ratio = f"{single.p50 / base.p50:.1f}×"
+    p50_row.status = "met" if single.p50 <= 2 * base.p50 and not single.errors else "missed"
+    p50_row.detail = {"timing": single.summary(), "baseline": base.summary()}
+
+    conns = [Connection("127.0.0.1", server.port, dict(owner.cookies)) for _ in range(pollers)]
+    base_many = await baseline(server, pollers)
+    many = await measure(
+        conns,
+        lambda c: c.request("GET", path, headers=headers),
+        {204, 304},
+        warmup=pollers,
+        requests=20000,
+        seconds=5,
+    )
+    for conn in [owner, *conns]:
+        await conn.close()
+    rate_row.value = f"{many.rps:.0f}/s (p95 {_ms(many.p95)}, {many.errors} errors)"
+    rate_row.baseline = f"{base_many.rps:.0f}/s"
+    rate_row.ratio = f"{many.rps / base_many.rps:.2f}×"
+    rate_row.status = "met" if many.rps >= 1000 and not many.errors else "missed"
+    rate_row.detail = {"timing": many.summary(), "baseline": base_many.summary()}
+    return [p50_row, rate_row]
+
+
+async def move_row(server: Gunicorn, site: Site) -> Row:
+    """A committed card move (POST), p50, beside the baseline."""
+    from bench.moves import card_mover
+
+    row = Row("card_move", "card move (POST, committed), p50", "≤ 5 ms")
+    if site.endpoint("card_move") is None:
+        return row
+    conn = await log_in("127.0.0.1", server.port, site.demo.participant_email, DEMO_PASSWORD)
+    try:
+        mover = await card_mover(conn, site)
+        base = await baseline(server)
+        timing = await measure([conn], mover, {200, 204}, warmup=10, requests=300)
+    finally:
+        await conn.close()
+    return timed_row(row, timing, base, 5.0)
+
+
+def _compressed_size(response) -> int:
+    kind = response.headers.get("content-type", "")
+    body = response.body
+    if any(marker in kind for marker in COMPRESSIBLE):
+        body = gzip.compress(body, 6)
+    return len(body) + response.header_bytes
+
+
+async def first_visit_row(server: Gunicorn, site: Site) -> Row:
+    """Login page then the board, with every static file a browser would fetch, gzip-compressed."""
+    row = Row("first_visit", "first visit, login page then board, compressed", "≤ 60 KB")
+    conn = Connection("127.0.0.1", server.port)
+    seen: set[str] = set()
+    total = requests = 0
+
+    async def fetch(method: str, path: str, form=None):
+        nonlocal total, requests
+        response = await conn.request(method, path, form=form)
+        total += _compressed_size(response)
+        requests += 1
+        return response
+
+    async def page_with_assets(path: str):
+        response = await fetch("GET", path)
+        for asset in ASSET.findall(response.text):
+            if asset not in seen:
+                seen.add(asset)
+                await fetch("GET", asset.replace("&amp;", "&"))
+        return response
+
+    from bench.client import csrf_token
+
+    login_page = await page_with_assets("/login")
+    # What the browser adds on the first page: the manifest, the service worker and its precache.
+    await fetch("GET", "/manifest.webmanifest")
+    worker = await fetch("GET", "/sw.js")
+    precache = PRECACHE.search(worker.text)
+    for asset in json.loads(precache.group(1)) if precache else []:
+        if asset not in seen:
+            seen.add(asset)
+            await fetch("GET", asset)
+    await fetch(
+        "POST",
+        "/login",
+        form={
+            "email": site.demo.participant_email,
+            "password": DEMO_PASSWORD,
+            "csrf_token": csrf_token(login_page.text),
+        },
+    )
+    board = site.path("board")
+    await page_with_assets(board or "/")
+    await conn.close()
+    kb = total / 1024
+    row.value = f"{kb:.1f} KB in {requests} requests"
+    if board is None:
+        row.value += " (board n/a: login, then home page)"
+    row.status = "met" if kb <= 60 else "missed"
+    row.detail = {"bytes": total, "requests": requests}
+    return row
+
+
+async def pdf_row(server: Gunicorn, site: Site) -> Row:
+    """Time to the last byte of the demo participant's Lernbericht PDF (median of three)."""
+    row = Row("report_pdf", "Lernbericht PDF of the demo expedition", "≤ 3 s")
+    path = site.path("report_pdf")
+    if path is None:
+        return row
+    conn = await log_in("127.0.0.1", server.port, site.demo.participant_email, DEMO_PASSWORD)
+    times = []
+    size = 0
+    for _ in range(3):
+        began = time.perf_counter()
+        response = await conn.request("GET", path)
+        times.append(time.perf_counter() - began)
+        if response.status != 200:
+            raise RuntimeError(f"PDF answered {response.status}")
+        size = len(response.body)
+    await conn.close()
+    seconds = statistics.median(times)
+    base = await baseline(server)
+    row.value = f"{seconds:.2f} s ({size / 1024:.0f} KB)"
+    row.baseline = _ms(base.p50)
+    row.ratio = f"{seconds * 1000 / base.p50:.0f}×"
+    row.status = "met" if seconds <= 3 else "missed"
+    row.detail = {"seconds": times, "bytes": size}
+    return row

@@ -1,0 +1,39 @@
+"""gunicorn settings for ALEx: `gunicorn -c deploy/gunicorn.conf.py wsgi:app`.
+
+Every value can be overridden by an environment variable, so the systemd unit, `make bench` and
+the tests run the same file.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("ALEX_BIND", "127.0.0.1:8000")
+# Two per core plus one keeps the cores busy while some workers wait on the database.
+workers = int(os.environ.get("ALEX_WORKERS") or multiprocessing.cpu_count() * 2 + 1)
+# Threads let one worker hold many keep-alive connections (meeting polls every 2 s) cheaply.
+worker_class = "gthread"
+threads = int(os.environ.get("ALEX_THREADS") or 4)
+# Load the app once in the master: faster restarts and copy-on-write memory in the workers.
+preload_app = True
+# A request that takes longer than this is killed; nothing in ALEx should take a second.
+timeout = int(os.environ.get("ALEX_TIMEOUT") or 30)
+graceful_timeout = 20
+keepalive = 5
+# Recycle workers now and then so a slow leak can never take the server down.
+max_requests = 5000
+max_requests_jitter = 500
+accesslog = os.environ.get("ALEX_ACCESS_LOG", "-") or None
+errorlog = "-"
+access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms'
+# nginx in front speaks to us on loopback only; the app trusts X-Forwarded-* via ALEX_PROXY_FIX.
+forwarded_allow_ips = "127.0.0.1"
+proc_name = "alex"
+
+
+def post_fork(server, worker):
+    """Each worker opens its own database connections; sockets inherited from the master are dropped."""
+    from alex.extensions import db
+    from wsgi import app
+
+    with app.app_context():
+        db.engine.dispose(close=False)

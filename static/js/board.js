@@ -1,0 +1,182 @@
+// Board: column tabs on phones, the shared "Move to…" sheet, drag and drop (SortableJS).
+// Everything also works without this file: tabs are anchors, "Move to…" is a page, "→" a form.
+(function () {
+  "use strict";
+
+  var board = function () { return document.getElementById("board"); };
+  var pendingFocus = null;
+
+  // Phones show one column at a time; the tab choice survives swaps of the board.
+  function activate(column, focus) {
+    var el = board();
+    if (!el) return;
+    el.dataset.active = column;
+    try { sessionStorage.setItem("alex-board-column", column); } catch (e) { /* private mode */ }
+    el.querySelectorAll(".board-tabs a").forEach(function (a) {
+      if (a.dataset.column === column) a.setAttribute("aria-current", "true");
+      else a.removeAttribute("aria-current");
+    });
+    if (focus) {
+      var heading = document.getElementById("column-" + column + "-h");
+      if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus(); }
+    }
+  }
+
+  function setUp() {
+    var el = board();
+    if (!el) return;
+    el.classList.add("is-tabbed");
+    var saved = null;
+    try { saved = sessionStorage.getItem("alex-board-column"); } catch (e) { /* ignore */ }
+    activate(el.dataset.active || saved || "sprint", false);
+  }
+
+  document.addEventListener("click", function (event) {
+    var tab = event.target.closest(".board-tabs a[data-column]");
+    if (tab) {
+      event.preventDefault();
+      activate(tab.dataset.column, true);
+      return;
+    }
+    var next = event.target.closest(".card-next");
+    if (next) {
+      var card = next.closest(".card");
+      var list = card.parentElement;
+      pendingFocus = { mode: "advance", column: list.dataset.column, index: Array.prototype.indexOf.call(list.children, card) };
+      if (window.htmx) {
+        // htmx leaves out the value of a submit button that sits outside its form: send it here.
+        event.preventDefault();
+        var form = document.getElementById("advance-form");
+        window.htmx.ajax("POST", form.getAttribute("action"), {
+          values: { card: next.value, csrf_token: form.elements.csrf_token.value },
+          target: "#board",
+          swap: "outerHTML"
+        });
+      }
+      return;
+    }
+    var moveLink = event.target.closest(".card-move");
+    if (moveLink && window.HTMLDialogElement) {
+      event.preventDefault();
+      openSheet(moveLink);
+      return;
+    }
+    if (event.target.closest("[data-close-sheet]")) {
+      document.getElementById("move-sheet").close();
+    }
+  });
+
+  function openSheet(link) {
+    var sheet = document.getElementById("move-sheet");
+    var form = document.getElementById("move-sheet-form");
+    var card = link.closest(".card");
+    var column = card.parentElement.dataset.column;
+    form.action = link.getAttribute("href");
+    form.dataset.card = card.dataset.card;
+    form.elements.version.value = card.dataset.version;
+    form.elements.place.value = "";
+    form.elements.learning.value = "";
+    document.getElementById("move-sheet-card").textContent = card.querySelector(".card-title").textContent;
+    form.querySelectorAll("input[name=column]").forEach(function (radio) { radio.checked = radio.value === column; });
+    toggleLearning(form);
+    sheet.showModal();
+    var checked = form.querySelector("input[name=column]:checked");
+    if (checked) checked.focus();
+  }
+
+  function toggleLearning(form) {
+    var chosen = form.querySelector("input[name=column]:checked");
+    var field = form.querySelector("[data-learning-field]");
+    if (field) field.hidden = !(chosen && chosen.value === "learning");
+  }
+
+  document.addEventListener("change", function (event) {
+    if (event.target.matches("#move-sheet-form input[name=column]")) toggleLearning(event.target.form);
+  });
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.id !== "move-sheet-form" || !window.htmx) return;
+    event.preventDefault();
+    var values = {};
+    new FormData(form).forEach(function (value, key) { values[key] = value; });
+    pendingFocus = { mode: "sheet", card: form.dataset.card, column: values.column };
+    document.getElementById("move-sheet").close();
+    window.htmx.ajax("POST", form.action, { values: values, target: "#board", swap: "outerHTML" });
+  });
+
+  // Drag and drop, and long-press drag on touch screens.
+  function makeSortable(root) {
+    if (!window.Sortable || !root.querySelectorAll) return;
+    var lists = root.matches && root.matches(".card-list") ? [root] : root.querySelectorAll(".card-list");
+    lists.forEach(function (list) {
+      if (list.closest(".board-readonly") || list.dataset.sortable) return;
+      list.dataset.sortable = "1";
+      window.Sortable.create(list, {
+        group: "board",
+        animation: window.matchMedia("(prefers-reduced-motion: reduce)").matches ? 0 : 150,
+        delay: 300,
+        delayOnTouchOnly: true,
+        emptyInsertThreshold: 40,
+        ghostClass: "card-ghost",
+        onEnd: function (evt) {
+          if (evt.from === evt.to && evt.oldIndex === evt.newIndex) return;
+          var item = evt.item;
+          pendingFocus = { mode: "sheet", card: item.dataset.card, column: evt.to.dataset.column, drag: true };
+          window.htmx.ajax("POST", item.querySelector(".card-move").getAttribute("href"), {
+            values: { column: evt.to.dataset.column, position: evt.newIndex, version: item.dataset.version },
+            target: "#board",
+            swap: "outerHTML"
+          });
+        }
+      });
+    });
+  }
+
+  function restoreFocus() {
+    if (!pendingFocus) return;
+    var wanted = pendingFocus;
+    pendingFocus = null;
+    if (wanted.mode === "sheet") {
+      if (!wanted.drag) activate(wanted.column, false);
+      var title = document.querySelector("#card-" + wanted.card + " .card-move");
+      if (title) title.focus();
+    } else if (wanted.mode === "advance") {
+      var list = document.querySelector(".card-list[data-column=" + wanted.column + "]");
+      var target = list && (list.children[wanted.index] || list.children[wanted.index - 1]);
+      var button = target && target.querySelector(".card-next, .card-move");
+      if (button) button.focus();
+      else activate(wanted.column, true);
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    setUp();
+    if (window.htmx) {
+      window.htmx.onLoad(function (el) { makeSortable(el); });
+    } else {
+      makeSortable(document);
+    }
+  });
+  // After adding a card: show its column and keep typing the next one.
+  var addedTo = null;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = event.detail.elt;
+    if (form && form.id === "new-card" && form.elements.column) addedTo = form.elements.column.value;
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (addedTo && event.detail.target && event.detail.target.id === "new-card") {
+      var input = document.querySelector("#new-card input[name=title]");
+      if (!input.getAttribute("aria-invalid")) activate(addedTo, false);
+      input.focus();
+      addedTo = null;
+    }
+  });
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (event.detail.target && event.detail.target.id === "board") setUp();
+    var el = board();
+    if (el) activate(el.dataset.active || "sprint", false);
+    restoreFocus();
+  });
+})();

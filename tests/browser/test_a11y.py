@@ -1,0 +1,236 @@
+"""Accessibility proven in Chromium: axe over the page walk (German and English, phone and desktop,
+light and dark), a keyboard-only walk, reflow at 320 px, and reduced motion.
+
+The pages come from tests/page_walk.py (one line per page), so each area's pages join by a line.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from alex import create_app
+from alex.boards.models import Card, CheckIn
+from alex.extensions import db
+from tests.browser.board_stand_in import install_if_missing
+from tests.browser.conftest import (
+    DESKTOP,
+    PHONE,
+    LiveServer,
+    axe_violations,
+    new_context,
+    screenshot,
+)
+from tests.page_walk import LOGINS, PASSWORD, WTFORMS_TUPLE_CHOICES, seed_scenario, walk_urls
+
+pytestmark = pytest.mark.filterwarnings(WTFORMS_TUPLE_CHOICES)
+NARROWEST = {"width": 320, "height": 640}  # WCAG 1.4.10: 1280 px at 400 %, or 640 px at 200 %
+
+
+@pytest.fixture
+def demo(app, live_app_config):
+    """The demo expedition served on a loopback port, with its walk of pages."""
+    scenario = seed_scenario(app)
+    served = create_app(live_app_config)
+    install_if_missing(served)
+    live = LiveServer(served)
+    live.start()
+    yield live, walk_urls(served, scenario), scenario
+    live.stop()
+    with served.app_context():
+        db.engine.dispose()
+
+
+def sign_in(page, base: str, role: str) -> None:
+    page.goto(f"{base}/login")
+    page.fill("input[name=email]", LOGINS[role])
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form[action='/login'] button[type=submit]")
+    page.wait_for_load_state("networkidle")
+
+
+def walk(browser, base: str, urls, viewport, locale: str, scheme: str, visit) -> None:
+    """Open every page of the walk as its role in one profile per role; call visit(page, role, path)."""
+    for role in ("anonymous", "participant", "facilitator"):
+        context = new_context(browser, viewport, locale=locale, color_scheme=scheme)
+        page = context.new_page()
+        if role != "anonymous":
+            sign_in(page, base, role)
+        for who, path in urls:
+            if who == role:
+                page.goto(base + path)
+                page.wait_for_load_state("networkidle")
+                visit(page, role, path)
+        context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("locale", ["de-DE", "en-GB"])
+def test_axe_finds_nothing_on_any_page(browser, demo, locale, scheme):
+    server, urls, _ = demo
+    found = {}
+
+    def check(page, role, path):
+        violations = axe_violations(page)
+        if violations:
+            found[f"{role} {path} {page.viewport_size['width']}px"] = violations
+
+    for viewport in (PHONE, DESKTOP):
+        walk(browser, server.url, urls, viewport, locale, scheme, check)
+    assert not found, found
+
+
+def test_axe_on_the_login_form_with_errors_and_the_offline_states(browser, demo):
+    server, urls, scenario = demo
+    for scheme in ("light", "dark"):
+        for viewport in (PHONE, DESKTOP):
+            context = new_context(browser, viewport, color_scheme=scheme)
+            page = context.new_page()
+            page.goto(f"{server.url}/login")
+            page.fill("input[name=email]", "niemand@example.org")
+            page.fill("input[name=password]", "falsch")
+            page.click("form[action='/login'] button[type=submit]")
+            page.wait_for_load_state("networkidle")
+            assert page.locator(".error, .form-summary").count() > 0
+            assert axe_violations(page) == []
+            sign_in(page, server.url, "participant")
+            page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+            board = f"{server.url}/expeditions/{scenario.values['expedition']}/board"
+            page.goto(board)
+            page.wait_for_load_state("networkidle")
+            wait_for(lambda p=page: p.evaluate("!!navigator.serviceWorker.controller"))
+            context.set_offline(True)
+            page.goto(board)
+            assert "Stand von" in page.locator("#offline-status").inner_text()
+            assert axe_violations(page) == []
+            screenshot(page, f"a11y-offline-board-{scheme}-{viewport['width']}")
+            context.close()
+
+
+def wait_for(check, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def test_no_horizontal_scrolling_at_320_px(browser, demo):
+    server, urls, _ = demo
+    too_wide = []
+
+    def check(page, role, path):
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > NARROWEST["width"]:
+            too_wide.append((role, path, width))
+
+    walk(browser, server.url, urls, NARROWEST, "de-DE", "light", check)
+    assert not too_wide
+
+
+def test_reduced_motion_stops_every_animation(browser, demo):
+    server, urls, _ = demo
+    moving = []
+
+    def check(page, role, path):
+        durations = page.evaluate(
+            """() => [...document.querySelectorAll('*')].flatMap((el) => {
+                const s = getComputedStyle(el);
+                return [s.transitionDuration, s.animationDuration]
+                  .flatMap((d) => d.split(',').map(parseFloat));
+            })"""
+        )
+        if max(durations) > 0.001:
+            moving.append((role, path, max(durations)))
+
+    context_options = {"reduced_motion": "reduce"}
+    for role in ("participant",):
+        context = new_context(browser, PHONE, **context_options)
+        page = context.new_page()
+        sign_in(page, server.url, role)
+        for who, path in urls:
+            if who == role:
+                page.goto(server.url + path)
+                page.wait_for_load_state("networkidle")
+                check(page, role, path)
+        context.close()
+    assert not moving
+
+
+def focus_is_visible(page) -> bool:
+    """The focused element shows an outline or a ring (WCAG 2.4.7)."""
+    return page.evaluate(
+        """() => {
+            const s = getComputedStyle(document.activeElement);
+            return (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2)
+                || (s.boxShadow && s.boxShadow !== 'none');
+        }"""
+    )
+
+
+def tab_to(page, selector: str, limit: int = 120) -> None:
+    """Press Tab until the element matching selector has the focus, checking focus is visible."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("(s) => document.activeElement.matches(s)", selector):
+            assert focus_is_visible(page), selector
+            return
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def test_keyboard_only_log_in_move_a_card_write_a_check_in(app, browser, demo):
+    server, _, scenario = demo
+    expedition_id = scenario.values["expedition"]
+    context = new_context(browser, DESKTOP)
+    page = context.new_page()
+    page.goto(f"{server.url}/login")
+
+    tab_to(page, "input[name=email]")
+    page.keyboard.type(LOGINS["participant"])
+    tab_to(page, "input[name=password]")
+    page.keyboard.type(PASSWORD)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.wait_for_load_state("networkidle")
+
+    tab_to(page, f"a[href='/expeditions/{expedition_id}']")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.wait_for_load_state("networkidle")
+    tab_to(page, f"nav a[href='/expeditions/{expedition_id}/board']")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.wait_for_load_state("networkidle")
+
+    tab_to(page, ".card .card-move")
+    card_id = int(page.evaluate("document.activeElement.closest('.card').id.split('-')[1]"))
+    with app.app_context():
+        before = db.session.get(Card, card_id).column
+    page.keyboard.press("Enter")
+    page.locator("#move-sheet").wait_for()
+    page.keyboard.press("ArrowDown")
+    target = page.evaluate("document.activeElement.value")
+    assert target != before
+    tab_to(page, "#move-sheet button[type=submit]")
+    page.keyboard.press("Enter")
+    wait_for(lambda: column_of(app, card_id) == target)
+
+    tab_to(page, f"nav a[href='/expeditions/{expedition_id}/logbook']")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.wait_for_load_state("networkidle")
+    tab_to(page, "textarea[name=done]")
+    page.keyboard.type("Mit der Tastatur eingetragen")
+    tab_to(page, "form[action$='/logbook'] button[type=submit]")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.wait_for_load_state("networkidle")
+    with app.app_context():
+        assert db.session.query(CheckIn).filter_by(done="Mit der Tastatur eingetragen").count() == 1
+    screenshot(page, "a11y-keyboard-logbook")
+    context.close()
+
+
+def column_of(app, card_id: int) -> str:
+    with app.app_context():
+        return db.session.get(Card, card_id).column

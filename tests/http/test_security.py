@@ -1,0 +1,226 @@
+"""Headers, cookies, CSRF, body limit, error pages in both languages, 500 rollback, health check."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from flask import abort
+from sqlalchemy import func, select
+
+from alex.auth.models import User
+from alex.extensions import db
+from tests.conftest import csrf_token, login
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _directives(response) -> dict[str, str]:
+    policy = response.headers["Content-Security-Policy"]
+    return {
+        part.strip().split(" ", 1)[0]: part.strip().partition(" ")[2]
+        for part in policy.split(";")
+        if part.strip()
+    }
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/login", "/register", "/", "/healthz", "/no-such-page", "/static/css/app.css", "/account"],
+)
+def test_security_headers_on_every_response(client, path):
+    response = client.get(path)
+    response.close()  # static files are streamed from an open file
+    csp = _directives(response)
+    script = csp.get("script-src", csp["default-src"])
+    assert "unsafe-inline" not in script and "unsafe-eval" not in script
+    assert "unsafe-inline" not in csp.get("style-src", "")
+    assert csp["frame-ancestors"] == "'none'"
+    assert csp["object-src"] == "'none'"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert "Strict-Transport-Security" not in response.headers
+
+
+def test_pages_are_private_and_vary_on_htmx(actor):
+    response = actor().get("/")
+    assert "private" in response.headers["Cache-Control"]
+    assert "HX-Request" in response.headers["Vary"]
+
+
+def test_no_inline_scripts_or_styles_in_templates():
+    for template in (ROOT / "templates").rglob("*.html"):
+        text = template.read_text()
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text), template
+        assert not re.search(r"\sstyle=", text), template
+        assert not re.search(r"\son[a-z]+=", text), template  # no inline event handlers
+
+
+def _set_cookie(response, name: str) -> str:
+    for header in response.headers.getlist("Set-Cookie"):
+        if header.startswith(f"{name}="):
+            return header
+    raise AssertionError(f"no {name} cookie set")
+
+
+def test_cookies_httponly_samesite_lax(client, world):
+    world.user("Ada Lorenz", "ada@example.org")
+    token = csrf_token(client)
+    response = client.post(
+        "/login",
+        data={
+            "email": "ada@example.org",
+            "password": "correct horse battery staple",
+            "remember": "y",
+            "csrf_token": token,
+        },
+    )
+    for name in ("session", "remember_token"):
+        cookie = _set_cookie(response, name)
+        assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+        assert "Secure" not in cookie
+
+
+def test_cookies_secure_and_hsts_with_https(make_app):
+    app = make_app(HTTPS=True)
+    response = app.test_client().get("/login", base_url="https://localhost")
+    cookie = _set_cookie(response, "session")
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_post_without_csrf_token_is_refused(app, client, world):
+    world.user("Ada Lorenz", "ada@example.org")
+    response = client.post(
+        "/login", data={"email": "ada@example.org", "password": "correct horse battery staple"}
+    )
+    assert response.status_code == 400
+    assert "Lade die Seite neu" in response.get_data(as_text=True)
+    wrong = client.post("/login", data={"email": "x@example.org", "csrf_token": "forged"})
+    assert wrong.status_code == 400
+
+
+def test_csrf_token_in_htmx_header_is_accepted(app, world):
+    world.user("Ada Lorenz", "ada@example.org")
+    client = app.test_client()
+    token = csrf_token(client)
+    response = client.post(
+        "/login",
+        data={"email": "ada@example.org", "password": "correct horse battery staple"},
+        headers={"X-CSRFToken": token},
+    )
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_request_body_over_the_limit_is_413(client, htmx):
+    headers = {"HX-Request": "true"} if htmx else {}
+    response = client.post(
+        "/login", data={"email": "a" * (2 * 1024 * 1024), "password": "x"}, headers=headers
+    )
+    assert response.status_code == 413
+    html = response.get_data(as_text=True)
+    assert "Zu groß" in html
+    assert ("<html" in html) is not htmx
+
+
+# --- error pages ---------------------------------------------------------------------------
+
+ERROR_TITLES = {
+    400: ("Ungültige Anfrage", "Bad request"),
+    403: ("Nicht erlaubt", "Not allowed"),
+    404: ("Nicht gefunden", "Not found"),
+    405: ("Hier nicht möglich", "Not possible here"),
+    409: ("Inzwischen geändert", "Changed in the meantime"),
+    413: ("Zu groß", "Too large"),
+    422: ("Bitte prüfe deine Eingaben", "Please check your input"),
+    429: ("Zu viele Versuche", "Too many attempts"),
+    500: ("Da ist etwas schiefgegangen", "Something went wrong"),
+}
+
+
+@pytest.fixture
+def error_app(make_app):
+    """An app with test-only routes that fail in each way."""
+    app = make_app(PROPAGATE_EXCEPTIONS=False)
+
+    @app.get("/_test/abort/<int:code>")
+    def fail_with(code: int):
+        abort(code)
+
+    @app.get("/_test/crash")
+    def crash():
+        db.session.add(User(email="ghost@example.org", name="Ghost", password_hash="x"))
+        db.session.flush()  # the row is written inside the transaction…
+        raise RuntimeError("boom")  # …and must not survive the failure
+
+    return app
+
+
+@pytest.mark.parametrize("code", sorted(ERROR_TITLES))
+@pytest.mark.parametrize("language", ["de", "en"])
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "fragment"])
+def test_error_pages(error_app, code, language, htmx):
+    headers = {"Accept-Language": language}
+    if htmx:
+        headers["HX-Request"] = "true"
+    path = "/_test/crash" if code == 500 else f"/_test/abort/{code}"
+    response = error_app.test_client().get(path, headers=headers)
+    assert response.status_code == code
+    html = response.get_data(as_text=True)
+    title = ERROR_TITLES[code][0 if language == "de" else 1]
+    assert title in html
+    if htmx:
+        assert html.lstrip().startswith(f'<section class="error-panel" id="error-{code}"')
+    else:
+        assert f'<html lang="{language}">' in html and "<h1>" in html
+        assert "Content-Security-Policy" in response.headers
+
+
+def test_405_names_the_allowed_methods(client):
+    response = client.delete("/login")
+    assert response.status_code == 405
+    assert "GET" in response.headers["Allow"] and "POST" in response.headers["Allow"]
+
+
+def test_500_rolls_back_the_transaction(error_app):
+    client = error_app.test_client()
+    assert client.get("/_test/crash").status_code == 500
+    with error_app.app_context():
+        count = db.session.scalar(select(func.count()).select_from(User))
+        assert count == 0
+    # The connection is healthy for the next request.
+    assert client.get("/healthz").status_code == 200
+
+
+# --- health --------------------------------------------------------------------------------
+
+
+def test_healthz_ok(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+def test_healthz_503_when_database_is_unreachable(make_app, tmp_path):
+    url = f"sqlite:///{tmp_path / 'missing-dir' / 'nowhere.sqlite3'}"
+    app = make_app(DATABASE_URL=url)
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["status"] != "ok"
+
+
+def test_login_page_works_without_javascript_essentials(client):
+    html = client.get("/login").get_data(as_text=True)
+    assert 'action="/login"' in html and 'method="post"' in html
+    assert 'name="email"' in html and 'name="password"' in html
+    assert re.search(r'src="/static/vendor/htmx-2\.0\.\d+/htmx\.min\.js', html)
+
+
+def test_logged_out_header_has_no_account_links(client, world):
+    world.user("Ada Lorenz", "ada@example.org")
+    html = client.get("/login").get_data(as_text=True)
+    assert "Abmelden" not in html
+    login(client, "ada@example.org")
+    assert "Abmelden" in client.get("/").get_data(as_text=True)

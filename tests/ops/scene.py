@@ -1,0 +1,154 @@
+"""The cast every cross-route test uses: one expedition with a facilitator, an owner of things,
+another member, and an outsider who runs an expedition of their own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from flask import Flask, url_for
+from sqlalchemy import func, literal, select, union_all
+
+from alex.db import Base, utcnow
+from alex.extensions import db
+from tests.conftest import World, csrf_token, login
+
+VISITORS = ("anonymous", "outsider", "member", "owner", "facilitator")
+
+
+@dataclass
+class Scene:
+    """Users by role and the id for every URL argument name."""
+
+    users: dict[str, object]
+    ids: dict[str, object]
+    # Where two areas use the same argument name for different things (item_id: a retro note in
+    # meetings, a checklist line in boards), the area's own id wins.
+    area_ids: dict[str, dict[str, object]] = field(default_factory=dict)
+
+    def url(self, app: Flask, rule) -> str:
+        """The rule's URL with the scene's ids filled in."""
+        unknown = set(rule.arguments) - set(self.ids)
+        assert not unknown, f"add {unknown} to the scene's ids so {rule.endpoint} can be visited"
+        with app.test_request_context():
+            ids = {**self.ids, **self.area_ids.get(rule.endpoint.split(".")[0], {})}
+            return url_for(rule.endpoint, **{name: ids[name] for name in rule.arguments})
+
+
+def fast_hashes(monkeypatch) -> None:
+    """Cheap argon2 parameters: these tests log in hundreds of times; hashing is tested elsewhere."""
+    from alex.auth import service
+
+    monkeypatch.setattr(
+        service, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    )
+
+
+def build_scene(app: Flask, world: World) -> Scene:
+    """Create the cast, an invite, a card of the owner and an upcoming meeting."""
+    from alex.boards.models import Card
+    from alex.expeditions import service as expeditions
+    from alex.expeditions.models import Expedition, Membership
+    from alex.meetings.models import Meeting, Retro, RetroAction, RetroItem
+
+    facilitator = world.user("Mona Moderation")
+    owner = world.user("Ada Lorenz")
+    member = world.user("Ben Okafor")
+    outsider = world.user("Olga Außen")
+    expedition = world.expedition(facilitator, participates=False)
+    world.join(expedition, owner)
+    member_membership = world.join(expedition, member)
+    world.expedition(outsider, title="Andere Expedition")
+    with app.app_context():
+        invite = expeditions.create_invite(
+            db.session,
+            db.session.get(Expedition, expedition.id),
+            db.session.merge(facilitator),
+            days_valid=7,
+            single_use=False,
+            as_facilitator=False,
+        )
+        card = Card(expedition_id=expedition.id, owner_id=owner.id, title="Probe", column="sprint")
+        meeting = Meeting(expedition_id=expedition.id, starts_at=utcnow() + timedelta(days=3))
+        db.session.add_all([card, meeting])
+        db.session.flush()
+        from alex.boards.models import CheckIn, ChecklistItem
+
+        checklist_item = ChecklistItem(card_id=card.id, text="Schritt", position=0)
+        check_in = CheckIn(
+            expedition_id=expedition.id, user_id=owner.id, done="Probe", needs_support=True
+        )
+        db.session.add_all([checklist_item, check_in])
+        # The meeting's retro is in its write phase: the owner's note is hidden from the others.
+        retro = Retro(meeting_id=meeting.id)
+        db.session.add(retro)
+        db.session.flush()
+        item = RetroItem(retro_id=retro.id, author_id=owner.id, text="Notiz")
+        action = RetroAction(meeting_id=meeting.id, owner_id=owner.id, title="Ausprobieren")
+        db.session.add_all([item, action])
+        from alex.progress.models import CalendarToken, Notification
+
+        feed = CalendarToken(
+            expedition_id=expedition.id, user_id=owner.id, token="scene-feed-token"
+        )
+        notification = Notification(user_id=owner.id, expedition_id=expedition.id, kind="kudos")
+        db.session.add_all([feed, notification])
+        db.session.commit()
+        owner_membership = db.session.scalar(
+            select(Membership).where(Membership.user_id == owner.id)
+        )
+        area_ids = {
+            "boards": {"item_id": checklist_item.id},
+            "progress": {"token": feed.token},
+        }
+        ids = {
+            "expedition_id": expedition.id,
+            "member_id": member_membership.id,
+            "membership_id": owner_membership.id,
+            "invite_id": invite.id,
+            "token": invite.token,
+            "user_id": owner.id,
+            "card_id": card.id,
+            "check_in_id": check_in.id,
+            "meeting_id": meeting.id,
+            "item_id": item.id,
+            "action_id": action.id,
+            "notification_id": notification.id,
+            "filename": "css/app.css",
+        }
+    users = {"outsider": outsider, "member": member, "owner": owner, "facilitator": facilitator}
+    return Scene(users, ids, area_ids)
+
+
+def client_for(app: Flask, scene: Scene, visitor: str):
+    """A test client, logged in unless the visitor is anonymous."""
+    client = app.test_client()
+    if visitor != "anonymous":
+        assert login(client, scene.users[visitor].email).status_code == 302
+    return client
+
+
+def token_for(client, visitor: str) -> str:
+    """The CSRF token of the client's session."""
+    return csrf_token(client, "/login" if visitor == "anonymous" else "/account")
+
+
+def rules(app: Flask):
+    """(endpoint, method, rule) for every route, HEAD and OPTIONS aside."""
+    for rule in app.url_map.iter_rules():
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            yield rule.endpoint, method, rule
+
+
+def row_counts(app: Flask) -> dict[str, int]:
+    """Rows per table: a cheap fingerprint of what a request stored (one round trip)."""
+    tables = Base.metadata.sorted_tables
+    query = union_all(
+        *(
+            select(literal(t.name).label("name"), func.count().label("n")).select_from(t)
+            for t in tables
+        )
+    )
+    with app.app_context():
+        return {name: n for name, n in db.session.execute(query)}

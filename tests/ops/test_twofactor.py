@@ -1,0 +1,225 @@
+"""Optional two-factor login: set-up, second login step, recovery codes, expedition requirement."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pyotp
+import pytest
+from sqlalchemy import select
+
+from alex.extensions import db
+from alex.twofactor import service
+from alex.twofactor.models import RecoveryCode, TwoFactor
+from tests.conftest import TEST_PASSWORD, csrf_token
+from tests.ops.scene import fast_hashes
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:Passing SelectField choices as tuples:DeprecationWarning"
+)
+
+
+@pytest.fixture(autouse=True)
+def _cheap_hashes(monkeypatch):
+    fast_hashes(monkeypatch)
+
+
+def _secret(app, user) -> str:
+    with app.app_context():
+        return db.session.get(TwoFactor, user.id).secret
+
+
+def _enable(app, someone) -> list[str]:
+    """Turn 2FA on through the pages; returns the recovery codes shown."""
+    someone.post("/account/two-factor/start", {"csrf_token": someone.token("/account")})
+    code = pyotp.TOTP(_secret(app, someone.user)).now()
+    page = someone.post("/account/two-factor/enable", {"code": code}).get_data(as_text=True)
+    return re.findall(r"<code>([a-z0-9]{5}-[a-z0-9]{5})</code>", page)
+
+
+def _password_step(client, user, next_url: str = ""):
+    return client.post(
+        "/login" + (f"?next={next_url}" if next_url else ""),
+        data={"email": user.email, "password": TEST_PASSWORD, "csrf_token": csrf_token(client)},
+    )
+
+
+def _code_step(client, code: str, next_url: str = ""):
+    token = csrf_token(client, "/login/two-factor")
+    return client.post(
+        "/login/two-factor", data={"code": code, "next": next_url, "csrf_token": token}
+    )
+
+
+def test_setup_shows_a_qr_code_without_inline_style_and_a_typable_key(app, actor):
+    ada = actor()
+    page = ada.get("/account/two-factor").get_data(as_text=True)
+    assert "Zwei-Faktor-Anmeldung einrichten" in page
+    page = ada.post("/account/two-factor/start", {"csrf_token": ada.token("/account")})
+    html = page.get_data(as_text=True)
+    assert '<svg role="img" viewBox=' in html and "<title>QR-Code" in html
+    assert "style=" not in html
+    secret = _secret(app, ada.user)
+    assert " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)) in html
+
+
+def test_a_wrong_first_code_is_explained_and_nothing_is_switched_on(app, actor):
+    ada = actor()
+    ada.post("/account/two-factor/start", {"csrf_token": ada.token("/account")})
+    response = ada.post("/account/two-factor/enable", {"code": "000000"})
+    assert response.status_code == 422
+    assert "Dieser Code passt nicht" in response.get_data(as_text=True)
+    with app.app_context():
+        assert not service.is_enabled(db.session, ada.user.id)
+
+
+def test_enabling_shows_ten_recovery_codes_stored_only_as_hashes(app, actor):
+    ada = actor()
+    codes = _enable(app, ada)
+    assert len(codes) == 10 and len(set(codes)) == 10
+    with app.app_context():
+        assert service.is_enabled(db.session, ada.user.id)
+        hashes = set(db.session.scalars(select(RecoveryCode.code_hash)))
+    assert not hashes & {c.replace("-", "") for c in codes}
+    page = ada.get("/account/two-factor").get_data(as_text=True)
+    assert "Noch 10 Wiederherstellungscodes übrig." in page
+    assert not re.search(r"<code>[a-z0-9]{5}-[a-z0-9]{5}</code>", page)  # shown once only
+
+
+def test_login_needs_the_code_after_the_password(app, actor, client):
+    ada = actor()
+    _enable(app, ada)
+    response = _password_step(client, ada.user, "/account")
+    assert response.status_code == 302 and "/login/two-factor" in response.location
+    # Half logged in is not logged in.
+    assert client.get("/account").status_code == 302
+    assert client.get("/login/two-factor").status_code == 200
+
+    wrong = _code_step(client, "123456", "/account")
+    assert wrong.status_code == 422
+    secret = _secret(app, ada.user)
+    code = pyotp.TOTP(secret).at(time.time() + 30)  # the next step: this one was used to enable
+    right = _code_step(client, code, "/account")
+    assert right.status_code == 302 and right.location.endswith("/account")
+    assert client.get("/account").status_code == 200
+
+
+def test_a_code_works_only_once(app, actor, client, world):
+    ada = actor()
+    _enable(app, ada)
+    code = pyotp.TOTP(_secret(app, ada.user)).at(time.time() + 30)
+    _password_step(client, ada.user)
+    assert _code_step(client, code).status_code == 302
+    other = app.test_client()
+    _password_step(other, ada.user)
+    assert _code_step(other, code).status_code == 422
+
+
+def test_a_recovery_code_works_once(app, actor, client):
+    ada = actor()
+    codes = _enable(app, ada)
+    _password_step(client, ada.user)
+    response = _code_step(client, codes[0].upper().replace("-", " "))
+    assert response.status_code == 302
+    again = app.test_client()
+    _password_step(again, ada.user)
+    assert _code_step(again, codes[0]).status_code == 422
+    with app.app_context():
+        assert service.unused_recovery_codes(db.session, ada.user.id) == 9
+
+
+def test_wrong_codes_lock_the_account_like_wrong_passwords(app, actor, client):
+    ada = actor()
+    _enable(app, ada)
+    _password_step(client, ada.user)
+    for _ in range(app.config["ALEX_LOCKOUT_THRESHOLD"]):
+        _code_step(client, "999999")
+    response = _code_step(client, pyotp.TOTP(_secret(app, ada.user)).at(time.time() + 30))
+    assert response.status_code == 422
+    assert client.get("/account").status_code == 302
+
+
+def test_the_second_step_expires(app, actor, client):
+    ada = actor()
+    _enable(app, ada)
+    _password_step(client, ada.user)
+    with client.session_transaction() as session:
+        session["twofactor_pending"] = {**session["twofactor_pending"], "since": time.time() - 600}
+    assert client.get("/login/two-factor").location.endswith("/login")
+
+
+def test_turning_off_needs_the_password(app, actor):
+    ada = actor()
+    _enable(app, ada)
+    wrong = ada.post("/account/two-factor/disable", {"password": "not it"})
+    assert wrong.status_code == 422
+    assert "Das ist nicht dein aktuelles Passwort." in wrong.get_data(as_text=True)
+    right = ada.post("/account/two-factor/disable", {"password": TEST_PASSWORD})
+    assert right.status_code == 302
+    with app.app_context():
+        assert not service.is_enabled(db.session, ada.user.id)
+        assert not db.session.scalars(select(RecoveryCode)).all()
+
+
+def test_new_recovery_codes_replace_the_old_ones(app, actor):
+    ada = actor()
+    old = _enable(app, ada)
+    code = pyotp.TOTP(_secret(app, ada.user)).at(time.time() + 30)
+    page = ada.post("/account/two-factor/recovery-codes", {"code": code}).get_data(as_text=True)
+    new = re.findall(r"<code>([a-z0-9]{5}-[a-z0-9]{5})</code>", page)
+    assert len(new) == 10 and not set(new) & set(old)
+    with app.app_context():
+        assert service.verify(db.session, ada.user.id, old[0]) is None
+        assert service.verify(db.session, ada.user.id, new[0]) is not None
+
+
+def test_a_facilitator_must_use_2fa_before_requiring_it(app, actor, world):
+    mona = actor()
+    expedition = world.expedition(mona.user)
+    path = f"/expeditions/{expedition.id}/two-factor"
+    refused = mona.post(path, {"required": "y"})
+    assert refused.status_code == 422
+    assert "zuerst für dein eigenes Konto" in refused.get_data(as_text=True)
+    _enable(app, mona)
+    assert mona.post(path, {"required": "y"}).status_code == 302
+    with app.app_context():
+        assert service.is_required(db.session, expedition.id)
+
+
+def test_members_without_2fa_are_sent_to_set_it_up_before_entering(app, actor, world):
+    mona, ben, olga = actor(), actor(), actor()
+    expedition = world.expedition(mona.user)
+    world.join(expedition, ben.user)
+    _enable(app, mona)
+    mona.post(f"/expeditions/{expedition.id}/two-factor", {"required": "y"})
+
+    page = f"/expeditions/{expedition.id}"
+    assert mona.get(page).status_code == 200
+    sent = ben.get(page)
+    assert sent.status_code == 302 and "/account/two-factor?next=" in sent.location
+    htmx = ben.get(page, htmx=True)
+    assert htmx.headers["HX-Redirect"].startswith("/account/two-factor")
+    assert olga.get(page).status_code == 404  # outsiders learn nothing about the requirement
+
+    codes = _enable(app, ben)
+    assert codes
+    assert ben.get(page).status_code == 200
+
+
+@pytest.mark.parametrize("code", ["", "12345", "1234567", "abc", "x" * 40, "<b>1</b>"])
+def test_malformed_codes_never_log_in(app, actor, client, code):
+    ada = actor()
+    _enable(app, ada)
+    _password_step(client, ada.user)
+    response = _code_step(client, code)
+    assert response.status_code == 422
+    assert client.get("/account").status_code == 302
+
+
+def test_the_page_after_enabling_does_not_echo_the_used_code(app, actor):
+    ada = actor()
+    ada.post("/account/two-factor/start", {"csrf_token": ada.token("/account")})
+    code = pyotp.TOTP(_secret(app, ada.user)).now()
+    page = ada.post("/account/two-factor/enable", {"code": code}).get_data(as_text=True)
+    assert f'value="{code}"' not in page

@@ -1,0 +1,93 @@
+"""Domain functions called directly, without HTTP."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from alex.auth import service as auth
+from alex.expeditions import service
+from alex.expeditions.models import Expedition, Membership
+
+
+@pytest.fixture
+def people(world):
+    """Accounts made before the test's own session opens (SQLite has one writer at a time)."""
+    return [world.user(name) for name in ("Mona Moderation", "Ada Lorenz", "Cem Yıldız")]
+
+
+def _setup(session, people):
+    mona, ada = session.merge(people[0]), session.merge(people[1])
+    expedition = service.create_expedition(
+        session, mona, service.ExpeditionSettings("Runde", "", date(2026, 1, 5))
+    )
+    return mona, ada, expedition
+
+
+def test_create_expedition_makes_facilitator(session, people):
+    mona, _ada, expedition = _setup(session, people)
+    (membership,) = service.members(session, expedition)
+    assert membership.user_id == mona.id and membership.is_facilitator
+    assert service.expedition_end(expedition) == date(2026, 6, 21)
+
+
+def test_single_use_invite_admits_one(session, people):
+    mona, ada, expedition = _setup(session, people)
+    cem = session.merge(people[2])
+    invite = service.create_invite(session, expedition, mona, single_use=True)
+    service.accept_invite(session, invite, ada)
+    assert service.accept_invite(session, invite, ada).user_id == ada.id  # again: no change
+    with pytest.raises(service.ExpeditionError):
+        service.accept_invite(session, invite, cem)
+    assert service.find_usable_invite(session, invite.token) is None
+    assert service.find_usable_invite(session, "'; DROP TABLE invite; --") is None
+
+
+def test_roles_keep_a_facilitator(session, people):
+    mona, ada, expedition = _setup(session, people)
+    session.add(Membership(expedition=expedition, user_id=ada.id))
+    session.flush()
+    own = next(m for m in service.members(session, expedition) if m.user_id == mona.id)
+    with pytest.raises(service.ExpeditionError):
+        service.set_roles(session, own, is_facilitator=False, is_participant=True)
+    with pytest.raises(service.ExpeditionError):
+        service.remove_member(session, own)
+    with pytest.raises(service.ExpeditionError):
+        service.set_roles(session, own, is_facilitator=False, is_participant=False)
+    other = next(m for m in service.members(session, expedition) if m.user_id == ada.id)
+    service.set_roles(session, other, is_facilitator=True, is_participant=True)
+    service.set_roles(session, own, is_facilitator=False, is_participant=True)
+    assert service.facilitator_count(session, expedition) == 1
+
+
+def test_shift_detection(session, people):
+    _mona, _ada, expedition = _setup(session, people)
+    same = service.settings_of(expedition)
+    assert not service.shifts_sprints(expedition, same)
+    moved = service.ExpeditionSettings("Runde", "", date(2026, 1, 12))
+    assert service.shifts_sprints(expedition, moved)
+    assert isinstance(expedition, Expedition)
+
+
+@pytest.fixture
+def ada(world):
+    return world.user("Ada Lorenz", "ada@example.org")
+
+
+def test_authenticate_counts_failures_and_locks(ada, session):
+    user = ada
+    policy = auth.LockoutPolicy(threshold=2, minutes=5)
+    for _ in range(2):
+        with pytest.raises(auth.LoginFailed):
+            auth.authenticate(session, "ada@example.org", "wrong", policy)
+    with pytest.raises(auth.AuthError, match="gesperrt|locked"):
+        auth.authenticate(session, "ada@example.org", "correct horse battery staple", policy)
+    assert auth.is_locked(session.get(type(user), user.id))
+
+
+def test_password_problem_is_offline_and_specific():
+    assert auth.password_problem("kurz", []) is not None
+    assert auth.password_problem("Ada Lorenz1", ["Ada Lorenz"]) is not None
+    assert auth.password_problem("Ada Lorenz1", []) is None  # only weak for Ada herself
+    assert auth.password_problem("purple kites over hamburg", []) is None
