@@ -14,6 +14,7 @@ from alex.db import utcnow
 from alex.expeditions.models import Expedition, Membership
 from alex.expeditions.service import deletion_date
 from alex.exports.models import FinalReflection, ReportSelection
+from alex.progress.models import Kudos as KudosRecord
 
 # Bump when the file's shape changes; the JSON Schema in schemas/ describes each version.
 EXPORT_SCHEMA_VERSION = "1.0"
@@ -29,8 +30,24 @@ def retro_items_written_by(session: Session, user_id: int) -> list[dict]:
 
 
 def kudos_given_and_received(session: Session, user_id: int) -> list[dict]:
-    """Rückenwind this person gave or got. The progress area has no kudos table yet: none."""
-    return []
+    """Rückenwind this person gave or got (the progress area's table), oldest first."""
+    rows = session.scalars(
+        select(KudosRecord)
+        .where((KudosRecord.sender_id == user_id) | (KudosRecord.receiver_id == user_id))
+        .order_by(KudosRecord.created_at, KudosRecord.id)
+    )
+    return [
+        {
+            "direction": "given" if row.sender_id == user_id else "received",
+            "expedition_id": row.expedition_id,
+            "kind": row.kind,
+            "note": row.note,
+            "card_id": row.card_id,
+            "check_in_id": row.check_in_id,
+            "created_at": _iso(row.created_at),
+        }
+        for row in rows
+    ]
 
 
 def _vorhaben(vorhaben: Vorhaben | None) -> dict | None:

@@ -10,13 +10,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from alex.auth.models import User
 from alex.boards.models import Card, CheckIn, SprintReflection, Vorhaben
 from alex.expeditions.models import Expedition, Membership
 from alex.expeditions.service import expedition_end, sprint_calendar
 from alex.exports.models import FinalReflection, ReportSelection
+from alex.progress.labels import kudos_text
+from alex.progress.models import Kudos as KudosRecord
 
 # Sections a participant can leave out; the cover is always there.
 SECTIONS = (
@@ -182,8 +184,21 @@ def retro_actions_owned(session: Session, expedition_id: int, user_id: int) -> l
 
 
 def kudos_received(session: Session, expedition_id: int, user_id: int) -> list[Kudos]:
-    """Rückenwind this person received. The progress area has no kudos table yet: none."""
-    return []
+    """Rückenwind this person received here, oldest first (the progress area's table)."""
+    rows = session.scalars(
+        select(KudosRecord)
+        .options(joinedload(KudosRecord.sender))  # the sender's name on each line: joined in
+        .where(KudosRecord.expedition_id == expedition_id, KudosRecord.receiver_id == user_id)
+        .order_by(KudosRecord.created_at, KudosRecord.id)
+    )
+    return [
+        Kudos(
+            author=row.sender.name if row.sender else "–",  # the sender deleted their account
+            text=kudos_text(row.kind, row.note),
+            created_at=row.created_at,
+        )
+        for row in rows
+    ]
 
 
 def _vorhaben_text(source, at: datetime | None = None, reason: str = "") -> VorhabenText:

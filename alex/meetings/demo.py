@@ -82,7 +82,9 @@ def _action(session, demo, meeting, item, owner, title, kind, sprint, outcome=No
     if outcome in ("done", "learned"):
         # Reviewed at the next meeting: by then the card went all the way to "Erledigt".
         card.column = "done"
-        session.add(CardMove(card_id=card.id, from_column="sprint", to_column="done", sprint_number=sprint))
+        session.add(
+            CardMove(card_id=card.id, from_column="sprint", to_column="done", sprint_number=sprint)
+        )
     session.add(
         RetroAction(
             meeting_id=meeting.id,
@@ -125,9 +127,7 @@ def seed(session: Session, demo) -> None:
     )
 
     first = _meeting(session, demo, "zirkeltreffen", sprints[0].end, 1, status="finished")
-    _check_ins(
-        session, first, everyone, [(4, "wach"), (4, "stolz"), (3, "müde"), (3, "offen")]
-    )
+    _check_ins(session, first, everyone, [(4, "wach"), (4, "stolz"), (3, "müde"), (3, "offen")])
     notes = _retro(
         session,
         first,
@@ -141,17 +141,36 @@ def seed(session: Session, demo) -> None:
         votes_enabled=True,
     )
     _action(
-        session, demo, first, notes[2], cem, "Jeden Freitag 30 Minuten fürs Vorhaben blocken",
-        "experiment", 2, outcome="learned", note="Klappt an drei von vier Freitagen – der Rest frisst der Alltag.",
+        session,
+        demo,
+        first,
+        notes[2],
+        cem,
+        "Jeden Freitag 30 Minuten fürs Vorhaben blocken",
+        "experiment",
+        2,
+        outcome="learned",
+        note="Klappt an drei von vier Freitagen – der Rest frisst der Alltag.",
     )
     _action(
-        session, demo, first, notes[3], ada, "Kurzen Zwischenstand im Zirkel-Chat teilen",
-        "task", 2, outcome="done", note="Zweimal gemacht, kam gut an.",
+        session,
+        demo,
+        first,
+        notes[3],
+        ada,
+        "Kurzen Zwischenstand im Zirkel-Chat teilen",
+        "task",
+        2,
+        outcome="done",
+        note="Zweimal gemacht, kam gut an.",
     )
 
     second = _meeting(session, demo, "zirkeltreffen", sprints[1].end, 2, status="finished")
     _check_ins(
-        session, second, everyone, [(5, "Rückenwind"), (4, "zufrieden"), (2, "gestresst"), (4, "klarer")]
+        session,
+        second,
+        everyone,
+        [(5, "Rückenwind"), (4, "zufrieden"), (2, "gestresst"), (4, "klarer")],
     )
     notes = _retro(
         session,
@@ -166,7 +185,16 @@ def seed(session: Session, demo) -> None:
         votes_enabled=False,
     )
     _action(session, demo, second, notes[1], cem, "Fokuszeit: Mail-Programm zu", "experiment", 3)
-    _action(session, demo, second, notes[3], ben, "Höchstens zwei Karten gleichzeitig in Arbeit", "task", 3)
+    _action(
+        session,
+        demo,
+        second,
+        notes[3],
+        ben,
+        "Höchstens zwei Karten gleichzeitig in Arbeit",
+        "task",
+        3,
+    )
 
     upcoming = sprints[2].end if len(sprints) > 2 else demo.today + timedelta(days=14)
     _meeting(session, demo, "zirkeltreffen", upcoming, 3, moderator_id=ada.id)
