@@ -23,7 +23,8 @@ from alex.meetings import service
 from alex.meetings.forms import ScheduleForm
 from alex.meetings.models import Meeting, Retro, RetroAction, RetroItem, RetroTemplate
 from alex.meetings.state import live_state, meeting_list, record_state
-from alex.web import render, wants_fragment
+from alex.progress.notifications import meeting_subject, notify, notify_members
+from alex.web import nav_url, render, wants_fragment
 
 bp = Blueprint("meetings", __name__, url_prefix="/expeditions/<int:expedition_id>/meetings")
 
@@ -240,6 +241,14 @@ def schedule(expedition_id: int):
         db.session.rollback()
         form.kind.errors = [str(error)]
         return _index_page(membership, form, 422)
+    notify_members(
+        db.session,
+        expedition_id,
+        "meeting_scheduled",
+        actor_id=current_user.id,
+        subject=meeting_subject(meeting, membership.expedition.timezone),
+        link=url_for("meetings.show", expedition_id=expedition_id, meeting_id=meeting.id),
+    )
     db.session.commit()
     flash(_("The meeting is on the calendar."), "success")
     return redirect(url_for("meetings.show", expedition_id=expedition_id, meeting_id=meeting.id))
@@ -277,6 +286,14 @@ def update(expedition_id: int, meeting_id: int):
             db.session.rollback()
             error = str(exc)
         else:
+            notify_members(
+                db.session,
+                expedition_id,
+                "meeting_moved",
+                actor_id=current_user.id,
+                subject=meeting_subject(meeting, membership.expedition.timezone),
+                link=url_for("meetings.show", expedition_id=expedition_id, meeting_id=meeting_id),
+            )
             db.session.commit()
             flash(_("The meeting is saved."), "success")
             return redirect(
@@ -665,23 +682,29 @@ def add_action(expedition_id: int, meeting_id: int):
     item_id = _int("item_id")
     item = _item_of(meeting, item_id) if item_id else None
     owner_id = _int("owner_id", -1)
-    return _attempt(
-        membership,
-        meeting,
-        "action",
-        lambda: (
-            service.add_action(
-                db.session,
-                meeting,
-                membership.expedition,
-                title=request.form.get("title", ""),
-                owner_id=owner_id,
-                kind=request.form.get("kind", ""),
-                item=item,
-            )
-            and _("The action is on the board of its owner.")
-        ),
-    )
+
+    def agree() -> str:
+        action = service.add_action(
+            db.session,
+            meeting,
+            membership.expedition,
+            title=request.form.get("title", ""),
+            owner_id=owner_id,
+            kind=request.form.get("kind", ""),
+            item=item,
+        )
+        notify(
+            db.session,
+            owner_id,
+            "action_assigned",
+            expedition_id=expedition_id,
+            actor_id=current_user.id,
+            subject=action.title,
+            link=nav_url("boards.board", expedition_id=expedition_id) or "",
+        )
+        return _("The action is on the board of its owner.")
+
+    return _attempt(membership, meeting, "action", agree)
 
 
 @bp.post("/<int:meeting_id>/actions/<int:action_id>/review")

@@ -15,3 +15,9 @@ SUPPORT = {
     "note": _l("Note"),
     "talk": _l("Let's talk"),
 }
+
+
+def kudos_text(kind: str, note: str = "") -> str:
+    """A Rückenwind as one line of text: its kind's name, then the note (for reports and exports)."""
+    label = str(KUDOS[kind][0]) if kind in KUDOS else kind
+    return f"{label} – {note}" if note else label

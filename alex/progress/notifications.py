@@ -12,11 +12,17 @@ Kinds: kudos, support_answered, meeting_scheduled, meeting_moved, action_assigne
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
+from babel import dates
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from alex.db import utcnow
+from alex.expeditions.models import Membership
+from alex.progress.charts import event_label
 from alex.progress.models import LINK_MAX, NOTIFICATION_KINDS, SUBJECT_MAX, Notification
 
 LIST_LIMIT = 50
@@ -49,6 +55,43 @@ def notify(
     )
     session.add(notification)
     return notification
+
+
+def notify_members(
+    session: Session,
+    expedition_id: int,
+    kind: str,
+    *,
+    actor_id: int | None,
+    subject: str = "",
+    link: str = "",
+) -> int:
+    """Notify everyone in the expedition but the person who acted; returns how many."""
+    user_ids = session.scalars(
+        select(Membership.user_id).where(Membership.expedition_id == expedition_id)
+    ).all()
+    sent = [
+        notify(
+            session,
+            uid,
+            kind,
+            expedition_id=expedition_id,
+            actor_id=actor_id,
+            subject=subject,
+            link=link,
+        )
+        for uid in user_ids
+    ]
+    return sum(1 for n in sent if n is not None)
+
+
+def meeting_subject(meeting, timezone: str) -> str:
+    """A meeting named for a notification: its kind and when, in the actor's language."""
+    number = meeting.sprint_number if meeting.kind == "zirkeltreffen" else None
+    when = dates.format_datetime(
+        meeting.starts_at, "short", tzinfo=ZoneInfo(timezone), locale=get_locale()
+    )
+    return f"{event_label(meeting.kind, number)}, {when}"
 
 
 def unread_count(session: Session, user_id: int) -> int:

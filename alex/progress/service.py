@@ -22,7 +22,7 @@ from alex.db import utcnow
 from alex.expeditions import service as expeditions
 from alex.expeditions.calendar import Standing
 from alex.expeditions.models import Expedition, Membership
-from alex.meetings.models import Meeting
+from alex.meetings.models import Meeting, RetroAction
 from alex.progress import charts
 from alex.progress.models import KUDOS_KINDS, NOTE_MAX, SUPPORT_KINDS, Kudos, SupportResponse
 from alex.progress.notifications import notify
@@ -76,9 +76,29 @@ class ReviewItem:
     link: str = ""
 
 
-# The meetings area appends a function (session, expedition) -> list[ReviewItem] here; until it
-# does, the facilitator view shows an empty state for retro actions.
-ACTION_REVIEW_SOURCES: list[Callable[[Session, Expedition], list[ReviewItem]]] = []
+def unreviewed_retro_actions(session: Session, expedition: Expedition) -> list[ReviewItem]:
+    """Retro actions of this expedition whose outcome nobody has recorded yet (one query)."""
+    rows = session.execute(
+        select(RetroAction.title, RetroAction.meeting_id, User.name)
+        .join(Meeting, Meeting.id == RetroAction.meeting_id)
+        .outerjoin(User, User.id == RetroAction.owner_id)
+        .where(Meeting.expedition_id == expedition.id, RetroAction.outcome.is_(None))
+        .order_by(Meeting.starts_at, RetroAction.id)
+    )
+    return [
+        ReviewItem(
+            title=title,
+            owner_name=owner or "–",
+            link=f"/expeditions/{expedition.id}/meetings/{meeting_id}",
+        )
+        for title, meeting_id, owner in rows
+    ]
+
+
+# Where the facilitator view finds actions to review: (session, expedition) -> list[ReviewItem].
+ACTION_REVIEW_SOURCES: list[Callable[[Session, Expedition], list[ReviewItem]]] = [
+    unreviewed_retro_actions
+]
 
 
 @dataclass

@@ -94,3 +94,55 @@ def test_marking_needs_csrf(zirkel, notes, actor):
 def test_empty_list_invites(zirkel, actor):
     page = actor(zirkel.ben).get("/notifications").get_data(as_text=True)
     assert "Nichts Neues" in page
+
+
+def test_meetings_notify_members(app, world, actor):
+    from tests.http.meeting_helpers import make_zirkel
+
+    z = make_zirkel(app, world)
+    mona = actor(z.facilitator)
+    form = {
+        "kind": "pit_stop",
+        "day": "2030-01-15",
+        "time": "14:00",
+        "duration_minutes": "60",
+        "location": "Video",
+        "sprint_number": "2",
+        "moderator_id": "",
+    }
+    assert mona.post(f"/expeditions/{z.expedition.id}/meetings", form).status_code == 302
+    assert (
+        mona.post(
+            z.url("/edit"), {**form, "kind": "zirkeltreffen", "sprint_number": "1"}
+        ).status_code
+        == 302
+    )
+    with app.app_context():
+        rows = db.session.scalars(select(Notification).order_by(Notification.id)).all()
+        by_kind = {}
+        for row in rows:
+            by_kind.setdefault(row.kind, set()).add(row.user_id)
+        members = {z.ada.id, z.ben.id, z.moderator.id}
+        assert by_kind == {"meeting_scheduled": members, "meeting_moved": members}  # not Mona
+        assert "Boxenstopp, 15.01.30, 14:00" in rows[0].subject
+    page = actor(z.ada).get("/notifications").get_data(as_text=True)
+    assert "Neues Treffen: Boxenstopp" in page and "Ein Treffen wurde verschoben" in page
+
+
+def test_retro_action_notifies_its_owner_and_awaits_review(app, world, actor):
+    from alex.meetings import service as meetings
+    from alex.meetings.models import Meeting
+    from tests.http.meeting_helpers import make_zirkel
+
+    z = make_zirkel(app, world)
+    with app.app_context():
+        meeting = db.session.get(Meeting, z.meeting_id)
+        meeting.status = "running"
+        expedition = db.session.merge(z.expedition)
+        meetings.add_action(
+            db.session, meeting, expedition, title="Retro testen", owner_id=z.ada.id, kind="task"
+        )
+        db.session.commit()
+    page = actor(z.facilitator).get(f"/expeditions/{z.expedition.id}/zirkel").get_data(as_text=True)
+    section = page.split('id="facilitation-heading"')[1].split("</section>")[0]
+    assert "Retro testen" in section and "Ada Lorenz" in section
