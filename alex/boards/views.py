@@ -312,7 +312,14 @@ def create_card(expedition_id: int):
     return redirect(url_for("boards.board", expedition_id=expedition.id) + f"#card-{card.id}")
 
 
-def _card_page(membership: Membership, card: Card, form=None, status: int = 200, notice=None):
+def _card_page(
+    membership: Membership,
+    card: Card,
+    form=None,
+    status: int = 200,
+    notice=None,
+    checklist_form=None,
+):
     expedition = membership.expedition
     editable = card.owner_id == current_user.id
     if form is None and editable:
@@ -335,7 +342,7 @@ def _card_page(membership: Membership, card: Card, form=None, status: int = 200,
         owner=owner,
         editable=editable,
         form=form,
-        checklist_form=forms.ChecklistItemForm(formdata=None),
+        checklist_form=checklist_form or forms.ChecklistItemForm(formdata=None),
         column_labels=COLUMN_LABELS,
         notice=notice,
     )
@@ -402,18 +409,19 @@ def delete_card(expedition_id: int, card_id: int):
 
 
 def _checklist_response(membership: Membership, card: Card, status: int = 200, form=None):
-    return render(
-        "boards/card.html" if not request.headers.get("HX-Request") else "boards/_checklist.html",
+    """The checklist fragment for HTMX; otherwise the whole card page (with its edit form)."""
+    checklist_form = form or forms.ChecklistItemForm(formdata=None)
+    if not wants_fragment():
+        return _card_page(membership, card, status=status, checklist_form=checklist_form)
+    return render_fragment(
         "boards/_checklist.html",
         status=status,
         expedition=membership.expedition,
         card=card,
         editable=True,
-        checklist_form=form or forms.ChecklistItemForm(formdata=None),
+        checklist_form=checklist_form,
         column_labels=COLUMN_LABELS,
         owner=membership,
-        form=None,
-        notice=None,
     )
 
 

@@ -264,3 +264,14 @@ def test_checklist(app, actor, zirkel):
     assert me.post(f"{base}/{item_id}/delete", htmx=True).status_code == 200
     with app.app_context():
         assert db.session.get(Card, card_id).checklist == []
+
+
+def test_bad_checklist_item_without_htmx_shows_the_card_page(app, actor, zirkel):
+    """Found by the form fuzzer: a plain (non-HTMX) bad checklist post rendered a page without
+    the card's edit form and failed with a 500."""
+    ex, ada = zirkel["expedition"], zirkel["owner"]
+    card_id = make_card(app, ex, ada, "Mit Liste")
+    response = actor(ada).post(f"/expeditions/{ex.id}/cards/{card_id}/checklist", {"text": "  "})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Mit Liste" in page and 'name="version"' in page
