@@ -208,7 +208,7 @@ def retro_actions_owned(session: Session, expedition_id: int, user_id: int) -> l
 
 def kudos_received(session: Session, expedition_id: int, user_id: int) -> list[Kudos]:
     """Rückenwind this person received; a sender who deleted their account stays unnamed."""
-    from alex.progress.labels import KUDOS
+    from alex.progress.labels import kudos_text
     from alex.progress.models import Kudos as KudosRow
 
     rows = session.execute(
@@ -217,12 +217,8 @@ def kudos_received(session: Session, expedition_id: int, user_id: int) -> list[K
         .where(KudosRow.expedition_id == expedition_id, KudosRow.receiver_id == user_id)
         .order_by(KudosRow.created_at)
     )
-    received = []
-    for kudos, sender in rows:
-        label = str(KUDOS[kudos.kind][0]) if kudos.kind in KUDOS else kudos.kind
-        text = f"{label} {kudos.note}".strip() if kudos.note else label
-        received.append(Kudos(sender or "–", text, kudos.created_at))
-    return received
+    # The label and note read as on the Zirkel page (one wording for both).
+    return [Kudos(sender or "–", kudos_text(k.kind, k.note), k.created_at) for k, sender in rows]
 
 
 def _vorhaben_text(source, at: datetime | None = None, reason: str = "") -> VorhabenText:

@@ -88,9 +88,20 @@ def bump(session: Session, meeting: Meeting, expected_version: int | None = None
 def current_version(
     session: Session, meeting_id: int, expedition_id: int, token: str
 ) -> int | None:
-    """The meeting's version if the login session's user is a member, in one indexed query."""
-    from alex.auth.models import LoginSession
+    """The meeting's version if the login session's user is a member, in one indexed query.
 
+    The expedition's two-factor requirement is checked in the same statement (the poll skips the
+    app-wide requirement hook, which would cost two more queries per poll).
+    """
+    from sqlalchemy import exists
+
+    from alex.auth.models import LoginSession
+    from alex.twofactor.models import TwoFactor, TwoFactorRequirement
+
+    required = exists().where(TwoFactorRequirement.expedition_id == Meeting.expedition_id)
+    has_second_factor = exists().where(
+        TwoFactor.user_id == Membership.user_id, TwoFactor.enabled_at.is_not(None)
+    )
     return session.scalar(
         select(Meeting.version)
         .join(Membership, Membership.expedition_id == Meeting.expedition_id)
@@ -99,6 +110,7 @@ def current_version(
             Meeting.id == meeting_id,
             Meeting.expedition_id == expedition_id,
             LoginSession.token == token,
+            ~required | has_second_factor,
         )
     )
 

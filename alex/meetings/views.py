@@ -24,6 +24,7 @@ from alex.meetings.forms import ScheduleForm
 from alex.meetings.models import Meeting, Retro, RetroAction, RetroItem, RetroTemplate
 from alex.meetings.state import live_state, meeting_list, record_state
 from alex.progress.notifications import meeting_subject, notify, notify_members
+from alex.twofactor import service as twofactor_service
 from alex.web import nav_url, render, wants_fragment
 
 bp = Blueprint("meetings", __name__, url_prefix="/expeditions/<int:expedition_id>/meetings")
@@ -354,6 +355,9 @@ def poll(expedition_id: int, meeting_id: int):
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     membership, meeting = _load(expedition_id, meeting_id)
+    # The app-wide two-factor hook skips the poll (it would cost every poll two queries).
+    if twofactor_service.blocks_member(db.session, current_user.id, expedition_id):
+        abort(403)
     return _live(membership, meeting)
 
 

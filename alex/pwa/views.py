@@ -60,6 +60,7 @@ def init_app(app: Flask) -> None:
     def tag_user_pages(response: Response) -> Response:
         if (
             request.method == "GET"
+            and response.status_code == 200  # not the 204 of an unchanged poll: no user lookup
             and response.mimetype == "text/html"
             and request.endpoint != "pwa.offline"
             and current_user

@@ -229,7 +229,8 @@ def require(expedition_id: int):
 
 
 # Pages a member may still open while the expedition waits for their second factor.
-_EXEMPT = {"expeditions.leave"}
+# The meeting poll checks the requirement inside its single query (see meetings.service).
+_EXEMPT = {"expeditions.leave", "meetings.poll"}
 
 
 def enforce_expedition_requirement():

@@ -199,3 +199,19 @@ def test_demo_seed_has_meetings_with_records_and_the_next_one(app):
         actions = service.actions_of(db.session, [m.id for m in meetings])
         assert len(actions) == 4 and all(a.card_id for a in actions)
         assert {a.outcome for a in actions[:2]} == {"done", "learned"}
+
+
+def test_poll_honours_the_expeditions_two_factor_requirement(app, actor, z):
+    """The poll skips the app-wide 2FA hook, so its own query must refuse a member without 2FA."""
+    from alex.twofactor.models import TwoFactor, TwoFactorRequirement
+
+    ada = actor(z.ada)
+    version = version_of(ada.get(z.url()))
+    with app.app_context():
+        db.session.add(TwoFactorRequirement(expedition_id=z.expedition.id))
+        db.session.commit()
+    assert ada.get(z.url(f"/live?v={version}"), htmx=True).status_code == 403
+    with app.app_context():
+        db.session.add(TwoFactor(user_id=z.ada.id, secret="JBSWY3DPEHPK3PXP", enabled_at=utcnow()))
+        db.session.commit()
+    assert ada.get(z.url(f"/live?v={version}"), htmx=True).status_code == 204
