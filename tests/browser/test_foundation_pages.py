@@ -92,9 +92,11 @@ def test_facilitator_pages(browser, live_server, demo, viewport):
     page.fill("input[name=start_date]", "2026-01-05")
     page.fill("input[name=sprint_weeks]", "2")
     page.fill("input[name=sprint_count]", "3")
+    # Let the previews the earlier fields triggered land, so the last change is not swapped away.
+    page.wait_for_load_state("networkidle")
     page.locator("input[name=sprint_count]").dispatch_event("change")
     # (a locator, not wait_for_function: the page's CSP rightly forbids string evaluation)
-    page.locator("#calendar-preview").get_by_text("15. Februar 2026").wait_for()
+    page.locator("#calendar-preview").get_by_text("15. Februar 2026").wait_for(timeout=20_000)
     assert page.locator("#calendar-preview li").count() == 3
 
     # Settings that move the sprints show the warning first.

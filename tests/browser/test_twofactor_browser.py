@@ -49,6 +49,8 @@ def test_set_up_two_factor_then_log_in_with_a_code(browser, live_server, world):
             assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
         page.click("button:has-text('Abmelden'), a:has-text('Abmelden')")
+        # Logout clears the offline caches first, then navigates: wait for it to land.
+        page.wait_for_url("**/login", timeout=20_000)
         page.wait_for_load_state("networkidle")
         log_in(page, live_server.url, email, TEST_PASSWORD)
         assert page.locator("h1").inner_text() == "Zweiter Schritt"
