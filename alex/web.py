@@ -9,7 +9,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, make_response, render_template, request, url_for
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, get_locale
+from markupsafe import Markup
 from werkzeug.routing import IntegerConverter
 
 from alex.extensions import htmx
@@ -72,11 +73,39 @@ def _file_hash(path: str) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:10]
 
 
+_static_urls: dict[tuple[str, str], str] = {}
+
+
 def static_url(filename: str) -> str:
-    """URL of a static file with a content hash, so it can be cached forever and replaced on deploy."""
-    path = Path(current_app.static_folder or "") / filename
-    version = _file_hash(str(path)) if path.is_file() else "0"
-    return url_for("static", filename=filename, v=version)
+    """URL of a static file with a content hash, so it can be cached forever and replaced on deploy.
+
+    Static files change only with a deploy (a new process), so each URL is built once per
+    process and mount point; a page asks for about twenty.
+    """
+    key = (request.script_root if request else "", filename)
+    url = _static_urls.get(key)
+    if url is None:
+        path = Path(current_app.static_folder or "") / filename
+        version = _file_hash(str(path)) if path.is_file() else "0"
+        url = _static_urls[key] = url_for("static", filename=filename, v=version)
+    return url
+
+
+def shared_fragment(template: str) -> Markup:
+    """A partial that depends on nothing but the language, rendered once per app and language.
+
+    For the parts every page carries (offline texts and dialog, footer): they hold no user or
+    request data, so rendering them again for every page was wasted work.
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if app.jinja_env.auto_reload:  # templates may change while the server runs
+        return Markup(render_template(template))
+    cache = app.extensions.setdefault("alex_shared_fragments", {})
+    key = (template, str(get_locale()), request.script_root if request else "")
+    html = cache.get(key)
+    if html is None:
+        html = cache[key] = Markup(render_template(template))
+    return html
 
 
 def nav_url(endpoint: str, **values: Any) -> str | None:
@@ -93,6 +122,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["static_url"] = static_url
     app.jinja_env.globals["wants_fragment"] = wants_fragment
     app.jinja_env.globals["nav_url"] = nav_url
+    app.jinja_env.globals["shared_fragment"] = shared_fragment
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals.update(format_date=format_date, format_datetime=format_datetime)
     app.jinja_env.trim_blocks = True

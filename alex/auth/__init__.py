@@ -2,6 +2,7 @@
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from alex.extensions import login_manager
 
@@ -16,3 +17,9 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = None  # the server-side login session is the protection
     login_manager.user_loader(load_user_by_session_token)
+
+    @app.context_processor
+    def inject_user() -> dict:
+        # The user object itself, not Flask-Login's proxy: a page reads current_user dozens of
+        # times, and each proxy read looks up the request context again.
+        return {"current_user": current_user._get_current_object()}

@@ -5,23 +5,51 @@ A non-member gets 404, exactly like a missing expedition, so ids reveal nothing.
 
 from __future__ import annotations
 
-from flask import abort
+from flask import abort, g
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import contains_eager
 
 from alex.expeditions.models import Expedition, Membership
 from alex.extensions import db
+from alex.twofactor.models import TwoFactor, TwoFactorRequirement
+
+
+def _load_membership(expedition_id: int) -> Membership | None:
+    """The membership with its expedition, and whether a two-factor requirement holds it back.
+
+    One query serves both the requirement check before the view and the view's own loader.
+    """
+    needs_second_factor = exists().where(
+        TwoFactorRequirement.expedition_id == expedition_id
+    ) & ~exists().where(TwoFactor.user_id == current_user.id, TwoFactor.enabled_at.is_not(None))
+    row = db.session.execute(
+        select(Membership, needs_second_factor)
+        .join(Membership.expedition)
+        .options(contains_eager(Membership.expedition))
+        .where(Membership.expedition_id == expedition_id, Membership.user_id == current_user.id)
+    ).first()
+    if row is None:
+        return None
+    membership, blocked = row
+    membership.needs_second_factor = bool(blocked)
+    return membership
+
+
+def prefetch_membership(expedition_id: int) -> Membership | None:
+    """Load the membership before the view (the two-factor hook); the view's loader reuses it."""
+    membership = _load_membership(expedition_id)
+    g._prefetched_membership = (expedition_id, membership)
+    return membership
 
 
 def get_membership_or_404(expedition_id: int) -> Membership:
     """The current user's membership in this expedition (with the expedition loaded), or 404."""
-    membership = db.session.scalar(
-        select(Membership)
-        .join(Membership.expedition)
-        .options(contains_eager(Membership.expedition))
-        .where(Membership.expedition_id == expedition_id, Membership.user_id == current_user.id)
-    )
+    prefetched = g.pop("_prefetched_membership", None)
+    if prefetched is not None and prefetched[0] == expedition_id:
+        membership = prefetched[1]
+    else:
+        membership = _load_membership(expedition_id)
     if membership is None:
         abort(404)
     return membership

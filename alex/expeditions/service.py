@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, contains_eager
 
 from alex.auth.models import User
 from alex.db import utcnow
@@ -151,7 +151,7 @@ def memberships_of_user(session: Session, user: User) -> list[Membership]:
         session.scalars(
             select(Membership)
             .join(Membership.expedition)
-            .options(selectinload(Membership.expedition))  # one more query, not one per expedition
+            .options(contains_eager(Membership.expedition))  # in the same query, not one each
             .where(Membership.user_id == user.id)
             .order_by(Expedition.start_date.desc(), Expedition.id.desc())
         )
@@ -164,7 +164,7 @@ def members(session: Session, expedition: Expedition) -> list[Membership]:
         session.scalars(
             select(Membership)
             .join(Membership.user)
-            .options(selectinload(Membership.user))
+            .options(contains_eager(Membership.user))  # the accounts in the same query
             .where(Membership.expedition_id == expedition.id)
             .order_by(func.lower(User.name))
         )

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 
 from alex.auth import service as auth
 from alex.auth.models import User
-from alex.expeditions.access import get_facilitation_or_403
+from alex.expeditions.access import get_facilitation_or_403, prefetch_membership
 from alex.extensions import db, htmx, limiter
 from alex.twofactor import service
 from alex.twofactor.forms import CodeForm, ConfirmForm, DisableForm, RequirementForm
@@ -243,7 +243,8 @@ def enforce_expedition_requirement():
         or not current_user.is_authenticated
     ):
         return None
-    if not service.blocks_member(db.session, current_user.id, args["expedition_id"]):
+    membership = prefetch_membership(args["expedition_id"])
+    if membership is None or not membership.needs_second_factor:
         return None
     flash(
         _("This expedition asks every member to log in with a second factor. Set it up here."),

@@ -5,6 +5,7 @@
 
   var board = function () { return document.getElementById("board"); };
   var pendingFocus = null;
+  var sortableSrc = document.currentScript && document.currentScript.dataset.sortableSrc;
 
   // Phones show one column at a time; the tab choice survives swaps of the board.
   function activate(column, focus) {
@@ -149,6 +150,22 @@
       else activate(wanted.column, true);
     }
   }
+
+  // SortableJS is fetched when a pointer first enters the board (a mouse hovers before it drags;
+  // a finger's first touch loads it for the long-press that follows). Keyboards need none of it.
+  var sortableRequested = false;
+  function loadSortable() {
+    if (sortableRequested || !sortableSrc || !board()) return;
+    sortableRequested = true;
+    var script = document.createElement("script");
+    script.src = sortableSrc;
+    script.onload = function () { makeSortable(document); };
+    document.head.appendChild(script);
+  }
+  document.addEventListener("pointerover", function (event) {
+    if (event.target.closest && event.target.closest("#board")) loadSortable();
+  }, { passive: true });
+  document.addEventListener("touchstart", loadSortable, { passive: true });
 
   document.addEventListener("DOMContentLoaded", function () {
     setUp();

@@ -122,6 +122,9 @@ def test_drag_and_drop_with_the_mouse(app, browser, live_server, board_world):
     target = page.locator("#column-doing .card-list .card").first
     box_s, box_t = source.bounding_box(), target.bounding_box()
     page.mouse.move(box_s["x"] + 20, box_s["y"] + 10)
+    # Hovering the board fetches SortableJS (not part of the first visit); a person's hand takes
+    # longer from hover to drag than that download.
+    expect(page.locator("#column-doing .card-list[data-sortable]")).to_have_count(1)
     page.mouse.down()
     for step in range(1, 16):
         page.mouse.move(
