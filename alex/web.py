@@ -131,9 +131,15 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def cache_versioned_static(response: Response) -> Response:
         if request.endpoint == "static" and request.args.get("v"):
+            # The URL names the content: cached for a year and never revalidated. Without
+            # removing it, Flask's default "no-cache" made browsers ask again on every page.
+            response.cache_control.no_cache = None
             response.cache_control.public = True
             response.cache_control.max_age = 31536000
             response.cache_control.immutable = True
+            # Headers that only serve revalidation or downloads: bytes on every first visit.
+            for name in ("Content-Disposition", "Last-Modified", "Accept-Ranges"):
+                response.headers.pop(name, None)
         elif request.endpoint != "static":
             # Pages are personal: never stored by shared caches.
             response.cache_control.private = True

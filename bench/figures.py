@@ -15,8 +15,9 @@ from bench.site import Site
 
 NOT_MERGED = "n/a (area not merged)"
 COMPRESSIBLE = ("text/", "application/javascript", "image/svg+xml", "application/json", "manifest")
-ASSET = re.compile(r'(?:href|src)="(/static/[^"#]+)')
-PRECACHE = re.compile(r"const PRECACHE = (\[.*?\]);")
+# What a browser fetches by itself: href= and src=, not data-…-src= (loaded later, by script).
+ASSET = re.compile(r'(?<![-\w])(?:href|src)="(/static/[^"#]+)')
+PRECACHE = re.compile(r"const PRECACHE\s*=\s*(\[.*?\]);")
 
 
 @dataclass

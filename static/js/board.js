@@ -5,6 +5,8 @@
 
   var board = function () { return document.getElementById("board"); };
   var pendingFocus = null;
+  // A card's <li> is id="card-<id>"; its id is not repeated in a data attribute (bytes × cards).
+  var cardId = function (card) { return card.id.slice("card-".length); };
   var sortableSrc = document.currentScript && document.currentScript.dataset.sortableSrc;
 
   // Phones show one column at a time; the tab choice survives swaps of the board.
@@ -73,7 +75,7 @@
     var card = link.closest(".card");
     var column = card.parentElement.dataset.column;
     form.action = link.getAttribute("href");
-    form.dataset.card = card.dataset.card;
+    form.dataset.card = cardId(card);
     form.elements.version.value = card.dataset.version;
     form.elements.place.value = "";
     form.elements.learning.value = "";
@@ -123,7 +125,7 @@
         onEnd: function (evt) {
           if (evt.from === evt.to && evt.oldIndex === evt.newIndex) return;
           var item = evt.item;
-          pendingFocus = { mode: "sheet", card: item.dataset.card, column: evt.to.dataset.column, drag: true };
+          pendingFocus = { mode: "sheet", card: cardId(item), column: evt.to.dataset.column, drag: true };
           window.htmx.ajax("POST", item.querySelector(".card-move").getAttribute("href"), {
             values: { column: evt.to.dataset.column, position: evt.newIndex, version: item.dataset.version },
             target: "#board",

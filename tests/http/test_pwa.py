@@ -58,8 +58,8 @@ def test_service_worker_is_served_from_the_root_never_stale(client):
     assert "no-cache" in response.headers["Cache-Control"]
     assert "max-age=0" in response.headers["Cache-Control"]
     script = response.get_data(as_text=True)
-    version = re.search(r'const VERSION = "([0-9a-f]{12})"', script).group(1)
-    precache = json.loads(re.search(r"const PRECACHE = (\[.*?\]);", script).group(1))
+    version = re.search(r'const VERSION\s*=\s*"([0-9a-f]{12})"', script).group(1)
+    precache = json.loads(re.search(r"const PRECACHE\s*=\s*(\[.*?\]);", script).group(1))
     assert "/offline" in precache
     for url in precache:
         with client.get(url) as served:

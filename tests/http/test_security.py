@@ -43,13 +43,39 @@ def test_security_headers_on_every_response(client, path):
     assert "Strict-Transport-Security" not in response.headers
 
 
-def test_static_files_carry_nosniff_but_no_document_policies(client):
+@pytest.mark.parametrize("path", ["/static/css/app.css", "/manifest.webmanifest"])
+def test_static_files_carry_nosniff_but_no_document_policies(client, path):
     """CSP and friends only act on documents; on CSS/JS they would only cost first-visit bytes."""
-    response = client.get("/static/css/app.css")
+    response = client.get(path)
     response.close()
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "Content-Security-Policy" not in response.headers
     assert "Permissions-Policy" not in response.headers
+
+
+def test_the_service_worker_runs_under_the_content_security_policy(client):
+    """A worker's policy comes from its own response, so /sw.js keeps it."""
+    response = client.get("/sw.js")
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_versioned_static_files_are_cached_for_a_year_without_revalidation(app, client):
+    """?v= is the content hash: browsers keep the file and never ask again; without ?v= they ask."""
+    from alex.web import static_url
+
+    with app.test_request_context():
+        url = static_url("css/app.css")
+    assert "?v=" in url
+    response = client.get(url)
+    response.close()
+    cache = response.headers["Cache-Control"]
+    assert "immutable" in cache and "max-age=31536000" in cache and "public" in cache
+    assert "no-cache" not in cache
+    assert "Content-Disposition" not in response.headers
+    assert "ETag" in response.headers  # a forced reload can still revalidate cheaply
+    plain = client.get("/static/css/app.css")
+    plain.close()
+    assert "immutable" not in plain.headers.get("Cache-Control", "")
 
 
 def test_pages_are_private_and_vary_on_htmx(actor):
