@@ -39,16 +39,15 @@ def _card_query(expedition_id: int):
     return select(Card).where(Card.expedition_id == expedition_id)
 
 
-def get_own_card_or_404(membership: Membership, card_id: int) -> Card:
+def get_own_card_or_404(membership: Membership, card_id: int, *, checklist: bool = True) -> Card:
     """A card on the current user's board in this expedition.
 
     A peer's Zirkel card is visible to them, so changing it is 403; anything else is 404.
     """
-    card = db.session.scalar(
-        _card_query(membership.expedition_id)
-        .options(selectinload(Card.checklist))  # the card view shows the checklist
-        .where(Card.id == card_id)
-    )
+    query = _card_query(membership.expedition_id).where(Card.id == card_id)
+    if checklist:
+        query = query.options(selectinload(Card.checklist))  # the card view shows the checklist
+    card = db.session.scalar(query)
     if card is None:
         abort(404)
     if card.owner_id != current_user.id:
@@ -189,9 +188,6 @@ def _move(membership: Membership, card: Card, column: str, position: int | None,
             sprint_number=current_sprint_number(membership.expedition),
             learning=request.form.get("learning"),
         )
-        # The answer renders from what was just written: no reloading of every object.
-        db.session.expire_on_commit = False
-        db.session.commit()
     except (service.StaleCard, StaleDataError):
         return _stale_board(
             membership, _("This card was changed in the meantime. Here is the latest state.")
@@ -204,8 +200,13 @@ def _move(membership: Membership, card: Card, column: str, position: int | None,
     )
     if request.headers.get("HX-Request"):
         changed = tuple(c for c in COLUMNS if c in {origin, column})
-        return _changed_columns_response(membership, changed, message)
+        # The answer is read inside the move's own transaction, then committed: a second
+        # transaction would take SQLite's write lock again only to read.
+        response = _changed_columns_response(membership, changed, message)
+        db.session.commit()
+        return response
     flash(message, "success")
+    db.session.commit()
     return redirect(
         url_for("boards.board", expedition_id=membership.expedition_id) + f"#card-{card.id}"
     )
@@ -226,7 +227,7 @@ def move_form(expedition_id: int, card_id: int):
 def move_card(expedition_id: int, card_id: int):
     """Move my card to a column and position (form fields column, position, version)."""
     membership = get_membership_or_404(expedition_id)
-    card = get_own_card_or_404(membership, card_id)
+    card = get_own_card_or_404(membership, card_id, checklist=False)
     form = forms.MoveForm()
     if not form.validate_on_submit():
         if "version" not in form.errors and form.version.data != card.version:
@@ -258,7 +259,7 @@ def advance_card(expedition_id: int):
         card_id, version = (int(part) for part in request.form.get("card", "").split(":"))
     except ValueError:
         abort(400)
-    card = get_own_card_or_404(membership, card_id)
+    card = get_own_card_or_404(membership, card_id, checklist=False)
     target = service.next_column(card.column)
     if target is None:
         abort(400)
