@@ -25,6 +25,10 @@ class CardTexts:
     checklist: str
     prompt: str
     move: str
+    from_sprint_label: str  # "from sprint %(num)d", formatted per card
+
+    def from_sprint(self, number: int) -> str:
+        return self.from_sprint_label % {"num": number}
 
     @classmethod
     def current(cls, sprite: str, card_prefix: str) -> CardTexts:
@@ -37,6 +41,8 @@ class CardTexts:
             checklist=_("Checklist"),
             prompt=_("What have you learned? Note it"),
             move=_("Move to…"),
+            # Translated once, formatted per card (gettext without values keeps the placeholder).
+            from_sprint_label=_("from sprint %(num)d"),
         )
 
 
@@ -56,51 +62,56 @@ def card_list(
     sprint_number: int,
     readonly: bool,
 ) -> Markup:
-    """The <li> of each card: title link, tags, and (own board) "Move to…" and "→ next"."""
+    """The <li> of each card: title link, tags, and (own board) "Move to…" and "→ next".
+
+    Rows unpack in `service.load_board`'s column order; every card is one f-string with its
+    optional parts decided up front, since a board may render a thousand of them.
+    """
     prefix = escape(texts.card_prefix)
     experiment = _tag(texts, "flask", escape(texts.experiment))
     private = _tag(texts, "lock", escape(texts.private))
     move, prompt = escape(texts.move), escape(texts.prompt)
-    checklist = escape(texts.checklist)
+    checklist_tag = (
+        f'<span class="tag"><svg class="icon" aria-hidden="true"><use href="{texts.sprite}'
+        f'#check"></use></svg><span class="visually-hidden">{escape(texts.checklist)}</span> '
+    )
     next_html = f'→<span class="next-label"> {escape(next_label)}</span>' if next_label else ""
     parts: list[str] = []
-    for c in cards:
-        cid = c.id
+    append = parts.append
+    for cid, title, kind, column, version, visibility, card_sprint, has_learning in cards:
         url = f"{prefix}{cid}"
-        parts.append(
-            f'<li class="card card-{c.kind}" id="card-{cid}" '
-            f'data-version="{c.version}">\n<a class="card-title" id="ct-{cid}" href="{url}">'
-            f"{escape(c.title)}</a>\n"
-        )
-        tags = []
-        if c.kind == "experiment":
-            tags.append(experiment)
-        if c.visibility == "private":
-            tags.append(private)
+        tags = ""
+        if kind == "experiment":
+            tags = experiment
+        if visibility == "private":
+            tags += private
         tally = tallies.get(cid)
         if tally:
-            tags.append(
-                f'<span class="tag"><svg class="icon" aria-hidden="true"><use href="{texts.sprite}'
-                f'#check"></use></svg><span class="visually-hidden">{checklist}</span> '
-                f"{tally[0]}/{tally[1]}</span>"
+            tags += f"{checklist_tag}{tally[0]}/{tally[1]}</span>"
+        if card_sprint and card_sprint < sprint_number and column != "done":
+            tags += f'<span class="tag tag-quiet">{escape(texts.from_sprint(card_sprint))}</span>'
+        meta = f'<p class="card-meta">{tags}</p>\n' if tags else ""
+        if readonly:
+            actions = ""
+        else:
+            learn = (
+                f'<a class="card-prompt" href="{url}#learning">{prompt}</a>\n'
+                if column == "learning" and not has_learning
+                else ""
             )
-        if c.sprint_number and c.sprint_number < sprint_number and c.column != "done":
-            label = escape(_("from sprint %(num)d", num=c.sprint_number))
-            tags.append(f'<span class="tag tag-quiet">{label}</span>')
-        if tags:
-            parts.append(f'<p class="card-meta">{"".join(tags)}</p>\n')
-        if not readonly:
-            if c.column == "learning" and not c.has_learning:
-                parts.append(f'<a class="card-prompt" href="{url}#learning">{prompt}</a>\n')
-            parts.append(
-                f'<div class="card-actions">\n<a class="card-move" href="{url}/move" '
-                f'aria-describedby="ct-{cid}">{move}</a>'
+            advance = (
+                f'<button class="card-next" form="advance-form" name="card" '
+                f'value="{cid}:{version}" aria-describedby="ct-{cid}">{next_html}</button>'
+                if next_html
+                else ""
             )
-            if next_html:
-                parts.append(
-                    f'<button class="card-next" form="advance-form" name="card" '
-                    f'value="{cid}:{c.version}" aria-describedby="ct-{cid}">{next_html}</button>'
-                )
-            parts.append("\n</div>\n")
-        parts.append("</li>\n")
+            actions = (
+                f'{learn}<div class="card-actions">\n<a class="card-move" href="{url}/move" '
+                f'aria-describedby="ct-{cid}">{move}</a>{advance}\n</div>\n'
+            )
+        append(
+            f'<li class="card card-{kind}" id="card-{cid}" data-version="{version}">\n'
+            f'<a class="card-title" id="ct-{cid}" href="{url}">{escape(title)}</a>\n'
+            f"{meta}{actions}</li>\n"
+        )
     return Markup("".join(parts))
