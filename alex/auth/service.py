@@ -6,6 +6,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from math import ceil
 
 from argon2 import PasswordHasher, profiles
@@ -13,7 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
@@ -183,13 +184,19 @@ def count_login_sessions(session: Session, user: User) -> int:
     )
 
 
-def load_user_by_session_token(token: str) -> User | None:
-    """Flask-Login's loader: one query joins the session to its user."""
-    row = db.session.execute(
+@cache
+def _user_by_token_query():
+    """Built once: every page of a logged-in person runs it."""
+    return (
         select(User, LoginSession)
         .join(LoginSession, LoginSession.user_id == User.id)
-        .where(LoginSession.token == token)
-    ).first()
+        .where(LoginSession.token == bindparam("token"))
+    )
+
+
+def load_user_by_session_token(token: str) -> User | None:
+    """Flask-Login's loader: one query joins the session to its user."""
+    row = db.session.execute(_user_by_token_query(), {"token": token}).first()
     if row is None:
         return None
     user, login = row

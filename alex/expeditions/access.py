@@ -5,9 +5,11 @@ A non-member gets 404, exactly like a missing expedition, so ids reveal nothing.
 
 from __future__ import annotations
 
+from functools import cache
+
 from flask import abort, g
 from flask_login import current_user
-from sqlalchemy import exists, select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import contains_eager
 
 from alex.expeditions.models import Expedition, Membership
@@ -15,19 +17,30 @@ from alex.extensions import db
 from alex.twofactor.models import TwoFactor, TwoFactorRequirement
 
 
+@cache
+def _membership_query():
+    """Built once (every expedition page runs it): membership, expedition, two-factor hold."""
+    needs_second_factor = exists().where(
+        TwoFactorRequirement.expedition_id == Membership.expedition_id
+    ) & ~exists().where(TwoFactor.user_id == Membership.user_id, TwoFactor.enabled_at.is_not(None))
+    return (
+        select(Membership, needs_second_factor)
+        .join(Membership.expedition)
+        .options(contains_eager(Membership.expedition))
+        .where(
+            Membership.expedition_id == bindparam("expedition_id"),
+            Membership.user_id == bindparam("user_id"),
+        )
+    )
+
+
 def _load_membership(expedition_id: int) -> Membership | None:
     """The membership with its expedition, and whether a two-factor requirement holds it back.
 
     One query serves both the requirement check before the view and the view's own loader.
     """
-    needs_second_factor = exists().where(
-        TwoFactorRequirement.expedition_id == expedition_id
-    ) & ~exists().where(TwoFactor.user_id == current_user.id, TwoFactor.enabled_at.is_not(None))
     row = db.session.execute(
-        select(Membership, needs_second_factor)
-        .join(Membership.expedition)
-        .options(contains_eager(Membership.expedition))
-        .where(Membership.expedition_id == expedition_id, Membership.user_id == current_user.id)
+        _membership_query(), {"expedition_id": expedition_id, "user_id": current_user.id}
     ).first()
     if row is None:
         return None

@@ -12,12 +12,13 @@ Kinds: kudos, support_answered, meeting_scheduled, meeting_moved, action_assigne
 
 from __future__ import annotations
 
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from babel import dates
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from alex.db import utcnow
@@ -94,16 +95,17 @@ def meeting_subject(meeting, timezone: str) -> str:
     return f"{event_label(meeting.kind, number)}, {when}"
 
 
+@cache
+def _unread_query():
+    """Built once: the header of every page runs it."""
+    return select(func.count(Notification.id)).where(
+        Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None)
+    )
+
+
 def unread_count(session: Session, user_id: int) -> int:
     """How many notifications the person has not read yet (one cheap indexed count)."""
-    return (
-        session.scalar(
-            select(func.count(Notification.id)).where(
-                Notification.user_id == user_id, Notification.read_at.is_(None)
-            )
-        )
-        or 0
-    )
+    return session.execute(_unread_query(), {"user_id": user_id}).scalar() or 0
 
 
 def notifications_for(
