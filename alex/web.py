@@ -91,20 +91,21 @@ def static_url(filename: str) -> str:
     return url
 
 
-def shared_fragment(template: str) -> Markup:
+def shared_fragment(template: str, **context: Any) -> Markup:
     """A partial that depends on nothing but the language, rendered once per app and language.
 
-    For the parts every page carries (offline texts and dialog, footer): they hold no user or
-    request data, so rendering them again for every page was wasted work.
+    For parts that hold no user or request data (offline texts and dialog, footer, a blank
+    form): rendering them again for every page was wasted work. The caller vouches that the
+    context it passes is the same for every request in a language.
     """
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if app.jinja_env.auto_reload:  # templates may change while the server runs
-        return Markup(render_template(template))
+        return Markup(render_template(template, **context))
     cache = app.extensions.setdefault("alex_shared_fragments", {})
     key = (template, str(get_locale()), request.script_root if request else "")
     html = cache.get(key)
     if html is None:
-        html = cache[key] = Markup(render_template(template))
+        html = cache[key] = Markup(render_template(template, **context))
     return html
 
 
