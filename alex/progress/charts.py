@@ -319,7 +319,30 @@ def expedition_map_svg(
     title: str | None = None,
     description: str | None = None,
 ) -> Markup:
-    """The Expeditionskarte: across for wide screens, downwards for phones."""
+    """The Expeditionskarte: across for wide screens, downwards for phones.
+
+    The same expedition, meetings and day draw the same map, so it is drawn once per process
+    for each (timeline, language): every Zirkel page shows it twice.
+    """
+    key = (repr(timeline), str(get_locale()), chart_id, orientation, title, description)
+    svg = _drawn_maps.get(key)
+    if svg is None:
+        if len(_drawn_maps) >= 256:  # a bound, not an eviction policy: maps are cheap to redraw
+            _drawn_maps.clear()
+        svg = _drawn_maps[key] = _draw_map(timeline, chart_id, orientation, title, description)
+    return svg
+
+
+_drawn_maps: dict[tuple, Markup] = {}
+
+
+def _draw_map(
+    timeline: Timeline,
+    chart_id: str,
+    orientation: str,
+    title: str | None,
+    description: str | None,
+) -> Markup:
     title = title or _("Expeditionskarte")
     description = description or timeline_description(timeline)
     if orientation == "vertical":

@@ -11,9 +11,10 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from alex.auth.models import User
@@ -175,68 +176,14 @@ def _member_progress(
     ):
         reflections[reflection.user_id].append(reflection)
 
-    # Cards count once per sprint in which they reached a column, however often they moved.
-    tally_rows = session.execute(
-        select(
-            Card.owner_id,
-            CardMove.sprint_number,
-            CardMove.to_column,
-            func.count(func.distinct(Card.id)),
-        )
-        .join(CardMove, CardMove.card_id == Card.id)
-        .where(
-            Card.expedition_id == exp_id,
-            Card.visibility == SHARED,
-            CardMove.to_column.in_(("learning", "done")),
-            CardMove.sprint_number.is_not(None),
-        )
-        .group_by(Card.owner_id, CardMove.sprint_number, CardMove.to_column)
-    )
+    on_expedition = {"expedition_id": exp_id}
     tallies: dict[int, dict[int, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
-    for owner_id, sprint_number, column, count in tally_rows:
+    for owner_id, sprint_number, column, count in session.execute(_tallies(), on_expedition):
         tallies[owner_id][sprint_number][column] = count
-
-    experiments = dict(
-        session.execute(
-            select(Card.owner_id, func.count(Card.id))
-            .where(
-                Card.expedition_id == exp_id,
-                Card.visibility == SHARED,
-                Card.kind == "experiment",
-                Card.column.in_(("doing", "learning", "done")),
-            )
-            .group_by(Card.owner_id)
-        ).all()
-    )
-    last_moves = dict(
-        session.execute(
-            select(Card.owner_id, func.max(CardMove.moved_at))
-            .join(CardMove, CardMove.card_id == Card.id)
-            .where(Card.expedition_id == exp_id, Card.visibility == SHARED)
-            .group_by(Card.owner_id)
-        ).all()
-    )
-    latest_check_ins = _latest_per(
-        session,
-        select(CheckIn).where(CheckIn.expedition_id == exp_id, CheckIn.visibility == SHARED),
-        CheckIn,
-        CheckIn.user_id,
-        (CheckIn.created_at.desc(), CheckIn.id.desc()),
-        1,
-    )
-    learnings = _latest_per(
-        session,
-        select(Card).where(
-            Card.expedition_id == exp_id,
-            Card.visibility == SHARED,
-            Card.column.in_(("learning", "done")),
-            Card.learning != "",
-        ),
-        Card,
-        Card.owner_id,
-        (Card.updated_at.desc(), Card.id.desc()),
-        RECENT_LEARNINGS,
-    )
+    experiments = dict(session.execute(_experiments(), on_expedition).all())
+    last_moves = dict(session.execute(_last_moves(), on_expedition).all())
+    latest_check_ins = _grouped(session, _latest_check_ins(), on_expedition, "user_id")
+    learnings = _grouped(session, _recent_learnings(), on_expedition, "owner_id")
     support_requests, responses = _open_support(session, exp_id)
 
     standing = expeditions.expedition_standing(expedition, today)
@@ -279,39 +226,125 @@ def _member_progress(
     return tiles
 
 
-def _latest_per(session, query, entity, partition, order, limit: int) -> dict[int, list]:
-    """The newest `limit` rows of `query` per `partition` value, in one statement (a window)."""
+def _newest_per(query, entity, partition, order, limit: int):
+    """The newest `limit` rows of `query` per `partition` value, as one statement (a window)."""
     ranked = query.add_columns(
         func.row_number().over(partition_by=partition, order_by=order).label("rank")
     ).subquery()
-    aliased_entity = aliased(entity, ranked)
-    rows = session.scalars(
-        select(aliased_entity).where(ranked.c.rank <= limit).order_by(ranked.c.rank)
-    )
+    return select(aliased(entity, ranked)).where(ranked.c.rank <= limit).order_by(ranked.c.rank)
+
+
+def _grouped(session: Session, statement, params: dict, key: str) -> dict[int, list]:
+    """Run a statement and group its objects by one attribute (a member's id)."""
     grouped: dict[int, list] = defaultdict(list)
-    key = partition.key
-    for row in rows:
+    for row in session.scalars(statement, params):
         grouped[getattr(row, key)].append(row)
     return grouped
+
+
+# The Zirkel page's statements are built once with a bound expedition id: building them (the
+# aliased window subqueries above all) cost more than running them.
+@cache
+def _tallies():
+    """Cards per member, sprint and column reached; a card counts once per sprint and column."""
+    return (
+        select(
+            Card.owner_id,
+            CardMove.sprint_number,
+            CardMove.to_column,
+            func.count(func.distinct(Card.id)),
+        )
+        .join(CardMove, CardMove.card_id == Card.id)
+        .where(
+            Card.expedition_id == bindparam("expedition_id"),
+            Card.visibility == SHARED,
+            CardMove.to_column.in_(("learning", "done")),
+            CardMove.sprint_number.is_not(None),
+        )
+        .group_by(Card.owner_id, CardMove.sprint_number, CardMove.to_column)
+    )
+
+
+@cache
+def _experiments():
+    """Experiments under way or done, per member."""
+    return (
+        select(Card.owner_id, func.count(Card.id))
+        .where(
+            Card.expedition_id == bindparam("expedition_id"),
+            Card.visibility == SHARED,
+            Card.kind == "experiment",
+            Card.column.in_(("doing", "learning", "done")),
+        )
+        .group_by(Card.owner_id)
+    )
+
+
+@cache
+def _last_moves():
+    """When each member last moved a shared card."""
+    return (
+        select(Card.owner_id, func.max(CardMove.moved_at))
+        .join(CardMove, CardMove.card_id == Card.id)
+        .where(Card.expedition_id == bindparam("expedition_id"), Card.visibility == SHARED)
+        .group_by(Card.owner_id)
+    )
+
+
+@cache
+def _latest_check_ins():
+    """Each member's newest shared check-in."""
+    return _newest_per(
+        select(CheckIn).where(
+            CheckIn.expedition_id == bindparam("expedition_id"), CheckIn.visibility == SHARED
+        ),
+        CheckIn,
+        CheckIn.user_id,
+        (CheckIn.created_at.desc(), CheckIn.id.desc()),
+        1,
+    )
+
+
+@cache
+def _recent_learnings():
+    """Each member's newest shared cards with a learning."""
+    return _newest_per(
+        select(Card).where(
+            Card.expedition_id == bindparam("expedition_id"),
+            Card.visibility == SHARED,
+            Card.column.in_(("learning", "done")),
+            Card.learning != "",
+        ),
+        Card,
+        Card.owner_id,
+        (Card.updated_at.desc(), Card.id.desc()),
+        RECENT_LEARNINGS,
+    )
+
+
+@cache
+def _open_support_requests():
+    """Each member's newest open support request."""
+    return _newest_per(
+        select(CheckIn).where(
+            CheckIn.expedition_id == bindparam("expedition_id"),
+            CheckIn.visibility == SHARED,
+            CheckIn.needs_support.is_(True),
+            CheckIn.support_cleared_at.is_(None),
+        ),
+        CheckIn,
+        CheckIn.user_id,
+        (CheckIn.created_at.desc(), CheckIn.id.desc()),
+        1,
+    )
 
 
 def _open_support(
     session: Session, expedition_id: int
 ) -> tuple[dict[int, CheckIn], dict[int, list[SupportResponse]]]:
     """Each member's newest open support request, and the answers to open requests."""
-    open_requests = select(CheckIn).where(
-        CheckIn.expedition_id == expedition_id,
-        CheckIn.visibility == SHARED,
-        CheckIn.needs_support.is_(True),
-        CheckIn.support_cleared_at.is_(None),
-    )
-    newest = _latest_per(
-        session,
-        open_requests,
-        CheckIn,
-        CheckIn.user_id,
-        (CheckIn.created_at.desc(), CheckIn.id.desc()),
-        1,
+    newest = _grouped(
+        session, _open_support_requests(), {"expedition_id": expedition_id}, "user_id"
     )
     requests = {uid: rows[0] for uid, rows in newest.items()}
     responses: dict[int, list[SupportResponse]] = defaultdict(list)
