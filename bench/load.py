@@ -3,9 +3,9 @@
 python -m bench.load [--postgres [URL]] [--users 1000] [--zirkel 250] [--seconds 60]
 
 Each simulated participant keeps one connection and, after a think time, does what people do in
-a week of ALEx: open the expedition, its members, their home page, now and then edit their
-profile; when an area has landed, also its board, card moves, the Zirkel page, and during a
-meeting a poll every 2 s. Sessions are minted in-process (signing cookies with the app's
+a week of ALEx: open the expedition, its members, their home page, their board and the Zirkel
+page, move a card, write a Logbuch check-in, now and then edit their profile; a quarter of them
+sit in a running Zirkeltreffen and poll its live view every 2 s. Sessions are minted in-process (signing cookies with the app's
 secret) because a thousand argon2 logins would measure the password hash, not the app.
 """
 
@@ -38,8 +38,11 @@ def seed_zirkel(url: str, users: int, zirkel: int) -> list[dict]:
     """Users in Zirkel of users/zirkel members each, one facilitator per Zirkel; returns them."""
     from alex.auth.models import LoginSession, User
     from alex.auth.service import hash_password
+    from alex.boards.service import create_card
+    from alex.db import utcnow
     from alex.expeditions.models import Membership
     from alex.expeditions.service import ExpeditionSettings, create_expedition
+    from alex.meetings.models import Meeting
 
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET, "TESTING": True})
     people = []
@@ -62,10 +65,34 @@ def seed_zirkel(url: str, users: int, zirkel: int) -> list[dict]:
             )
             for user in members[1:]:
                 db.session.add(Membership(expedition=expedition, user_id=user.id))
+            # The Zirkeltreffen that the pollers follow, running now.
+            meeting = Meeting(
+                expedition_id=expedition.id,
+                kind="zirkeltreffen",
+                sprint_number=1,
+                starts_at=utcnow(),
+                status="running",
+            )
+            db.session.add(meeting)
+            db.session.flush()
             for user in members:
                 token = secrets.token_urlsafe(32)
                 db.session.add(LoginSession(token=token, user_id=user.id, user_agent="load"))
-                people.append({"token": token, "expedition_id": expedition.id, "user_id": user.id})
+                # Cards to move: a dozen on each board, as people have after a few weeks.
+                cards = [
+                    create_card(db.session, expedition.id, user.id, f"Karte {n}", column=column)
+                    for n, column in enumerate(["ideas", "sprint", "doing", "done"] * 3)
+                ]
+                people.append(
+                    {
+                        "token": token,
+                        "expedition_id": expedition.id,
+                        "user_id": user.id,
+                        "meeting_id": meeting.id,
+                        "meeting_version": meeting.version,
+                        "card_id": cards[1].id,
+                    }
+                )
             db.session.commit()
         # Cookies as the browser would hold them after logging in: signed with the app's secret.
         serializer = app.session_interface.get_signing_serializer(app)
@@ -92,7 +119,8 @@ class Stats:
             self.errors += 1
             return
         self.statuses[status] = self.statuses.get(status, 0) + 1
-        if status >= 500 or status in (401, 403, 404, 429):
+        # Nobody else touches a participant's card here: a 409 or 422 would be a bug too.
+        if status >= 500 or status in (401, 403, 404, 409, 422, 429):
             self.errors += 1
         self.latencies.append(ms)
         self.by_action.setdefault(action, []).append(ms)
@@ -124,6 +152,18 @@ async def participant(
     for name, weight in (("board", 30), ("zirkel", 15)):
         if paths.get(name):
             actions.append((name, weight, "GET", paths[name].replace("{e}", str(e)), None))
+    actions += [
+        ("move", 20, "POST", f"/expeditions/{e}/cards/{person['card_id']}/move", "move"),
+        (
+            "check_in",
+            5,
+            "POST",
+            f"/expeditions/{e}/logbook",
+            {"done": "Mit dem Team gesprochen", "learned": "Kleine Schritte helfen", "next": ""},
+        ),
+    ]
+    poll = f"/expeditions/{e}/meetings/{person['meeting_id']}/live?v={person['meeting_version']}"
+    card = {"version": 1, "turn": 0}  # the card starts in "Diesen Sprint" at version 1
     weights = [a[1] for a in actions]
     await asyncio.sleep(random.uniform(0, 3))  # people do not all start in the same second
     # Like a browser: the first page gives the CSRF token (and the session cookie keeps it).
@@ -135,16 +175,28 @@ async def participant(
         await conn.close()
         return
     while time.monotonic() < until:
-        if poller and paths.get("meeting_poll"):
-            name, method, path, form = "poll", "GET", paths["meeting_poll"], None
+        headers = None
+        if poller:
+            # In a meeting: the live view asks every 2 s whether anything changed.
+            name, method, path, form = "poll", "GET", poll, None
+            headers = {"HX-Request": "true"}
         else:
             name, _, method, path, form = random.choices(actions, weights)[0]
+        if form == "move":
+            card["turn"] += 1
+            column = ("doing", "sprint")[card["turn"] % 2]
+            form = {"column": column, "position": "0", "version": str(card["version"])}
+            headers = {"HX-Request": "true"}
         if form is not None:
             form = {**form, "csrf_token": token}
         began = time.perf_counter()
         try:
-            answer = await asyncio.wait_for(conn.request(method, path, form=form), 30)
+            answer = await asyncio.wait_for(
+                conn.request(method, path, form=form, headers=headers), 30
+            )
             stats.add(name, answer.status, (time.perf_counter() - began) * 1000)
+            if name == "move" and answer.status == 200:
+                card["version"] += 1
         except (OSError, asyncio.IncompleteReadError, TimeoutError):
             stats.add(name, None, 0)
             await conn.close()
