@@ -58,6 +58,18 @@ def _drop_postgres_database(server_url: str, name: str) -> None:
     admin.dispose()
 
 
+def pytest_collection_modifyitems(items):
+    """On PostgreSQL, skip what does not depend on the database backend (the SQLite pass runs it)."""
+    if not os.environ.get("ALEX_TEST_DATABASE_URL"):
+        return
+    skip = pytest.mark.skip(
+        reason="backend_independent: runs in the SQLite pass (ALEX_TEST_DATABASE_URL is set)"
+    )
+    for item in items:
+        if item.get_closest_marker("backend_independent"):
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> Iterator[str]:
     """One migrated database for the whole run."""

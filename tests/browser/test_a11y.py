@@ -2,6 +2,8 @@
 light and dark), a keyboard-only walk, reflow at 320 px, and reduced motion.
 
 The pages come from tests/page_walk.py (one line per page), so each area's pages join by a line.
+All but the keyboard walk (which moves a card and writes a check-in) are backend_independent:
+they run in the SQLite pass only.
 """
 
 from __future__ import annotations
@@ -65,6 +67,7 @@ def walk(browser, base: str, urls, viewport, locale: str, scheme: str, visit) ->
         context.close()
 
 
+@pytest.mark.backend_independent
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("locale", ["de-DE", "en-GB"])
 def test_axe_finds_nothing_on_any_page(browser, demo, locale, scheme):
@@ -81,6 +84,7 @@ def test_axe_finds_nothing_on_any_page(browser, demo, locale, scheme):
     assert not found, found
 
 
+@pytest.mark.backend_independent
 def test_axe_on_the_login_form_with_errors_and_the_offline_states(browser, demo):
     server, urls, scenario = demo
     for scheme in ("light", "dark"):
@@ -115,6 +119,7 @@ def wait_for(check, timeout: float = 20.0) -> None:
         time.sleep(0.1)
 
 
+@pytest.mark.backend_independent
 def test_no_horizontal_scrolling_at_320_px(browser, demo):
     server, urls, _ = demo
     too_wide = []
@@ -128,6 +133,7 @@ def test_no_horizontal_scrolling_at_320_px(browser, demo):
     assert not too_wide
 
 
+@pytest.mark.backend_independent
 def test_reduced_motion_stops_every_animation(browser, demo):
     server, urls, _ = demo
     moving = []
