@@ -80,6 +80,8 @@ async def _write_load(server: Gunicorn, seconds: float, kill_after: float, clien
     return acknowledged, failures, victim
 
 
+# These start their own databases (both backends, a private cluster), whatever the pass runs on.
+@pytest.mark.backend_independent
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_kill_9_of_a_worker_loses_no_acknowledged_write(tmp_path, backend):
     if backend == "postgresql" and not reachable("127.0.0.1", 5432):
@@ -209,6 +211,7 @@ async def _outage(server: Gunicorn, cluster: PrivateCluster) -> dict:
     }
 
 
+@pytest.mark.backend_independent
 def test_database_outage_gives_503_and_the_app_recovers_by_itself(tmp_path):
     if not (PG_BIN / "initdb").exists() or shutil.which("runuser") is None:
         pytest.skip("PostgreSQL 15 server binaries are not installed")
