@@ -5,12 +5,7 @@ from __future__ import annotations
 from flask import Flask, Response
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import (
-    DisconnectionError,
-    InterfaceError,
-    OperationalError,
-    SQLAlchemyError,
-)
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -97,8 +92,8 @@ def init_app(app: Flask) -> None:
         except SQLAlchemyError:
             pass  # the connection is already gone; the pool discards it
         # The page must not reach for the database again: the header's user and unread count
-        # would raise a second time. For this response the visitor is anonymous (the session
-        # cookie stays as it is, so nobody is logged out by an outage).
+        # would raise a second time. For this response the visitor is anonymous (Flask-Login's
+        # own helper, as in logout_user, but the session stays: an outage logs nobody out).
         login_manager._update_request_context_with_user()
         response = error_response(503)
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
