@@ -5,9 +5,11 @@ from __future__ import annotations
 from flask import Flask, Response
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from alex.extensions import db
+from alex.extensions import db, login_manager
 from alex.web import render
 
 # Title and advice per status: what happened and what to do.
@@ -32,7 +34,14 @@ MESSAGES = {
             "That is our fault, not yours. Please try again in a moment; if it keeps happening, tell your facilitator."
         ),
     ),
+    503: (
+        _l("Temporarily unavailable"),
+        _l("ALEx is temporarily unavailable. Please try again in a few moments."),
+    ),
 }
+# The database is down, restarting or out of connections: a passing state, not a bug.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, DisconnectionError, PoolTimeoutError)
+RETRY_AFTER_SECONDS = 10
 CSRF_ADVICE = _l(
     "Your form was open too long or the page is outdated. Reload the page and try again."
 )
@@ -74,3 +83,21 @@ def init_app(app: Flask) -> None:
         # A failed transaction must not leak into the next request on this connection.
         db.session.rollback()
         return error_response(500)
+
+    def database_unavailable(error: SQLAlchemyError) -> Response:
+        """The database cannot be reached: 503 with an error page that needs no database."""
+        app.logger.warning("Database unavailable: %s", str(error).splitlines()[0])
+        try:
+            db.session.rollback()
+        except SQLAlchemyError:
+            pass  # the connection is already gone; the pool discards it
+        # The page must not reach for the database again: the header's user and unread count
+        # would raise a second time. For this response the visitor is anonymous (Flask-Login's
+        # own helper, as in logout_user, but the session stays: an outage logs nobody out).
+        login_manager._update_request_context_with_user()
+        response = error_response(503)
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+
+    for unavailable in DATABASE_UNAVAILABLE:
+        app.register_error_handler(unavailable, database_unavailable)

@@ -21,7 +21,11 @@ VNU_JAR = Path(__file__).resolve().parents[1] / ".tools/node_modules/vnu-jar/bui
 HTMX_ATTRIBUTE = re.compile(r"^Attribute “hx-[a-z-]+” not allowed on element")
 
 # Java and the checker are outside the Python venv, like Chromium for the browser tests.
-pytestmark = [pytest.mark.browser, pytest.mark.filterwarnings(WTFORMS_TUPLE_CHOICES)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.backend_independent,
+    pytest.mark.filterwarnings(WTFORMS_TUPLE_CHOICES),
+]
 
 
 def vnu_errors(files: list[Path]) -> list[str]:

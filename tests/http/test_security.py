@@ -1,4 +1,5 @@
-"""Headers, cookies, CSRF, body limit, error pages in both languages, 500 rollback, health check."""
+"""Headers, cookies, CSRF, body limit, error pages in both languages, 500 rollback, 503 in a
+database outage, health check."""
 
 from __future__ import annotations
 
@@ -247,6 +248,59 @@ def test_healthz_503_when_database_is_unreachable(make_app, tmp_path):
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["status"] != "ok"
+
+
+@pytest.fixture
+def outage_app(make_app, tmp_path):
+    """An app whose database cannot be opened: every query raises OperationalError."""
+    return make_app(DATABASE_URL=f"sqlite:///{tmp_path / 'missing-dir' / 'nowhere.sqlite3'}")
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "fragment"])
+def test_database_outage_gives_503_not_500(outage_app, language, htmx):
+    headers = {"Accept-Language": language}
+    if htmx:
+        headers["HX-Request"] = "true"
+    response = outage_app.test_client().get("/invite/some-token", headers=headers)
+    assert response.status_code == 503
+    assert response.headers["Retry-After"].isdigit()
+    html = response.get_data(as_text=True)
+    title, advice = {
+        "de": ("Vorübergehend nicht erreichbar", "Bitte versuche es in ein paar Augenblicken"),
+        "en": ("Temporarily unavailable", "Please try again in a few moments"),
+    }[language]
+    assert title in html and advice in html
+    if htmx:
+        assert html.lstrip().startswith('<section class="error-panel" id="error-503"')
+    else:
+        assert f'<html lang="{language}">' in html and "<h1>" in html
+
+
+def test_database_outage_answers_a_logged_in_user_and_a_form_post_with_503(app, outage_app, world):
+    world.user("Ada Lorenz", "ada@example.org")
+    client = app.test_client()
+    login(client, "ada@example.org")
+    cookie = client.get_cookie("session").value
+    # The same browser, while the database is away: loading the user fails first.
+    during = outage_app.test_client()
+    during.set_cookie("session", cookie)
+    response = during.get("/account")
+    assert response.status_code == 503
+    html = response.get_data(as_text=True)
+    assert "Vorübergehend nicht erreichbar" in html
+    assert "Ada Lorenz" not in html  # the page asks nothing of the database
+    # Nobody is logged out by an outage: afterwards the browser's cookie still works.
+    after = app.test_client()
+    after.set_cookie("session", during.get_cookie("session").value)
+    assert after.get("/account").status_code == 200
+
+    anonymous = outage_app.test_client()
+    token = csrf_token(anonymous)
+    posted = anonymous.post(
+        "/login", data={"email": "ada@example.org", "password": "x", "csrf_token": token}
+    )
+    assert posted.status_code == 503
 
 
 def test_login_page_works_without_javascript_essentials(client):

@@ -67,6 +67,7 @@ async def _scenario(a: Gunicorn, b: Gunicorn, email: str) -> None:
         await conn.close()
 
 
+@pytest.mark.backend_independent  # always on its own PostgreSQL database, whatever the pass
 def test_two_app_servers_share_sessions_lockout_and_rate_limit(tmp_path):
     need_postgres_and_redis()
     email = f"ada-{uuid.uuid4().hex[:6]}@example.org"
