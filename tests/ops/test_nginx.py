@@ -21,7 +21,7 @@ import pytest
 from bench.server import Gunicorn, free_port
 from tests.ops.servers import reachable
 
-pytestmark = pytest.mark.ops
+pytestmark = [pytest.mark.ops, pytest.mark.backend_independent]
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "deploy" / "nginx-alex.conf"
