@@ -1,6 +1,6 @@
 """make soak: a bounded load test — many participants in many Zirkel, on loopback only.
 
-python -m bench.load [--postgres [URL]] [--users 1000] [--zirkel 250] [--seconds 60]
+python -m bench.load [--postgres [URL]] [--users 1000] [--zirkel 250] [--seconds 60] [--pace week|stress]
 
 Each simulated participant keeps one connection and, after a think time, does what people do in
 a week of ALEx: open the expedition, its members, their home page, their board and the Zirkel
@@ -131,8 +131,19 @@ def _p(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))] if ordered else 0.0
 
 
+# Seconds between two actions of one person. "week": someone at work in ALEx reads a page
+# before the next click; "stress": everyone clicks every few seconds, to find the ceiling.
+PACES = {"week": (10.0, 30.0), "stress": (2.0, 8.0)}
+
+
 async def participant(
-    port: int, person: dict, paths: dict, stats: Stats, until: float, poller: bool
+    port: int,
+    person: dict,
+    paths: dict,
+    stats: Stats,
+    until: float,
+    poller: bool,
+    pace: tuple[float, float],
 ):
     """One person's week, compressed: an action every few seconds (a poll every 2 s in meetings)."""
     conn = Connection("127.0.0.1", port, {"session": person["cookie"]})
@@ -165,7 +176,8 @@ async def participant(
     poll = f"/expeditions/{e}/meetings/{person['meeting_id']}/live?v={person['meeting_version']}"
     card = {"version": 1, "turn": 0}  # the card starts in "Diesen Sprint" at version 1
     weights = [a[1] for a in actions]
-    await asyncio.sleep(random.uniform(0, 3))  # people do not all start in the same second
+    # People arrive over one think time, as on a working morning, not all in the same second.
+    await asyncio.sleep(random.uniform(0, pace[1]))
     # Like a browser: the first page gives the CSRF token (and the session cookie keeps it).
     try:
         first = await asyncio.wait_for(conn.request("GET", "/"), 30)
@@ -200,16 +212,18 @@ async def participant(
         except (OSError, asyncio.IncompleteReadError, TimeoutError):
             stats.add(name, None, 0)
             await conn.close()
-        await asyncio.sleep(2 if poller else random.uniform(2, 8))
+        await asyncio.sleep(2 if poller else random.uniform(*pace))
     await conn.close()
 
 
-async def run_load(port: int, people: list[dict], seconds: float, paths: dict) -> Stats:
+async def run_load(
+    port: int, people: list[dict], seconds: float, paths: dict, pace: tuple[float, float]
+) -> Stats:
     stats = Stats()
     until = time.monotonic() + seconds
     await asyncio.gather(
         *(
-            participant(port, p, paths, stats, until, poller=(i % 4 == 0))
+            participant(port, p, paths, stats, until, poller=(i % 4 == 0), pace=pace)
             for i, p in enumerate(people)
         )
     )
@@ -226,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--zirkel", type=int, default=25)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--pace", choices=sorted(PACES), default="week")
     args = parser.parse_args(argv)
     kind = "postgres" if args.postgres else "sqlite"
     with tempfile.TemporaryDirectory(prefix="alex-load-") as tmp:
@@ -239,19 +254,27 @@ def main(argv: list[str] | None = None) -> int:
                 print(
                     f"[load] {len(people)} participants for {args.seconds:.0f} s on :{server.port}"
                 )
-                stats = asyncio.run(run_load(server.port, people, args.seconds, paths))
+                stats = asyncio.run(
+                    run_load(server.port, people, args.seconds, paths, PACES[args.pace])
+                )
             log = "".join(p.read_text(errors="replace") for p in workdir.glob("gunicorn-*.log"))
             del env
     locked = log.count("database is locked")
+    restarts = log.count("Booting worker")
+    timeouts = log.count("WORKER TIMEOUT")
     summary = {
         "backend": kind,
         "participants": len(people),
         "zirkel": args.zirkel,
         "seconds": args.seconds,
+        "pace": f"{args.pace}: an action every {PACES[args.pace][0]:g}–{PACES[args.pace][1]:g} s, "
+        "a quarter in a meeting polling every 2 s",
         "requests": len(stats.latencies),
         "requests_per_s": round(len(stats.latencies) / args.seconds, 1),
         "errors": stats.errors,
         "database_is_locked": locked,
+        "workers_booted": restarts,
+        "worker_timeouts": timeouts,
         "p50_ms": round(_p(stats.latencies, 0.5), 1),
         "p95_ms": round(_p(stats.latencies, 0.95), 1),
         "p99_ms": round(_p(stats.latencies, 0.99), 1),
@@ -259,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
         "p95_by_action_ms": {k: round(_p(v, 0.95), 1) for k, v in sorted(stats.by_action.items())},
     }
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    results[kind] = summary
+    results[f"{kind}-{args.pace}"] = summary
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(summary, indent=2))
     ok = stats.errors == 0 and locked == 0 and summary["p95_ms"] < 200
