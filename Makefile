@@ -5,9 +5,10 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 # Debian packages the app and its tests need (browser tests, PDF rendering, PDF checks, and
-# nginx with brotli for tests/ops/test_nginx.py, which runs the shipped site in front of gunicorn).
+# nginx with brotli for tests/ops/test_nginx.py, which runs the shipped site in front of gunicorn;
+# wrk, the load generator make bench uses for the poll throughput).
 DEB_PACKAGES := chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils openjdk-17-jre-headless \
-  nginx-light libnginx-mod-http-brotli-filter libnginx-mod-http-brotli-static openssl
+  nginx-light libnginx-mod-http-brotli-filter libnginx-mod-http-brotli-static openssl wrk
 
 # The Nu HTML Checker (vnu.jar from npm, run on the system's Java) for tests/test_html_valid.py.
 VNU_VERSION := 26.9.27
@@ -64,7 +65,7 @@ test: install system-deps $(VNU_JAR)
 test-fast: install
 	$(BIN)/pytest -q -n $(TEST_WORKERS) -m "not browser" $(PYTEST_ARGS)
 
-bench: install
+bench: install system-deps
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 # The long runs (not in make test): load on PostgreSQL and SQLite, fuzzing with many examples.
