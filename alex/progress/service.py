@@ -291,18 +291,25 @@ def _last_moves():
     )
 
 
-@cache
-def _latest_check_ins():
-    """Each member's newest shared check-in."""
+def _newest_check_in_each(*conditions):
+    """Each member's newest shared check-in that meets the conditions."""
     return _newest_per(
         select(CheckIn).where(
-            CheckIn.expedition_id == bindparam("expedition_id"), CheckIn.visibility == SHARED
+            CheckIn.expedition_id == bindparam("expedition_id"),
+            CheckIn.visibility == SHARED,
+            *conditions,
         ),
         CheckIn,
         CheckIn.user_id,
         (CheckIn.created_at.desc(), CheckIn.id.desc()),
         1,
     )
+
+
+@cache
+def _latest_check_ins():
+    """Each member's newest shared check-in."""
+    return _newest_check_in_each()
 
 
 @cache
@@ -325,17 +332,8 @@ def _recent_learnings():
 @cache
 def _open_support_requests():
     """Each member's newest open support request."""
-    return _newest_per(
-        select(CheckIn).where(
-            CheckIn.expedition_id == bindparam("expedition_id"),
-            CheckIn.visibility == SHARED,
-            CheckIn.needs_support.is_(True),
-            CheckIn.support_cleared_at.is_(None),
-        ),
-        CheckIn,
-        CheckIn.user_id,
-        (CheckIn.created_at.desc(), CheckIn.id.desc()),
-        1,
+    return _newest_check_in_each(
+        CheckIn.needs_support.is_(True), CheckIn.support_cleared_at.is_(None)
     )
 
 
