@@ -36,13 +36,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from alex.extensions import csrf, db, htmx, limiter
 
     db.init_app(app)
+    from alex.db import close_request_sessions, configure_engine
+
     # We use no async engines. Flask-SQLAlchemy-Lite still registers an async teardown, which
-    # costs an asgiref hop on every request and fails in threads that run an event loop.
+    # costs an asgiref hop on every request and fails in threads that run an event loop; and
+    # its session teardown raises when the database went away mid-request (ours does not).
     app.teardown_appcontext_funcs[:] = [
-        f for f in app.teardown_appcontext_funcs if f.__name__ != "_close_async_sessions"
+        close_request_sessions if f.__name__ == "_close_sessions" else f
+        for f in app.teardown_appcontext_funcs
+        if f.__name__ != "_close_async_sessions"
     ]
     with app.app_context():
-        from alex.db import configure_engine
 
         configure_engine(db.engine)
     csrf.init_app(app)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from sqlalchemy import DateTime, Engine, MetaData, event
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -82,3 +83,18 @@ def configure_engine(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_expected() else "BEGIN")
+
+
+def close_request_sessions(_error: BaseException | None) -> None:
+    """Close the request's sessions; a connection that died meanwhile is discarded, not raised.
+
+    Replaces Flask-SQLAlchemy-Lite's teardown, whose ``session.close()`` rolls back the
+    connection: when the database goes away between a request's last statement and its end,
+    that rollback raised in the teardown and turned the finished answer into a 500.
+    """
+    sessions = g.pop("_sqlalchemy_sessions", None) or {}
+    for session in sessions.values():
+        try:
+            session.close()
+        except SQLAlchemyError:
+            session.invalidate()  # the pool drops the connection; the next checkout reconnects

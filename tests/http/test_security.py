@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from flask import abort
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select, text
 
 from alex.auth.models import User
 from alex.extensions import db
@@ -301,6 +301,43 @@ def test_database_outage_answers_a_logged_in_user_and_a_form_post_with_503(app, 
         "/login", data={"email": "ada@example.org", "password": "x", "csrf_token": token}
     )
     assert posted.status_code == 503
+
+
+def test_connection_lost_after_the_answer_was_built_still_answers_and_recovers(
+    make_app, app_config, world
+):
+    """The database drops the connection between a request's last statement and its end.
+
+    Found by the outage test: the session teardown's ROLLBACK raised, and gunicorn turned the
+    finished 200 into a 500. PostgreSQL only: SQLite has no server that can drop a connection.
+    """
+    if not app_config["DATABASE_URL"].startswith("postgresql"):
+        pytest.skip("needs a database server that can end a connection (PostgreSQL)")
+    application = make_app()
+    world.user("Ada Lorenz", "ada@example.org")
+    admin = create_engine(app_config["DATABASE_URL"], isolation_level="AUTOCOMMIT")
+    dropped: list[int] = []
+
+    @application.after_request
+    def drop_this_connection(response):
+        if response.status_code == 200 and not dropped:
+            pid = db.session.scalar(text("SELECT pg_backend_pid()"))
+            with admin.connect() as connection:
+                connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            dropped.append(pid)
+        return response
+
+    client = application.test_client()
+    login(client, "ada@example.org")
+    try:
+        response = client.get("/account")
+        assert dropped, "the hook did not run"
+        assert response.status_code == 200
+        assert "Ada Lorenz" in response.get_data(as_text=True)
+        # The pool discarded the dead connection: the next request gets a live one.
+        assert client.get("/account").status_code == 200
+    finally:
+        admin.dispose()
 
 
 def test_login_page_works_without_javascript_essentials(client):
