@@ -47,7 +47,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         if f.__name__ != "_close_async_sessions"
     ]
     with app.app_context():
-
         configure_engine(db.engine)
     csrf.init_app(app)
     htmx.init_app(app)
