@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -91,20 +92,23 @@ def static_url(filename: str) -> str:
     return url
 
 
-def shared_fragment(template: str, **context: Any) -> Markup:
+def shared_fragment(
+    template: str, make_context: Callable[[], dict] | None = None, **context: Any
+) -> Markup:
     """A partial that depends on nothing but the language, rendered once per app and language.
 
     For parts that hold no user or request data (offline texts and dialog, footer, a blank
     form): rendering them again for every page was wasted work. The caller vouches that the
-    context it passes is the same for every request in a language.
+    context it passes is the same for every request in a language; `make_context` builds
+    context that costs something (a form) only when the partial is rendered.
     """
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    if app.jinja_env.auto_reload:  # templates may change while the server runs
-        return Markup(render_template(template, **context))
     cache = app.extensions.setdefault("alex_shared_fragments", {})
     key = (template, str(get_locale()), request.script_root if request else "")
-    html = cache.get(key)
+    html = None if app.jinja_env.auto_reload else cache.get(key)  # auto_reload: may change
     if html is None:
+        if make_context is not None:
+            context = {**make_context(), **context}
         html = cache[key] = Markup(render_template(template, **context))
     return html
 

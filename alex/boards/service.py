@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import Row, bindparam, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from alex.boards.models import (
@@ -105,30 +106,51 @@ def load_board(
     Two queries whatever the number of cards: the cards, and one grouped checklist tally
     (a selectinload would fetch every item and split into batches of 500 ids).
     """
-    on_board = (
-        Card.expedition_id == expedition_id,
-        Card.owner_id == owner_id,
-        Card.column.in_(columns),
-    )
-    if only_zirkel:
-        on_board += (Card.visibility == "zirkel",)
+    partial = columns != COLUMNS
+    cards, tally = _board_statements(only_zirkel, partial)
+    values: dict = {"expedition_id": expedition_id, "owner_id": owner_id}
+    if partial:
+        values["columns"] = list(columns)
+    # Plain rows through the connection: no ORM objects to build for 1000 cards, and no ORM
+    # execution layer (it cost more than the query itself). Pending changes go out first.
+    session.flush()
+    connection = session.connection()
     board = Board()
-    # Only what a card on the board shows, as plain rows: no ORM objects to build for 1000 cards.
-    # cards_html.card_list unpacks the rows in this column order.
-    shown = select(
-        Card.id,
-        Card.title,
-        Card.kind,
-        Card.column,
-        Card.version,
-        Card.visibility,
-        Card.sprint_number,
-        (Card.learning != "").label("has_learning"),
-    )
-    # Ordered as the board index (owner, column, position) reads: no sort step for 1000 cards.
-    ordered = shown.where(*on_board).order_by(Card.column, Card.position, Card.id)
-    for card in session.execute(ordered):
+    for card in connection.execute(cards, values):
         board.columns[card.column].append(card)
+    board.checklists = {
+        card_id: (done, total) for card_id, done, total in connection.execute(tally, values)
+    }
+    return board
+
+
+@cache
+def _board_statements(only_zirkel: bool, partial: bool):
+    """The board's two statements, built once per kind: building them cost as much as running."""
+    on_board = [
+        Card.expedition_id == bindparam("expedition_id"),
+        Card.owner_id == bindparam("owner_id"),
+    ]
+    if partial:  # a move's answer: only the changed columns
+        on_board.append(Card.column.in_(bindparam("columns", expanding=True)))
+    if only_zirkel:
+        on_board.append(Card.visibility == "zirkel")
+    # Only what a card on the board shows; cards_html.card_list unpacks the rows in this order.
+    # Ordered as the board index (owner, column, position) reads: no sort step for 1000 cards.
+    cards = (
+        select(
+            Card.id,
+            Card.title,
+            Card.kind,
+            Card.column,
+            Card.version,
+            Card.visibility,
+            Card.sprint_number,
+            (Card.learning != "").label("has_learning"),
+        )
+        .where(*on_board)
+        .order_by(Card.column, Card.position, Card.id)
+    )
     tally = (
         select(
             ChecklistItem.card_id,
@@ -139,8 +161,7 @@ def load_board(
         .where(*on_board)
         .group_by(ChecklistItem.card_id)
     )
-    board.checklists = {card_id: (done, total) for card_id, done, total in session.execute(tally)}
-    return board
+    return cards, tally
 
 
 def column_counts(
@@ -355,6 +376,22 @@ def save_vorhaben(
         setattr(vorhaben, key, value)
     session.flush()
     return vorhaben
+
+
+@cache
+def _focus_query():
+    """Built once: every own board page shows the sprint focus."""
+    return select(SprintReflection.focus).where(
+        SprintReflection.expedition_id == bindparam("expedition_id"),
+        SprintReflection.user_id == bindparam("user_id"),
+        SprintReflection.sprint_number == bindparam("sprint_number"),
+    )
+
+
+def sprint_focus(session: Session, expedition_id: int, user_id: int, sprint_number: int) -> str:
+    """The person's focus for a sprint ("" when none is set)."""
+    values = {"expedition_id": expedition_id, "user_id": user_id, "sprint_number": sprint_number}
+    return session.connection().execute(_focus_query(), values).scalar() or ""
 
 
 def reflection(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -20,6 +22,7 @@ from alex.boards.models import COLUMNS, Card, CheckIn
 from alex.expeditions.access import get_expedition_member_or_404, get_membership_or_404
 from alex.expeditions.models import Expedition, Membership
 from alex.expeditions.service import expedition_standing, members, sprint_calendar, today_in
+from alex.expeditions.service import peers as expedition_peers
 from alex.extensions import db
 from alex.web import render, render_fragment, static_url, wants_fragment
 
@@ -33,6 +36,12 @@ def current_sprint_number(expedition: Expedition) -> int:
     if standing.current_sprint:
         return standing.current_sprint.number
     return 1 if standing.phase == "upcoming" else expedition.sprint_count
+
+
+@bp.app_template_global()
+def blank_new_card_form() -> dict:
+    """Context of the blank new-card fields, built only when they render (once per language)."""
+    return {"new_card_form": forms.NewCardForm(formdata=None)}
 
 
 def _card_query(expedition_id: int):
@@ -85,18 +94,36 @@ def _board_context(membership: Membership, owner: Membership | None = None, **ex
 def _labels(expedition: Expedition, owner: Membership, sprint: int) -> dict:
     """Shared template values: column names, URL prefixes computed once, not once per card."""
     card_prefix = url_for("boards.card", expedition_id=expedition.id, card_id=0)[:-1]
+    column_labels, card_texts = _translated_labels(
+        str(get_locale()), static_url("icons/sprite.svg"), card_prefix
+    )
     return {
         "columns": COLUMNS,
-        # Resolved once: lazy strings would be translated again for every card.
-        "column_labels": {key: str(label) for key, label in COLUMN_LABELS.items()},
+        "column_labels": column_labels,
         "column_hints": COLUMN_HINTS,
-        "next_column": {c: service.next_column(c) for c in COLUMNS},
+        "next_column": NEXT_COLUMN,
         "wip_limit": owner.wip_limit,
         "sprint_number": sprint,
         "card_prefix": card_prefix,
-        "card_texts": CardTexts.current(static_url("icons/sprite.svg"), card_prefix),
+        "card_texts": card_texts,
         "card_list": card_list,
     }
+
+
+NEXT_COLUMN = {c: service.next_column(c) for c in COLUMNS}
+
+
+@lru_cache(maxsize=1024)
+def _translated_labels(
+    locale: str, sprite: str, card_prefix: str
+) -> tuple[dict[str, str], CardTexts]:
+    """Column names and card texts, translated once per language (and expedition's URLs).
+
+    Resolved here, not in the template: lazy strings would be translated again for every card.
+    The locale is part of the key; gettext reads the request's, which is the same.
+    """
+    labels = {key: str(label) for key, label in COLUMN_LABELS.items()}
+    return labels, CardTexts.current(sprite, card_prefix)
 
 
 def _announce(response, message: str):
@@ -128,20 +155,16 @@ def _own_board_context(membership: Membership, **extra) -> dict:
     sprint = current_sprint_number(expedition)
     return _board_context(
         membership,
-        reflection=service.reflection(db.session, expedition.id, current_user.id, sprint),
-        new_card_form=forms.NewCardForm(formdata=None),
+        focus=service.sprint_focus(db.session, expedition.id, current_user.id, sprint),
+        new_card_form=None,  # blank: see blank_new_card_form
         peers=_peers(expedition),
         **extra,
     )
 
 
-def _peers(expedition: Expedition) -> list[Membership]:
+def _peers(expedition: Expedition) -> list:
     """The other participants, whose boards one can open."""
-    return [
-        m
-        for m in members(db.session, expedition)
-        if m.user_id != current_user.id and m.is_participant
-    ]
+    return expedition_peers(db.session, expedition.id, current_user.id)
 
 
 @bp.get("/board/<int:user_id>")
@@ -305,7 +328,7 @@ def create_card(expedition_id: int):
         fresh = render_fragment(
             "boards/_new_card.html",
             expedition=expedition,
-            new_card_form=forms.NewCardForm(formdata=None),
+            new_card_form=None,
         )
         response.set_data(fresh.get_data() + response.get_data())
         return response

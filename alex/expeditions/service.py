@@ -6,10 +6,11 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, bindparam, func, select, update
 from sqlalchemy.orm import Session, contains_eager
 
 from alex.auth.models import User
@@ -167,6 +168,30 @@ def members(session: Session, expedition: Expedition) -> list[Membership]:
             .options(contains_eager(Membership.user))  # the accounts in the same query
             .where(Membership.expedition_id == expedition.id)
             .order_by(func.lower(User.name))
+        )
+    )
+
+
+@cache
+def _peers_query():
+    """Built once: every board page names the other participants."""
+    return (
+        select(Membership.user_id, User.name)
+        .join(User, User.id == Membership.user_id)
+        .where(
+            Membership.expedition_id == bindparam("expedition_id"),
+            Membership.user_id != bindparam("viewer_id"),
+            Membership.is_participant.is_(True),
+        )
+        .order_by(func.lower(User.name))
+    )
+
+
+def peers(session: Session, expedition_id: int, viewer_id: int) -> list[Row]:
+    """The other participants as (user_id, name) rows, by name: the links to their boards."""
+    return list(
+        session.connection().execute(
+            _peers_query(), {"expedition_id": expedition_id, "viewer_id": viewer_id}
         )
     )
 
