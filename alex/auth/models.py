@@ -34,10 +34,10 @@ class User(Base):
     is_active = True
     is_anonymous = False
     is_authenticated = True
-    current_login_session = None  # set by the loader: the LoginSession of this request
+    session_token = None  # set by the loader: the token of this request's LoginSession
 
     def get_id(self) -> str | None:
-        return self.current_login_session.token if self.current_login_session else None
+        return self.session_token
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"

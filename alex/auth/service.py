@@ -154,7 +154,7 @@ def start_login_session(session: Session, user: User, user_agent: str = "") -> L
     login = LoginSession(token=secrets.token_urlsafe(32), user=user, user_agent=user_agent[:200])
     session.add(login)
     session.flush()
-    user.current_login_session = login
+    user.session_token = login.token
     return login
 
 
@@ -188,19 +188,17 @@ def count_login_sessions(session: Session, user: User) -> int:
 def _user_by_token_query():
     """Built once: every page of a logged-in person runs it."""
     return (
-        select(User, LoginSession)
+        select(User)
         .join(LoginSession, LoginSession.user_id == User.id)
         .where(LoginSession.token == bindparam("token"))
     )
 
 
 def load_user_by_session_token(token: str) -> User | None:
-    """Flask-Login's loader: one query joins the session to its user."""
-    row = db.session.execute(_user_by_token_query(), {"token": token}).first()
-    if row is None:
-        return None
-    user, login = row
-    user.current_login_session = login
+    """Flask-Login's loader: one query joins the session to its user (only the user is built)."""
+    user = db.session.execute(_user_by_token_query(), {"token": token}).scalar()
+    if user is not None:
+        user.session_token = token
     return user
 
 

@@ -128,8 +128,8 @@ def register_post():
 @bp.post("/logout")
 def logout():
     """End this browser's session on the server, so a copied cookie stops working too."""
-    if current_user.is_authenticated and current_user.current_login_session:
-        service.end_login_session(db.session, current_user.current_login_session.token)
+    if current_user.is_authenticated and current_user.session_token:
+        service.end_login_session(db.session, current_user.session_token)
         db.session.commit()
     logout_user()
     session.clear()
