@@ -168,16 +168,22 @@ def column_counts(
     session: Session, expedition_id: int, owner_id: int, *, only_zirkel: bool = False
 ) -> dict[str, int]:
     """Number of cards per column (for the tabs), in one query."""
+    values = {"expedition_id": expedition_id, "owner_id": owner_id}
+    counts = dict.fromkeys(COLUMNS, 0)
+    counts.update(session.connection().execute(_counts_statement(only_zirkel), values).all())
+    return counts
+
+
+@cache
+def _counts_statement(only_zirkel: bool):
+    """Built once per kind: a move's answer runs it."""
     query = (
         select(Card.column, func.count())
-        .where(Card.expedition_id == expedition_id, Card.owner_id == owner_id)
+        .where(Card.expedition_id == bindparam("expedition_id"))
+        .where(Card.owner_id == bindparam("owner_id"))
         .group_by(Card.column)
     )
-    if only_zirkel:
-        query = query.where(Card.visibility == "zirkel")
-    counts = dict.fromkeys(COLUMNS, 0)
-    counts.update({column: n for column, n in session.execute(query)})
-    return counts
+    return query.where(Card.visibility == "zirkel") if only_zirkel else query
 
 
 def next_column(column: str) -> str | None:
@@ -186,12 +192,35 @@ def next_column(column: str) -> str | None:
     return COLUMNS[index + 1] if index + 1 < len(COLUMNS) else None
 
 
-def _cards_in(card: Card, column: str):
-    return (
-        Card.expedition_id == card.expedition_id,
-        Card.owner_id == card.owner_id,
-        Card.column == column,
+@cache
+def _move_statements():
+    """A move's count and its two shifts, built once (a move runs all of them).
+
+    Parameters are b_-prefixed: UPDATE reserves the column names for its SET clause.
+    """
+    same_list = (
+        Card.expedition_id == bindparam("b_expedition"),
+        Card.owner_id == bindparam("b_owner"),
+        Card.column == bindparam("in_column"),
     )
+    others = Card.id != bindparam("b_card")
+    size = select(func.count()).select_from(Card).where(*same_list)
+    close_gap = (  # the cards after `after` up to `upto` move up by one
+        update(Card)
+        .where(*same_list, others, Card.position > bindparam("after"))
+        .where(Card.position <= bindparam("upto"))
+        .values(position=Card.position - 1)
+    )
+    open_gap = (  # the cards from `start` to before `below` move down by one
+        update(Card)
+        .where(*same_list, others, Card.position >= bindparam("start"))
+        .where(Card.position < bindparam("below"))
+        .values(position=Card.position + 1)
+    )
+    return size, close_gap, open_gap
+
+
+END = 2**31 - 1  # "to the end of the column" for the shifts' bounds
 
 
 def move_card(
@@ -215,37 +244,28 @@ def move_card(
     if card.version != version:
         raise StaleCard(_l("This card was changed in the meantime. Here is the latest state."))
     origin, old_position = card.column, card.position
-    size = session.scalar(select(func.count()).select_from(Card).where(*_cards_in(card, column)))
-    last = size - 1 if origin == column else size
+    size, close_gap, open_gap = _move_statements()
+    # Core statements on the session's connection: none of the cards they touch is loaded, so
+    # the ORM has nothing to synchronise (its bulk-update bookkeeping cost more than the SQL).
+    connection = session.connection()
+    where = {"b_expedition": card.expedition_id, "b_owner": card.owner_id, "b_card": card.id}
+    count = connection.execute(size, {**where, "in_column": column}).scalar_one()
+    last = count - 1 if origin == column else count
     position = last if position is None else max(0, min(position, last))
-    others = Card.id != card.id
-    if origin == column:
-        if position > old_position:
-            shift = update(Card).where(
-                *_cards_in(card, column),
-                others,
-                Card.position > old_position,
-                Card.position <= position,
-            )
-            session.execute(shift.values(position=Card.position - 1))
-        elif position < old_position:
-            shift = update(Card).where(
-                *_cards_in(card, column),
-                others,
-                Card.position >= position,
-                Card.position < old_position,
-            )
-            session.execute(shift.values(position=Card.position + 1))
-    else:
-        session.execute(
-            update(Card)
-            .where(*_cards_in(card, origin), others, Card.position > old_position)
-            .values(position=Card.position - 1)
+    if origin != column:
+        connection.execute(
+            close_gap, {**where, "in_column": origin, "after": old_position, "upto": END}
         )
-        session.execute(
-            update(Card)
-            .where(*_cards_in(card, column), others, Card.position >= position)
-            .values(position=Card.position + 1)
+        connection.execute(
+            open_gap, {**where, "in_column": column, "start": position, "below": END}
+        )
+    elif position > old_position:
+        connection.execute(
+            close_gap, {**where, "in_column": column, "after": old_position, "upto": position}
+        )
+    elif position < old_position:
+        connection.execute(
+            open_gap, {**where, "in_column": column, "start": position, "below": old_position}
         )
     card.column = column
     card.position = position
@@ -299,10 +319,17 @@ def update_card(session: Session, card: Card, changes: CardChanges, version: int
 
 def delete_card(session: Session, card: Card) -> None:
     """Remove a card; the cards below it move up."""
-    session.execute(
-        update(Card)
-        .where(*_cards_in(card, card.column), Card.position > card.position)
-        .values(position=Card.position - 1)
+    _, close_gap, _ = _move_statements()
+    session.connection().execute(
+        close_gap,
+        {
+            "b_expedition": card.expedition_id,
+            "b_owner": card.owner_id,
+            "b_card": card.id,
+            "in_column": card.column,
+            "after": card.position,
+            "upto": END,
+        },
     )
     session.delete(card)
     session.flush()
