@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -67,6 +68,39 @@ def test_zirkel_page_htmx_returns_the_fragment(zirkel, actor):
     assert response.status_code == 200
     assert body.lstrip().startswith('<div id="zirkel"') and "<html" not in body
     assert "HX-Request" in response.headers["Vary"]
+
+
+def test_each_rueckenwind_box_names_its_target_and_carries_the_viewers_token(zirkel, actor):
+    """The boxes come from one cached blank box per kind: ids and token are filled in."""
+
+    path = f"/expeditions/{zirkel.expedition_id}/zirkel"
+    ben, cem = actor(zirkel.ben), actor(zirkel.cem)
+    for viewer in (ben, cem, ben):  # the second viewer must not get the first one's token
+        page = viewer.get(path).get_data(as_text=True)
+        own_token = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
+        boxes = re.findall(
+            r'<div class="kudos" id="kudos-(card|check_in)-(\d+)">(.*?)</form>', page, re.S
+        )
+        shown_cards = {int(i) for kind, i, _ in boxes if kind == "card"}
+        assert shown_cards and shown_cards <= set(zirkel.shared_cards[zirkel.ada.id]) | set(
+            zirkel.shared_cards[zirkel.ben.id] + zirkel.shared_cards[zirkel.cem.id]
+        )
+        assert any(kind == "check_in" for kind, _, _ in boxes)
+        for kind, target_id, box in boxes:
+            segment = "cards" if kind == "card" else "check-ins"
+            assert f'action="{path}/{segment}/{target_id}/kudos"' in box
+            assert f'id="kudos-{kind}-{target_id}-note"' in box
+            assert f'name="csrf_token" value="{own_token}"' in box
+            assert str(2**31 - 1) not in box
+    # A box's own form works as it stands: its action and token are this viewer's.
+    page = cem.get(path).get_data(as_text=True)
+    action, token = re.search(
+        r'<form method="post" action="([^"]+/kudos)".*?name="csrf_token" value="([^"]+)"',
+        page,
+        re.S,
+    ).groups()
+    response = cem.client.post(action, data={"kind": "great_step", "csrf_token": token})
+    assert response.status_code == 302
 
 
 def _card_kudos(zirkel, card_id, expedition_id=None):
