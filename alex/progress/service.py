@@ -14,7 +14,7 @@ from datetime import date, datetime
 from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Row, bindparam, func, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from alex.auth.models import User
@@ -57,10 +57,10 @@ class MemberProgress:
     tallies: list[SprintTally]
     experiments: int
     confidence: list[tuple[int, int | None]]
-    latest_check_in: CheckIn | None
+    latest_check_in: Row | None  # the CheckIn's columns
     support_request: CheckIn | None
     support_responses: list[SupportResponse]
-    recent_learnings: list[Card]
+    recent_learnings: list[Row]  # id, owner_id, kind, title, learning
     last_update: datetime | None
 
     @property
@@ -164,26 +164,21 @@ def _member_progress(
 ) -> list[MemberProgress]:
     """Per-member figures, each kind loaded once for the whole expedition and grouped here."""
     exp_id = expedition.id
-    vorhaben = {
-        v.user_id: v.what
-        for v in session.scalars(select(Vorhaben).where(Vorhaben.expedition_id == exp_id))
-    }
-    reflections: dict[int, list[SprintReflection]] = defaultdict(list)
-    for reflection in session.scalars(
-        select(SprintReflection)
-        .where(SprintReflection.expedition_id == exp_id)
-        .order_by(SprintReflection.sprint_number)
-    ):
-        reflections[reflection.user_id].append(reflection)
-
     on_expedition = {"expedition_id": exp_id}
+    # Plain rows on the connection wherever the page only reads values: building ORM objects
+    # (and the ORM's execution layer) cost more than these queries.
+    connection = session.connection()
+    vorhaben = dict(connection.execute(_vorhaben_lines(), on_expedition).all())
+    reflections: dict[int, list[Row]] = defaultdict(list)
+    for reflection in connection.execute(_reflections(), on_expedition):
+        reflections[reflection.user_id].append(reflection)
     tallies: dict[int, dict[int, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
-    for owner_id, sprint_number, column, count in session.execute(_tallies(), on_expedition):
+    for owner_id, sprint_number, column, count in connection.execute(_tallies(), on_expedition):
         tallies[owner_id][sprint_number][column] = count
-    experiments = dict(session.execute(_experiments(), on_expedition).all())
-    last_moves = dict(session.execute(_last_moves(), on_expedition).all())
-    latest_check_ins = _grouped(session, _latest_check_ins(), on_expedition, "user_id")
-    learnings = _grouped(session, _recent_learnings(), on_expedition, "owner_id")
+    experiments = dict(connection.execute(_experiments(), on_expedition).all())
+    last_moves = dict(connection.execute(_last_moves(), on_expedition).all())
+    latest_check_ins = _grouped_rows(connection, _latest_check_ins(), on_expedition, "user_id")
+    learnings = _grouped_rows(connection, _recent_learnings(), on_expedition, "owner_id")
     support_requests, responses = _open_support(session, exp_id)
 
     standing = expeditions.expedition_standing(expedition, today)
@@ -226,12 +221,16 @@ def _member_progress(
     return tiles
 
 
-def _newest_per(query, entity, partition, order, limit: int):
-    """The newest `limit` rows of `query` per `partition` value, as one statement (a window)."""
+def _newest_per(query, entity, partition, order, limit: int, *, rows: bool = False):
+    """The newest `limit` rows of `query` per `partition` value, as one statement (a window).
+
+    As `entity` objects, or with rows=True as plain rows of the query's columns.
+    """
     ranked = query.add_columns(
         func.row_number().over(partition_by=partition, order_by=order).label("rank")
     ).subquery()
-    return select(aliased(entity, ranked)).where(ranked.c.rank <= limit).order_by(ranked.c.rank)
+    shown = select(*ranked.c) if rows else select(aliased(entity, ranked))
+    return shown.where(ranked.c.rank <= limit).order_by(ranked.c.rank)
 
 
 def _grouped(session: Session, statement, params: dict, key: str) -> dict[int, list]:
@@ -242,8 +241,41 @@ def _grouped(session: Session, statement, params: dict, key: str) -> dict[int, l
     return grouped
 
 
+def _grouped_rows(connection, statement, params: dict, key: str) -> dict[int, list[Row]]:
+    """Run a statement on the connection and group its rows by one column (a member's id)."""
+    grouped: dict[int, list[Row]] = defaultdict(list)
+    for row in connection.execute(statement, params):
+        grouped[getattr(row, key)].append(row)
+    return grouped
+
+
 # The Zirkel page's statements are built once with a bound expedition id: building them (the
 # aliased window subqueries above all) cost more than running them.
+@cache
+def _vorhaben_lines():
+    """Each member's Vorhaben ("what"), by user id."""
+    return select(Vorhaben.user_id, Vorhaben.what).where(
+        Vorhaben.expedition_id == bindparam("expedition_id")
+    )
+
+
+@cache
+def _reflections():
+    """Every member's sprint focus and self-assessment, by sprint."""
+    return (
+        select(
+            SprintReflection.user_id,
+            SprintReflection.sprint_number,
+            SprintReflection.focus,
+            SprintReflection.confidence,
+            SprintReflection.focus_set_at,
+            SprintReflection.assessed_at,
+        )
+        .where(SprintReflection.expedition_id == bindparam("expedition_id"))
+        .order_by(SprintReflection.sprint_number)
+    )
+
+
 @cache
 def _tallies():
     """Cards per member, sprint and column reached; a card counts once per sprint and column."""
@@ -291,7 +323,7 @@ def _last_moves():
     )
 
 
-def _newest_check_in_each(*conditions):
+def _newest_check_in_each(*conditions, rows: bool = False):
     """Each member's newest shared check-in that meets the conditions."""
     return _newest_per(
         select(CheckIn).where(
@@ -303,20 +335,21 @@ def _newest_check_in_each(*conditions):
         CheckIn.user_id,
         (CheckIn.created_at.desc(), CheckIn.id.desc()),
         1,
+        rows=rows,
     )
 
 
 @cache
 def _latest_check_ins():
-    """Each member's newest shared check-in."""
-    return _newest_check_in_each()
+    """Each member's newest shared check-in (rows: the tile only reads it)."""
+    return _newest_check_in_each(rows=True)
 
 
 @cache
 def _recent_learnings():
-    """Each member's newest shared cards with a learning."""
+    """Each member's newest shared cards with a learning (rows of what the tile shows)."""
     return _newest_per(
-        select(Card).where(
+        select(Card.id, Card.owner_id, Card.kind, Card.title, Card.learning).where(
             Card.expedition_id == bindparam("expedition_id"),
             Card.visibility == SHARED,
             Card.column.in_(("learning", "done")),
@@ -326,6 +359,7 @@ def _recent_learnings():
         Card.owner_id,
         (Card.updated_at.desc(), Card.id.desc()),
         RECENT_LEARNINGS,
+        rows=True,
     )
 
 
