@@ -8,7 +8,7 @@ from functools import cache
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Row, bindparam, func, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from alex.boards.models import (
     CARD_KINDS,
@@ -162,6 +162,49 @@ def _board_statements(only_zirkel: bool, partial: bool):
         .group_by(ChecklistItem.card_id)
     )
     return cards, tally
+
+
+def card_on_board(session: Session, card: Card) -> tuple:
+    """One card as `load_board` gives it (a row in its column order, read from the object) and
+    its checklist tally, or None without a checklist: what a move's answer redraws."""
+    tally = session.connection().execute(_card_tally(), {"card_id": card.id}).first()
+    row = (
+        card.id,
+        card.title,
+        card.kind,
+        card.column,
+        card.version,
+        card.visibility,
+        card.sprint_number,
+        card.learning != "",
+    )
+    return row, (tuple(tally) if tally and tally[1] else None)
+
+
+def card_below(session: Session, card: Card) -> int | None:
+    """The id of the card right below this one in its column (None at the end)."""
+    values = {"card_id": card.id, "position": card.position + 1}
+    return session.connection().execute(_card_below(), values).scalar()
+
+
+@cache
+def _card_tally():
+    return select(
+        func.count(ChecklistItem.id).filter(ChecklistItem.done.is_(True)),
+        func.count(ChecklistItem.id),
+    ).where(ChecklistItem.card_id == bindparam("card_id"))
+
+
+@cache
+def _card_below():
+    moved = aliased(Card)
+    return select(Card.id).where(
+        moved.id == bindparam("card_id"),
+        Card.expedition_id == moved.expedition_id,
+        Card.owner_id == moved.owner_id,
+        Card.column == moved.column,
+        Card.position == bindparam("position"),
+    )
 
 
 def column_counts(

@@ -180,12 +180,12 @@ def member_board(expedition_id: int, user_id: int):
 
 
 def _changed_columns_response(membership: Membership, columns: tuple[str, ...], message: str):
-    """Only the fragments a move changed: those columns and the tab counts (swapped out of band)."""
+    """The columns a new card changed, and the tab counts (swapped out of band)."""
     expedition = membership.expedition
     board = service.load_board(db.session, expedition.id, current_user.id, columns=columns)
     counts = service.column_counts(db.session, expedition.id, current_user.id)
     response = render_fragment(
-        "boards/_moved.html",
+        "boards/_added.html",
         expedition=expedition,
         owner=membership,
         readonly=False,
@@ -193,6 +193,38 @@ def _changed_columns_response(membership: Membership, columns: tuple[str, ...], 
         counts=counts,
         changed=columns,
         **_labels(expedition, membership, current_sprint_number(expedition)),
+    )
+    response.headers["HX-Reswap"] = "none"
+    return _announce(response, message)
+
+
+def _moved_card_response(membership: Membership, card: Card, origin: str, message: str):
+    """The moved card at its new place, the changed column heads and tab counts (out of band)."""
+    expedition = membership.expedition
+    row, tally = service.card_on_board(db.session, card)
+    labels = _labels(expedition, membership, current_sprint_number(expedition))
+    next_key = NEXT_COLUMN[card.column]
+    card_html = card_list(
+        [row],
+        texts=labels["card_texts"],
+        tallies={card.id: tally} if tally else {},
+        next_label=labels["column_labels"][next_key] if next_key else None,
+        sprint_number=labels["sprint_number"],
+        readonly=False,
+    )
+    response = render_fragment(
+        "boards/_moved.html",
+        expedition=expedition,
+        owner=membership,
+        readonly=False,
+        counts=service.column_counts(db.session, expedition.id, current_user.id),
+        changed=tuple(c for c in COLUMNS if c in {origin, card.column}),
+        origin=origin,
+        target=card.column,
+        card_id=card.id,
+        card_html=card_html,
+        successor=service.card_below(db.session, card),
+        **labels,
     )
     response.headers["HX-Reswap"] = "none"
     return _announce(response, message)
@@ -222,10 +254,9 @@ def _move(membership: Membership, card: Card, column: str, position: int | None,
         place=card.position + 1,
     )
     if request.headers.get("HX-Request"):
-        changed = tuple(c for c in COLUMNS if c in {origin, column})
         # The answer is read inside the move's own transaction, then committed: a second
         # transaction would take SQLite's write lock again only to read.
-        response = _changed_columns_response(membership, changed, message)
+        response = _moved_card_response(membership, card, origin, message)
         db.session.commit()
         return response
     flash(message, "success")

@@ -137,6 +137,15 @@ def test_drag_and_drop_with_the_mouse(app, browser, live_server, board_world):
     assert column_of(app, card_id) == "doing"
     assert page.locator(f"#column-doing #card-{card_id}").count() == 1
     assert page.locator("#board-tabs a[data-column=doing] .count").inner_text() == "3"
+    # The answer put the card itself (not a wrapper) where the server has it, once.
+    place = page.evaluate(
+        f"""() => {{ const card = document.getElementById('card-{card_id}');
+            return card.parentElement.matches('#column-doing .card-list')
+              ? [...card.parentElement.children].indexOf(card) : -1; }}"""
+    )
+    with app.app_context():
+        assert place == db.session.get(Card, card_id).position
+    assert page.locator(f"[id='card-{card_id}']").count() == 1
     ctx.close()
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 
 from alex.boards.models import Card, CardMove
+from alex.expeditions.models import Membership
 from alex.extensions import db
 from tests.http.test_board_pages import fresh, make_card
 
@@ -33,7 +34,7 @@ def test_move_htmx_answers_only_the_changed_fragments(setup):
     app, ex, ada, me = setup["app"], setup["ex"], setup["ada"], setup["me"]
     card = make_card(app, ex, ada, "Idee A")
     make_card(app, ex, ada, "Idee B")
-    make_card(app, ex, ada, "Läuft schon", column="doing")
+    running = make_card(app, ex, ada, "Läuft schon", column="doing")
     response = me.post(
         f"/expeditions/{ex.id}/cards/{card}/move",
         {"column": "doing", "position": 0, "version": 1},
@@ -42,9 +43,16 @@ def test_move_htmx_answers_only_the_changed_fragments(setup):
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert response.headers["HX-Reswap"] == "none"
-    assert 'id="column-ideas"' in html and 'id="column-doing"' in html and 'id="board-tabs"' in html
-    assert 'id="column-sprint"' not in html and 'id="column-done"' not in html
+    # Only what changed, out of band: the tabs and the two columns' heads replaced, the card
+    # removed from its old place and put before the card now below it; no whole column.
+    assert 'id="board-tabs"' in html and 'id="column-ideas-head"' in html
+    assert 'id="column-doing-head"' in html and 'id="column-sprint-head"' not in html
     assert html.count('hx-swap-oob="true"') == 3
+    assert f'<div id="card-{card}" hx-swap-oob="delete"></div>' in html
+    assert f'<div hx-swap-oob="beforebegin:#card-{running}">' in html
+    assert html.count('class="card card-') == 1 and f'id="card-{card}" data-version="2"' in html
+    assert 'id="column-ideas"' not in html and 'id="column-doing"' not in html
+    assert len(html) < 3000
     announce = json.loads(response.headers["HX-Trigger"])["announce"]
     assert "Idee A" in announce and "In Arbeit" in announce
     assert positions(app, ex.id, "doing") == [("Idee A", 0), ("Läuft schon", 1)]
@@ -56,6 +64,30 @@ def test_move_htmx_answers_only_the_changed_fragments(setup):
             ("ideas", "doing"),
         ]
         assert db.session.get(Card, card).sprint_number == 1
+
+
+def test_move_answer_to_the_end_of_an_empty_column_and_out_of_an_emptied_one(setup):
+    app, ex, ada, me = setup["app"], setup["ex"], setup["ada"], setup["me"]
+    card = make_card(app, ex, ada, "Einzige Idee")
+    page = me.get(f"/expeditions/{ex.id}/board").get_data(as_text=True)
+    assert 'id="column-sprint-empty"' in page and 'id="column-ideas-empty"' not in page
+    html = me.post(
+        f"/expeditions/{ex.id}/cards/{card}/move", {"column": "sprint", "version": 1}, htmx=True
+    ).get_data(as_text=True)
+    assert '<div hx-swap-oob="beforeend:#column-sprint .card-list">' in html
+    assert '<div id="column-sprint-empty" hx-swap-oob="delete"></div>' in html
+    emptied = html.split('<div hx-swap-oob="beforeend:#column-ideas">')[1].split("</div>")[0]
+    assert 'id="column-ideas-empty"' in emptied and "Noch keine Karte" in emptied
+    # Over the WIP limit: the head that replaces the old one carries the warning.
+    with app.app_context():
+        db.session.execute(update(Membership).values(wip_limit=1))
+        db.session.commit()
+    make_card(app, ex, ada, "Schon in Arbeit", column="doing")
+    html = me.post(
+        f"/expeditions/{ex.id}/cards/{card}/move", {"column": "doing", "version": 2}, htmx=True
+    ).get_data(as_text=True)
+    head = html.split('id="column-doing-head"')[1].split("</div>")[0]
+    assert 'class="wip-warning"' in head and "dein Limit ist 1" in head
 
 
 def test_move_plain_redirects_back_to_the_board(setup):
