@@ -51,7 +51,7 @@ class SprintTally:
 class MemberProgress:
     """One member's tile: only what they shared with the Zirkel."""
 
-    membership: Membership
+    membership: Row  # the participant: user_id, name
     vorhaben: str
     focus: str
     tallies: list[SprintTally]
@@ -64,8 +64,9 @@ class MemberProgress:
     last_update: datetime | None
 
     @property
-    def user(self) -> User:
-        return self.membership.user
+    def user(self) -> Row:
+        """The participant's name (as `.name`), like a membership's user."""
+        return self.membership
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,9 @@ def zirkel_view(
     """The Zirkel page's data in a constant number of queries."""
     today = today or expeditions.today_in(expedition)
     meetings = expedition_meetings(session, expedition)
-    participants = [m for m in expeditions.members(session, expedition) if m.is_participant]
+    participants = list(
+        session.connection().execute(_participants(), {"expedition_id": expedition.id})
+    )
     tiles = _member_progress(session, expedition, participants, today)
     view = ZirkelView(
         expedition=expedition,
@@ -173,10 +176,14 @@ def _member_progress(
     for reflection in connection.execute(_reflections(), on_expedition):
         reflections[reflection.user_id].append(reflection)
     tallies: dict[int, dict[int, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
-    for owner_id, sprint_number, column, count in connection.execute(_tallies(), on_expedition):
-        tallies[owner_id][sprint_number][column] = count
+    last_moves: dict[int, datetime] = {}
+    for owner_id, sprint_number, column, count, last in connection.execute(
+        _moves_per_sprint(), on_expedition
+    ):
+        if count:
+            tallies[owner_id][sprint_number][column] = count
+        last_moves[owner_id] = max(last, last_moves.get(owner_id, last))
     experiments = dict(connection.execute(_experiments(), on_expedition).all())
-    last_moves = dict(connection.execute(_last_moves(), on_expedition).all())
     latest_check_ins = _grouped_rows(connection, _latest_check_ins(), on_expedition, "user_id")
     learnings = _grouped_rows(connection, _recent_learnings(), on_expedition, "owner_id")
     support_requests, responses = _open_support(session, exp_id)
@@ -277,22 +284,35 @@ def _reflections():
 
 
 @cache
-def _tallies():
-    """Cards per member, sprint and column reached; a card counts once per sprint and column."""
+def _participants():
+    """The expedition's participants (user id and name), by name."""
+    return (
+        select(Membership.user_id, User.name)
+        .join(User, User.id == Membership.user_id)
+        .where(
+            Membership.expedition_id == bindparam("expedition_id"),
+            Membership.is_participant.is_(True),
+        )
+        .order_by(func.lower(User.name))
+    )
+
+
+@cache
+def _moves_per_sprint():
+    """One pass over the shared cards' moves, per member, sprint and column reached: how many
+    cards reached it (a card counts once per sprint and column; only "learning" and "done" are
+    tallied) and when the member last moved a shared card."""
+    tallied = CardMove.to_column.in_(("learning", "done")) & CardMove.sprint_number.is_not(None)
     return (
         select(
             Card.owner_id,
             CardMove.sprint_number,
             CardMove.to_column,
-            func.count(func.distinct(Card.id)),
+            func.count(func.distinct(Card.id)).filter(tallied),
+            func.max(CardMove.moved_at),
         )
         .join(CardMove, CardMove.card_id == Card.id)
-        .where(
-            Card.expedition_id == bindparam("expedition_id"),
-            Card.visibility == SHARED,
-            CardMove.to_column.in_(("learning", "done")),
-            CardMove.sprint_number.is_not(None),
-        )
+        .where(Card.expedition_id == bindparam("expedition_id"), Card.visibility == SHARED)
         .group_by(Card.owner_id, CardMove.sprint_number, CardMove.to_column)
     )
 
@@ -308,17 +328,6 @@ def _experiments():
             Card.kind == "experiment",
             Card.column.in_(("doing", "learning", "done")),
         )
-        .group_by(Card.owner_id)
-    )
-
-
-@cache
-def _last_moves():
-    """When each member last moved a shared card."""
-    return (
-        select(Card.owner_id, func.max(CardMove.moved_at))
-        .join(CardMove, CardMove.card_id == Card.id)
-        .where(Card.expedition_id == bindparam("expedition_id"), Card.visibility == SHARED)
         .group_by(Card.owner_id)
     )
 
