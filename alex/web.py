@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, make_response, render_template, request, url_for
 from flask_babel import format_date, format_datetime, get_locale
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from werkzeug.routing import IntegerConverter
 
@@ -92,25 +93,39 @@ def static_url(filename: str) -> str:
     return url
 
 
+_CSRF_SLOT = "\x00csrf\x00"
+_SHARED_FRAGMENTS_MAX = 4096  # entries per app: languages × the `vary` values in use
+
+
 def shared_fragment(
-    template: str, make_context: Callable[[], dict] | None = None, **context: Any
+    template: str,
+    make_context: Callable[[], dict] | None = None,
+    vary: tuple = (),
+    csrf: bool = False,
+    **context: Any,
 ) -> Markup:
     """A partial that depends on nothing but the language, rendered once per app and language.
 
-    For parts that hold no user or request data (offline texts and dialog, footer, a blank
-    form): rendering them again for every page was wasted work. The caller vouches that the
-    context it passes is the same for every request in a language; `make_context` builds
-    context that costs something (a form) only when the partial is rendered.
+    For parts that hold no user data (offline texts and dialog, footer, a blank form, the
+    navigation of an expedition): rendering them again for every page was wasted work. The
+    caller vouches that the output depends only on the language, the `vary` values and the
+    context it passes. `make_context` builds context that costs something (a form) only when
+    the partial is rendered; with csrf=True the session's CSRF token is filled in per request.
     """
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     cache = app.extensions.setdefault("alex_shared_fragments", {})
-    key = (template, str(get_locale()), request.script_root if request else "")
+    key = (template, str(get_locale()), request.script_root if request else "", *vary)
     html = None if app.jinja_env.auto_reload else cache.get(key)  # auto_reload: may change
     if html is None:
         if make_context is not None:
             context = {**make_context(), **context}
-        html = cache[key] = Markup(render_template(template, **context))
-    return html
+        html = render_template(template, **context)
+        if csrf:
+            html = html.replace(generate_csrf(), _CSRF_SLOT)
+        if len(cache) >= _SHARED_FRAGMENTS_MAX:
+            cache.clear()
+        html = cache[key] = Markup(html)
+    return Markup(html.replace(_CSRF_SLOT, generate_csrf())) if csrf else html
 
 
 def nav_url(endpoint: str, **values: Any) -> str | None:

@@ -275,3 +275,29 @@ def test_bad_checklist_item_without_htmx_shows_the_card_page(app, actor, zirkel)
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Mit Liste" in page and 'name="version"' in page
+
+
+def test_shared_parts_are_right_for_each_expedition_page_and_person(zirkel, world, actor):
+    """The navigation and the move sheet render once per language (and expedition and page for
+    the navigation); each person still gets their own links, current page and CSRF token."""
+    import re
+
+    ada, ben = actor(zirkel["owner"]), actor(zirkel["peer"])
+    first = zirkel["expedition"]
+    second = world.expedition(zirkel["owner"])
+    for who, expedition, page, current in [
+        (ada, first, "board", "Board"),
+        (ada, first, "logbook", "Logbuch"),
+        (ada, second, "board", "Board"),
+        (ben, first, "board", "Board"),
+    ]:
+        html = who.get(f"/expeditions/{expedition.id}/{page}").get_data(as_text=True)
+        nav = html.split('<nav class="main-nav"')[1].split("</nav>")[0]
+        hrefs = re.findall(r'href="(/expeditions/\d+)[/"]', nav)
+        assert hrefs and set(hrefs) == {f"/expeditions/{expedition.id}"}
+        marked = re.findall(r'aria-current="page">.*?<span>([^<]+)</span>', nav, re.S)
+        assert marked == [current]
+        token = re.search(r'"X-CSRFToken": "([^"]+)"', html).group(1)
+        if page == "board":
+            sheet = html.split('id="move-sheet-form"')[1].split("</form>")[0]
+            assert f'name="csrf_token" value="{token}"' in sheet
