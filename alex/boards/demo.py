@@ -20,6 +20,7 @@ from alex.boards.models import (
     Vorhaben,
     VorhabenVersion,
 )
+from alex.boards.revision import raise_board_revision
 
 # (title, column, sprint, kind, visibility, notes, hypothesis, result, learning, checklist)
 ADA = [
@@ -444,6 +445,7 @@ def bulk_insert_cards(
             for card_id, row in zip(ids, rows, strict=True)
         ],
     )
+    raise_board_revision(session, expedition_id, owner_id)  # Core inserts skip the flush hook
 
 
 def _seed_person(session: Session, demo, index: int, user, cards: list) -> None:
@@ -527,6 +529,7 @@ def _seed_person(session: Session, demo, index: int, user, cards: list) -> None:
     ]
     if items:
         session.execute(insert(ChecklistItem), items)
+    raise_board_revision(session, ex.id, user.id)  # Core inserts skip the flush hook
     bulk_insert_cards(
         session,
         ex.id,

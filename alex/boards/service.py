@@ -7,9 +7,11 @@ from datetime import datetime
 from functools import cache
 
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy import Row, bindparam, func, select, update
 from sqlalchemy.orm import Session, aliased, selectinload
 
+from alex.boards.cards_html import card_list
 from alex.boards.models import (
     CARD_KINDS,
     COLUMNS,
@@ -88,9 +90,25 @@ class Board:
 
     columns: dict[str, list[Row]] = field(default_factory=lambda: {c: [] for c in COLUMNS})
     checklists: dict[int, tuple[int, int]] = field(default_factory=dict)  # card id: (done, total)
+    # A column's cards as HTML, by everything else that goes into it (a reused board: once).
+    _html: dict[tuple, Markup] = field(default_factory=dict, repr=False)
 
     def count(self, column: str) -> int:
         return len(self.columns[column])
+
+    @property
+    def size(self) -> int:
+        return sum(len(cards) for cards in self.columns.values())
+
+    def cards_html(self, column: str, **options) -> Markup:
+        """The column's cards (cards_html.card_list), built once per board and options."""
+        key = (column, *sorted(options.items()))
+        html = self._html.get(key)
+        if html is None:
+            html = self._html[key] = card_list(
+                self.columns[column], tallies=self.checklists, **options
+            )
+        return html
 
 
 def load_board(
@@ -287,6 +305,7 @@ def move_card(
     if card.version != version:
         raise StaleCard(_l("This card was changed in the meantime. Here is the latest state."))
     origin, old_position = card.column, card.position
+    session.flush()  # what is pending goes first: the statements below bypass autoflush
     size, close_gap, open_gap = _move_statements()
     # Core statements on the session's connection: none of the cards they touch is loaded, so
     # the ORM has nothing to synchronise (its bulk-update bookkeeping cost more than the SQL).
@@ -362,6 +381,7 @@ def update_card(session: Session, card: Card, changes: CardChanges, version: int
 
 def delete_card(session: Session, card: Card) -> None:
     """Remove a card; the cards below it move up."""
+    session.flush()  # what is pending goes first: the statement below bypasses autoflush
     _, close_gap, _ = _move_statements()
     session.connection().execute(
         close_gap,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -19,6 +19,7 @@ from alex.boards.cards_html import CardTexts, card_list
 from alex.boards.labels import COLUMN_HINTS, COLUMN_LABELS
 from alex.boards.markdown import render_markdown
 from alex.boards.models import COLUMNS, Card, CheckIn
+from alex.boards.revision import BoardCache
 from alex.expeditions.access import get_expedition_member_or_404, get_membership_or_404
 from alex.expeditions.models import Expedition, Membership
 from alex.expeditions.service import expedition_standing, members, sprint_calendar, today_in
@@ -77,7 +78,7 @@ def _board_context(membership: Membership, owner: Membership | None = None, **ex
     expedition = membership.expedition
     owner = owner or membership
     readonly = owner.user_id != current_user.id
-    board = service.load_board(db.session, expedition.id, owner.user_id, only_zirkel=readonly)
+    board = _board(expedition.id, owner, readonly)
     sprint = current_sprint_number(expedition)
     return {
         "expedition": expedition,
@@ -89,6 +90,19 @@ def _board_context(membership: Membership, owner: Membership | None = None, **ex
         **_labels(expedition, owner, sprint),
         **extra,
     }
+
+
+def _board(expedition_id: int, owner: Membership, only_zirkel: bool) -> service.Board:
+    """The owner's board; a GET reuses the one loaded at the same board revision."""
+
+    def load() -> service.Board:
+        return service.load_board(db.session, expedition_id, owner.user_id, only_zirkel=only_zirkel)
+
+    if request.method != "GET":  # a request that writes reads its own changes
+        return load()
+    cache = current_app.extensions.setdefault("alex_boards", BoardCache())
+    key = (expedition_id, owner.user_id, only_zirkel, owner.board_revision)
+    return cache.get_or_load(key, load, size=lambda board: board.size)
 
 
 def _labels(expedition: Expedition, owner: Membership, sprint: int) -> dict:

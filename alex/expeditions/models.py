@@ -55,6 +55,9 @@ class Membership(Base):
     is_participant: Mapped[bool] = mapped_column(Boolean, default=True)
     wip_limit: Mapped[int] = mapped_column(Integer, default=3)  # soft limit for "In Arbeit"
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Raised in the same transaction as every change of this person's cards or checklists
+    # (alex.boards.revision): a board rendered at one revision is valid until the next.
+    board_revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     expedition: Mapped[Expedition] = relationship(back_populates="memberships")
     user: Mapped[User] = relationship()

@@ -7,6 +7,7 @@ import pytest
 from alex.boards import service
 from alex.boards.models import Card
 from alex.extensions import db
+from tests.conftest import TEST_PASSWORD, csrf_token
 
 
 @pytest.fixture
@@ -301,3 +302,90 @@ def test_shared_parts_are_right_for_each_expedition_page_and_person(zirkel, worl
         if page == "board":
             sheet = html.split('id="move-sheet-form"')[1].split("</form>")[0]
             assert f'name="csrf_token" value="{token}"' in sheet
+
+
+def test_a_reused_board_shows_every_change_to_its_owner_and_peers(app, actor, zirkel, make_app):
+    """Boards are reused per process until their revision moves: each kind of change must move
+    it, for the owner's view and a peer's, in this worker and in another one."""
+    ex, ada, ben = zirkel["expedition"], zirkel["owner"], zirkel["peer"]
+    me, peer = actor(ada), actor(ben)
+    other_worker = make_app().test_client()
+    assert (
+        other_worker.post(
+            "/login",
+            data={
+                "email": ben.email,
+                "password": TEST_PASSWORD,
+                "csrf_token": csrf_token(other_worker),
+            },
+        ).status_code
+        == 302
+    )
+    own_url, peer_url = f"/expeditions/{ex.id}/board", f"/expeditions/{ex.id}/board/{ada.id}"
+    card_id = make_card(app, ex, ada, "Erste Idee")
+
+    def views() -> tuple[str, str, str]:
+        return (
+            me.get(own_url).get_data(as_text=True),
+            peer.get(peer_url).get_data(as_text=True),
+            other_worker.get(peer_url).get_data(as_text=True),
+        )
+
+    def version() -> int:
+        return fresh(app, card_id).version
+
+    views()  # warm every cache
+    me.post(
+        f"/expeditions/{ex.id}/cards",
+        {"title": "Zweite Idee", "column": "ideas", "kind": "task", "visibility": "zirkel"},
+    )
+    assert all("Zweite Idee" in html for html in views())
+    me.post(
+        f"/expeditions/{ex.id}/cards/{card_id}",
+        {
+            "version": version(),
+            "title": "Umbenannte Idee",
+            "notes": "",
+            "kind": "task",
+            "visibility": "zirkel",
+            "sprint_number": "",
+            "hypothesis": "",
+            "result": "",
+            "learning": "",
+        },
+    )
+    assert all("Umbenannte Idee" in html and "Erste Idee" not in html for html in views())
+    me.post(
+        f"/expeditions/{ex.id}/cards/{card_id}/move",
+        {"column": "doing", "version": version()},
+        htmx=True,
+    )
+    for html in views():
+        doing = html.split('id="column-doing"')[1].split("</section>")[0]
+        assert "Umbenannte Idee" in doing
+    me.post(f"/expeditions/{ex.id}/cards/{card_id}/checklist", {"text": "Termin finden"})
+    assert all("Checkliste</span> 0/1" in html for html in views())
+    with app.app_context():
+        item_id = db.session.get(Card, card_id).checklist[0].id
+    me.post(f"/expeditions/{ex.id}/cards/{card_id}/checklist/{item_id}", {"done": "1"})
+    assert all("Checkliste</span> 1/1" in html for html in views())
+    me.post(f"/expeditions/{ex.id}/cards/{card_id}/checklist/{item_id}/delete")
+    assert not any("Checkliste</span>" in html for html in views())
+    me.post(
+        f"/expeditions/{ex.id}/cards/{card_id}",
+        {
+            "version": version(),
+            "title": "Umbenannte Idee",
+            "notes": "",
+            "kind": "task",
+            "visibility": "private",
+            "sprint_number": "",
+            "hypothesis": "",
+            "result": "",
+            "learning": "",
+        },
+    )
+    own, *peers = views()
+    assert "Umbenannte Idee" in own and not any("Umbenannte Idee" in html for html in peers)
+    me.post(f"/expeditions/{ex.id}/cards/{card_id}/delete")
+    assert not any(f'id="card-{card_id}"' in html for html in views())
