@@ -74,6 +74,9 @@ def run_backend(kind: str, workdir: Path, postgres: str | None) -> list[Row]:
                     4.0,
                 )
             )
+            rows["board_200_changed"] = asyncio.run(
+                figures.board_after_change_row(server, site, MEDIUM)
+            )
             rows["card_move"] = asyncio.run(figures.move_row(server, site))
             for row in asyncio.run(figures.poll_rows(server, site)):
                 rows[row.key] = row
@@ -106,6 +109,7 @@ def run_backend(kind: str, workdir: Path, postgres: str | None) -> list[Row]:
         "first_visit",
         "report_pdf",
         "overview",
+        "board_200_changed",
     ]
     return [rows[key] for key in order]
 

@@ -12,7 +12,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 
-from bench.client import Connection, Timing, log_in, measure
+from bench.client import Connection, Response, Timing, log_in, measure
 from bench.server import DEMO_PASSWORD, Gunicorn
 from bench.site import Site
 
@@ -255,6 +255,46 @@ def _wrk(server: Gunicorn, path: str, cookie: str, connections: int, headers=Non
     if socket_errors:
         errors += sum(int(n) for n in socket_errors.groups())
     return {"rps": rate, "p99_ms": p99, "errors": errors}
+
+
+async def board_after_change_row(server: Gunicorn, site: Site, cards: int) -> Row:
+    """The own board right after a change of it (a move): the reused board cannot serve it.
+
+    The board figures above are repeated views of an unchanged board, which the board cache
+    answers; this one is what the first view after every change costs. Only the GET is timed
+    (our Python client: it reads the page itself, a little slower than wrk).
+    """
+    from bench.moves import card_mover
+
+    row = Row(
+        f"board_{cards}_changed",
+        f"own board page, {cards} cards, first view after a change",
+        "reference",
+    )
+    path = site.path("board")
+    if path is None or site.endpoint("card_move") is None:
+        return row
+    conn = await log_in("127.0.0.1", server.port, site.demo.participant_email, DEMO_PASSWORD)
+    try:
+        mover = await card_mover(conn, site)
+        base = await baseline(server)
+
+        async def changed_then_viewed(c: Connection) -> Response:
+            await mover(c)
+            began = time.perf_counter()
+            page = await c.request("GET", path)
+            timed.append((time.perf_counter() - began) * 1000)
+            return page
+
+        timed: list[float] = []
+        timing = await measure([conn], changed_then_viewed, {200}, warmup=10, requests=200)
+    finally:
+        await conn.close()
+    # measure() timed move + view; the figure is the view alone.
+    views = Timing(timed[-len(timing.latencies_ms) :], timing.seconds, timing.errors, {})
+    row = timed_row(row, views, base, float("inf"))
+    row.value = f"{_ms(views.p50)} (p95 {_ms(views.p95)})"
+    return row
 
 
 async def move_row(server: Gunicorn, site: Site) -> Row:
