@@ -133,3 +133,29 @@ def test_meeting_table_offers_the_calendar_file(zirkel, actor, app):
     )
     meeting_id = _meeting_id(app, zirkel.expedition_id)
     assert f"/meetings/{meeting_id}.ics" in page
+
+
+def test_the_map_follows_new_meetings_and_belongs_to_its_expedition(zirkel, actor, app, world):
+    """The Expeditionskarte renders once per timeline: a new meeting must redraw it, and an
+    expedition never shows another's map."""
+    from datetime import UTC
+
+    ben = actor(zirkel.ben)
+    path = f"/expeditions/{zirkel.expedition_id}/zirkel"
+    before = ben.get(path).get_data(as_text=True)
+    with app.app_context():
+        meeting = Meeting(
+            expedition_id=zirkel.expedition_id,
+            kind="pit_stop",
+            starts_at=datetime(2026, 12, 24, 9, 0, tzinfo=UTC),
+        )
+        db.session.add(meeting)
+        db.session.commit()
+        meeting_id = meeting.id
+    after = ben.get(path).get_data(as_text=True)
+    assert f"/meetings/{meeting_id}.ics" not in before
+    assert f"/meetings/{meeting_id}.ics" in after
+    other = world.expedition(zirkel.ben, title="Andere")
+    elsewhere = ben.get(f"/expeditions/{other.id}/zirkel").get_data(as_text=True)
+    table = elsewhere.split('id="expeditionskarte"')[1].split("</section>")[0]
+    assert f"/expeditions/{zirkel.expedition_id}/" not in table
