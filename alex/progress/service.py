@@ -60,7 +60,7 @@ class MemberProgress:
     latest_check_in: Row | None  # the CheckIn's columns
     support_request: CheckIn | None
     support_responses: list[SupportResponse]
-    recent_learnings: list[Row]  # id, owner_id, kind, title, learning
+    recent_learnings: list[Row]  # id, owner_id, kind, title, learning, visibility
     last_update: datetime | None
 
     @property
@@ -358,7 +358,7 @@ def _latest_check_ins():
 def _recent_learnings():
     """Each member's newest shared cards with a learning (rows of what the tile shows)."""
     return _newest_per(
-        select(Card.id, Card.owner_id, Card.kind, Card.title, Card.learning).where(
+        select(Card.id, Card.owner_id, Card.kind, Card.title, Card.learning, Card.visibility).where(
             Card.expedition_id == bindparam("expedition_id"),
             Card.visibility == SHARED,
             Card.column.in_(("learning", "done")),
