@@ -15,9 +15,10 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from functools import cache
 from itertools import chain
 
-from sqlalchemy import and_, event, exists, or_, select, update
+from sqlalchemy import bindparam, event, exists, select, update
 from sqlalchemy.orm import Session
 
 from alex.boards.models import Card, ChecklistItem
@@ -42,32 +43,46 @@ def _raise_board_revisions(session: Session, _context) -> None:
                 checklist_cards.add(obj.card_id)
     if not boards and not checklist_cards:
         return
-    conditions = [
-        and_(Membership.expedition_id == e, Membership.user_id == o) for e, o in sorted(boards)
-    ]
+    connection = session.connection()
+    if boards:
+        rows = [{"b_expedition": e, "b_owner": o} for e, o in sorted(boards)]
+        connection.execute(_raise_for_board(), rows)
     if checklist_cards:
-        conditions.append(
-            exists(
-                select(Card.id).where(
-                    Card.id.in_(sorted(checklist_cards)),
-                    Card.expedition_id == Membership.expedition_id,
-                    Card.owner_id == Membership.user_id,
-                )
-            )
-        )
-    session.connection().execute(
+        connection.execute(_raise_for_card(), [{"b_card": c} for c in sorted(checklist_cards)])
+
+
+# Built once: a flush runs them (parameters b_-prefixed, UPDATE reserves the column names).
+@cache
+def _raise_for_board():
+    return (
         update(Membership)
-        .where(or_(*conditions))
+        .where(
+            Membership.expedition_id == bindparam("b_expedition"),
+            Membership.user_id == bindparam("b_owner"),
+        )
         .values(board_revision=Membership.board_revision + 1)
+    )
+
+
+@cache
+def _raise_for_card():
+    """The board of the card a checklist line belongs to."""
+    on_that_board = exists(
+        select(Card.id).where(
+            Card.id == bindparam("b_card"),
+            Card.expedition_id == Membership.expedition_id,
+            Card.owner_id == Membership.user_id,
+        )
+    )
+    return (
+        update(Membership).where(on_that_board).values(board_revision=Membership.board_revision + 1)
     )
 
 
 def raise_board_revision(session: Session, expedition_id: int, owner_id: int) -> None:
     """For writes that bypass the ORM's flush (bulk inserts of the demo seed)."""
-    session.execute(
-        update(Membership)
-        .where(Membership.expedition_id == expedition_id, Membership.user_id == owner_id)
-        .values(board_revision=Membership.board_revision + 1)
+    session.connection().execute(
+        _raise_for_board(), {"b_expedition": expedition_id, "b_owner": owner_id}
     )
 
 
