@@ -8,8 +8,9 @@ from functools import cache
 
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from sqlalchemy import Row, bindparam, func, select, update
+from sqlalchemy import Row, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session, aliased, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from alex.boards.cards_html import card_list
 from alex.boards.models import (
@@ -25,6 +26,7 @@ from alex.boards.models import (
     Vorhaben,
     VorhabenVersion,
 )
+from alex.boards.revision import raise_board_revision
 from alex.db import utcnow
 
 # Columns a card counts as "in the sprint" for; unfinished ones are offered for carry-over.
@@ -282,6 +284,25 @@ def _move_statements():
 
 
 END = 2**31 - 1  # "to the end of the column" for the shifts' bounds
+_CARD_FIELDS = (
+    ("column", "b_column"),
+    ("position", "b_position"),
+    ("version", "b_new_version"),
+    ("sprint_number", "b_sprint"),
+    ("learning", "b_learning"),
+    ("updated_at", "b_updated"),
+)
+
+
+@cache
+def _card_move_statements():
+    """The moved card's conditional UPDATE and its history row, built once."""
+    update_card = (
+        update(Card)
+        .where(Card.id == bindparam("b_card"), Card.version == bindparam("b_version"))
+        .values({attribute: bindparam(key) for attribute, key in _CARD_FIELDS})
+    )
+    return update_card, insert(CardMove)
 
 
 def move_card(
@@ -329,22 +350,39 @@ def move_card(
         connection.execute(
             open_gap, {**where, "in_column": column, "start": position, "below": old_position}
         )
-    card.column = column
-    card.position = position
-    if column in UNFINISHED and card.sprint_number is None:
-        card.sprint_number = sprint_number
-    if learning is not None and learning.strip():
-        card.learning = learning.strip()
+    # The card's own UPDATE, conditional on the version, and its history row, as prebuilt Core
+    # statements too (the unit of work for them cost as much as the rest of the move). The board
+    # revision is raised here: the flush hook does not see Core writes.
+    values = {
+        "b_card": card.id,
+        "b_version": version,
+        "b_column": column,
+        "b_position": position,
+        "b_new_version": version + 1,
+        "b_sprint": sprint_number
+        if column in UNFINISHED and card.sprint_number is None
+        else card.sprint_number,
+        "b_learning": learning.strip() if learning and learning.strip() else card.learning,
+        "b_updated": utcnow(),
+    }
+    update_card, record_move = _card_move_statements()
+    if connection.execute(update_card, values).rowcount != 1:
+        raise StaleCard(_l("This card was changed in the meantime. Here is the latest state."))
     if origin != column:
-        session.add(
-            CardMove(
-                card_id=card.id, from_column=origin, to_column=column, sprint_number=sprint_number
-            )
+        connection.execute(
+            record_move,
+            {
+                "card_id": card.id,
+                "from_column": origin,
+                "to_column": column,
+                "sprint_number": sprint_number,
+                "moved_at": values["b_updated"],
+            },
         )
-    elif position == old_position:
-        # Nothing moved, but the version still advances so both devices agree on it.
-        card.updated_at = utcnow()
-    session.flush()  # the conditional UPDATE: StaleDataError if someone got there first
+    raise_board_revision(session, card.expedition_id, card.owner_id)
+    # The loaded card says what the row now says, without counting as changed.
+    for attribute, key in _CARD_FIELDS:
+        set_committed_value(card, attribute, values[key])
     return origin
 
 

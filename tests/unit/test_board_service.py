@@ -7,7 +7,6 @@ from datetime import date
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.orm.exc import StaleDataError
 
 from alex.boards import service
 from alex.boards.markdown import render_markdown
@@ -80,7 +79,7 @@ def test_stale_version_raises_and_changes_nothing(board):
 
 
 def test_concurrent_update_is_caught_by_the_version_column(board, app):
-    """Both devices loaded version 1; the later UPDATE matches no row (StaleDataError)."""
+    """Both devices loaded version 1; the later conditional UPDATE matches no row (StaleCard)."""
     from sqlalchemy.orm import Session
 
     from alex.extensions import db
@@ -95,7 +94,7 @@ def test_concurrent_update_is_caught_by_the_version_column(board, app):
         service.move_card(other, twin, "doing", 0, 1, sprint_number=1)
         other.commit()
     assert a.version == 1
-    with pytest.raises(StaleDataError):
+    with pytest.raises(service.StaleCard):
         service.move_card(s, a, "done", 0, 1, sprint_number=1)
     s.rollback()
     assert s.get(Card, a.id).column == "doing"
