@@ -122,9 +122,18 @@ class ZirkelView:
     standing: Standing
     timeline: charts.Timeline
     members: list[MemberProgress]
-    kudos_received: list[Kudos]
+    kudos_received: list[Row]  # id, kind, note, created_at, sender_name, card_title
     kudos_sent: set[tuple[str, int]] = field(default_factory=set)  # ("card"|"check_in", id)
     facilitation: Facilitation | None = None
+
+
+@cache
+def _meetings_in_order():
+    return (
+        select(Meeting.id, Meeting.kind, Meeting.sprint_number, Meeting.starts_at)
+        .where(Meeting.expedition_id == bindparam("expedition_id"))
+        .order_by(Meeting.starts_at, Meeting.id)
+    )
 
 
 def expedition_meetings(session: Session, expedition: Expedition) -> list[Meeting]:
@@ -143,7 +152,10 @@ def zirkel_view(
 ) -> ZirkelView:
     """The Zirkel page's data in a constant number of queries."""
     today = today or expeditions.today_in(expedition)
-    meetings = expedition_meetings(session, expedition)
+    # Rows: the map and the facilitator's view only read the meetings' kind, sprint and time.
+    meetings = list(
+        session.connection().execute(_meetings_in_order(), {"expedition_id": expedition.id})
+    )
     participants = list(
         session.connection().execute(_participants(), {"expedition_id": expedition.id})
     )
@@ -422,28 +434,47 @@ def _shorten(text: str, limit: int) -> str:
     return text[:limit].rsplit(" ", 1)[0] + "…"
 
 
-def _kudos_received(session: Session, expedition: Expedition, user_id: int) -> list[Kudos]:
-    """The newest Rückenwind a member received here, with who sent it."""
-    return list(
-        session.scalars(
-            select(Kudos)
-            # Each line names its sender and card: joined in, not loaded one by one.
-            .options(joinedload(Kudos.sender), joinedload(Kudos.card))
-            .where(Kudos.expedition_id == expedition.id, Kudos.receiver_id == user_id)
-            .order_by(Kudos.created_at.desc(), Kudos.id.desc())
-            .limit(KUDOS_SHOWN)
+def _kudos_received(session: Session, expedition: Expedition, user_id: int) -> list[Row]:
+    """The newest Rückenwind a member received here, with the sender's name and card's title."""
+    values = {"expedition_id": expedition.id, "user_id": user_id}
+    return list(session.connection().execute(_kudos_received_query(), values))
+
+
+@cache
+def _kudos_received_query():
+    """Built once: each line names its sender and card, joined in (not loaded one by one)."""
+    return (
+        select(
+            Kudos.id,
+            Kudos.kind,
+            Kudos.note,
+            Kudos.created_at,
+            User.name.label("sender_name"),
+            Card.title.label("card_title"),
         )
+        .outerjoin(User, User.id == Kudos.sender_id)
+        .outerjoin(Card, Card.id == Kudos.card_id)
+        .where(
+            Kudos.expedition_id == bindparam("expedition_id"),
+            Kudos.receiver_id == bindparam("user_id"),
+        )
+        .order_by(Kudos.created_at.desc(), Kudos.id.desc())
+        .limit(KUDOS_SHOWN)
     )
 
 
 def _kudos_sent(session: Session, expedition: Expedition, user_id: int) -> set[tuple[str, int]]:
     """Which cards and check-ins the member already sent Rückenwind to (to say so on the button)."""
-    rows = session.execute(
-        select(Kudos.card_id, Kudos.check_in_id).where(
-            Kudos.expedition_id == expedition.id, Kudos.sender_id == user_id
-        )
-    )
+    values = {"expedition_id": expedition.id, "user_id": user_id}
+    rows = session.connection().execute(_kudos_sent_query(), values)
     return {("card", c) if c else ("check_in", ci) for c, ci in rows}
+
+
+@cache
+def _kudos_sent_query():
+    return select(Kudos.card_id, Kudos.check_in_id).where(
+        Kudos.expedition_id == bindparam("expedition_id"), Kudos.sender_id == bindparam("user_id")
+    )
 
 
 def _facilitation(
