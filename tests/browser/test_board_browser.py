@@ -279,3 +279,18 @@ def test_add_a_card_on_a_phone(app, browser, live_server, board_world):
     assert page.evaluate("document.activeElement.name") == "title"
     assert page.locator("#board-tabs a[data-column=ideas] .count").inner_text() == "4"
     ctx.close()
+
+
+def test_a_column_emptied_by_a_move_says_so(app, browser, live_server, board_world):
+    """The move's answer adds the empty column's note; a reload shows it too (it used to be
+    hidden by a rule meant for dragging, because the list's white space is not :empty)."""
+    card_id = board_world["ids"]["Prototyp: Statusanzeige für Anträge"]
+    ctx, page = open_board(browser, live_server, board_world["expedition"], DESKTOP)
+    page.locator(f"#card-{card_id} .card-next").click()
+    expect(page.locator("#announcer")).to_contain_text("Erledigt")
+    expect(page.locator("#column-learning-empty")).to_be_visible()
+    assert column_of(app, card_id) == "done"
+    page.reload()
+    expect(page.locator("#column-learning-empty")).to_be_visible()
+    expect(page.locator("#column-done-empty")).to_have_count(0)
+    ctx.close()
