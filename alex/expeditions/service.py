@@ -173,27 +173,32 @@ def members(session: Session, expedition: Expedition) -> list[Membership]:
 
 
 @cache
-def _peers_query():
-    """Built once: every board page names the other participants."""
+def _participants_query():
+    """Built once: board and Zirkel pages name the participants."""
     return (
         select(Membership.user_id, User.name)
         .join(User, User.id == Membership.user_id)
         .where(
             Membership.expedition_id == bindparam("expedition_id"),
-            Membership.user_id != bindparam("viewer_id"),
+            Membership.user_id != bindparam("except_user_id"),
             Membership.is_participant.is_(True),
         )
         .order_by(func.lower(User.name))
     )
 
 
+def participants(session: Session, expedition_id: int, except_user_id: int = 0) -> list[Row]:
+    """The participants as (user_id, name) rows, by name; all of them unless one is excepted.
+
+    (0 is no one's id: ids start at 1.)
+    """
+    values = {"expedition_id": expedition_id, "except_user_id": except_user_id}
+    return list(session.connection().execute(_participants_query(), values))
+
+
 def peers(session: Session, expedition_id: int, viewer_id: int) -> list[Row]:
-    """The other participants as (user_id, name) rows, by name: the links to their boards."""
-    return list(
-        session.connection().execute(
-            _peers_query(), {"expedition_id": expedition_id, "viewer_id": viewer_id}
-        )
-    )
+    """The other participants: the links to their boards."""
+    return participants(session, expedition_id, except_user_id=viewer_id)
 
 
 INVITE_LIFETIMES_DAYS = (1, 7, 14, 30)

@@ -156,9 +156,7 @@ def zirkel_view(
     meetings = list(
         session.connection().execute(_meetings_in_order(), {"expedition_id": expedition.id})
     )
-    participants = list(
-        session.connection().execute(_participants(), {"expedition_id": expedition.id})
-    )
+    participants = expeditions.participants(session, expedition.id)
     tiles = _member_progress(session, expedition, participants, today)
     view = ZirkelView(
         expedition=expedition,
@@ -292,20 +290,6 @@ def _reflections():
         )
         .where(SprintReflection.expedition_id == bindparam("expedition_id"))
         .order_by(SprintReflection.sprint_number)
-    )
-
-
-@cache
-def _participants():
-    """The expedition's participants (user id and name), by name."""
-    return (
-        select(Membership.user_id, User.name)
-        .join(User, User.id == Membership.user_id)
-        .where(
-            Membership.expedition_id == bindparam("expedition_id"),
-            Membership.is_participant.is_(True),
-        )
-        .order_by(func.lower(User.name))
     )
 
 

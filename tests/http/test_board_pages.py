@@ -334,26 +334,26 @@ def test_a_reused_board_shows_every_change_to_its_owner_and_peers(app, actor, zi
     def version() -> int:
         return fresh(app, card_id).version
 
+    def edit(visibility: str) -> None:
+        fields = dict.fromkeys(("notes", "sprint_number", "hypothesis", "result", "learning"), "")
+        me.post(
+            f"/expeditions/{ex.id}/cards/{card_id}",
+            {
+                "version": version(),
+                "title": "Umbenannte Idee",
+                "kind": "task",
+                "visibility": visibility,
+                **fields,
+            },
+        )
+
     views()  # warm every cache
     me.post(
         f"/expeditions/{ex.id}/cards",
         {"title": "Zweite Idee", "column": "ideas", "kind": "task", "visibility": "zirkel"},
     )
     assert all("Zweite Idee" in html for html in views())
-    me.post(
-        f"/expeditions/{ex.id}/cards/{card_id}",
-        {
-            "version": version(),
-            "title": "Umbenannte Idee",
-            "notes": "",
-            "kind": "task",
-            "visibility": "zirkel",
-            "sprint_number": "",
-            "hypothesis": "",
-            "result": "",
-            "learning": "",
-        },
-    )
+    edit(visibility="zirkel")
     assert all("Umbenannte Idee" in html and "Erste Idee" not in html for html in views())
     me.post(
         f"/expeditions/{ex.id}/cards/{card_id}/move",
@@ -371,20 +371,7 @@ def test_a_reused_board_shows_every_change_to_its_owner_and_peers(app, actor, zi
     assert all("Checkliste</span> 1/1" in html for html in views())
     me.post(f"/expeditions/{ex.id}/cards/{card_id}/checklist/{item_id}/delete")
     assert not any("Checkliste</span>" in html for html in views())
-    me.post(
-        f"/expeditions/{ex.id}/cards/{card_id}",
-        {
-            "version": version(),
-            "title": "Umbenannte Idee",
-            "notes": "",
-            "kind": "task",
-            "visibility": "private",
-            "sprint_number": "",
-            "hypothesis": "",
-            "result": "",
-            "learning": "",
-        },
-    )
+    edit(visibility="private")
     own, *peers = views()
     assert "Umbenannte Idee" in own and not any("Umbenannte Idee" in html for html in peers)
     me.post(f"/expeditions/{ex.id}/cards/{card_id}/delete")
