@@ -101,7 +101,11 @@ def _board(expedition_id: int, owner: Membership, only_zirkel: bool) -> service.
     if request.method != "GET":  # a request that writes reads its own changes
         return load()
     cache = current_app.extensions.setdefault("alex_boards", BoardCache())
-    key = (expedition_id, owner.user_id, only_zirkel, owner.board_revision)
+    # The membership's id and join time too: someone who leaves and joins again starts a new
+    # membership at revision 0, whose board must not be the old membership's (SQLite may even
+    # hand out the same id again).
+    membership = (owner.id, owner.joined_at)
+    key = (expedition_id, owner.user_id, *membership, only_zirkel, owner.board_revision)
     return cache.get_or_load(key, load, size=lambda board: board.size)
 
 
