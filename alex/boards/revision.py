@@ -87,27 +87,37 @@ def raise_board_revision(session: Session, expedition_id: int, owner_id: int) ->
 
 
 class BoardCache:
-    """Boards by (expedition, owner, shared-only, revision), least recently used first out."""
+    """The newest loaded revision of each board, least recently used first out.
+
+    Keyed by the board (expedition, owner, membership, shared-only) with its revision beside:
+    a newer revision replaces the older one, so a board that changes often holds one entry.
+    """
 
     def __init__(self, max_cards: int = CACHED_CARDS_MAX):
         self.max_cards = max_cards
-        self._entries: OrderedDict[tuple, tuple[object, int]] = OrderedDict()
+        self._entries: OrderedDict[tuple, tuple[int, object, int]] = OrderedDict()
         self._cards = 0
         self._lock = threading.Lock()  # gunicorn's threads share a worker's cache
 
-    def get_or_load(self, key: tuple, load: Callable[[], object], size: Callable) -> object:
+    def get_or_load(
+        self, board: tuple, revision: int, load: Callable[[], object], size: Callable
+    ) -> object:
         with self._lock:
-            found = self._entries.get(key)
-            if found is not None:
-                self._entries.move_to_end(key)
-                return found[0]
+            found = self._entries.get(board)
+            if found is not None and found[0] == revision:
+                self._entries.move_to_end(board)
+                return found[1]
         value = load()
         cards = size(value)
         with self._lock:
-            if key not in self._entries:
-                self._entries[key] = (value, cards)
+            found = self._entries.get(board)
+            if found is None or found[0] < revision:  # never replace a newer one
+                if found is not None:
+                    self._cards -= found[2]
+                self._entries[board] = (revision, value, cards)
+                self._entries.move_to_end(board)
                 self._cards += cards
             while self._cards > self.max_cards and len(self._entries) > 1:
-                _, (_, dropped) = self._entries.popitem(last=False)
+                _, (_, _, dropped) = self._entries.popitem(last=False)
                 self._cards -= dropped
         return value

@@ -8,7 +8,7 @@ from functools import cache
 
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from sqlalchemy import Row, bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session, aliased, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -90,7 +90,7 @@ def create_card(
 class Board:
     """A person's cards by column, as a page shows them, with each card's checklist tally."""
 
-    columns: dict[str, list[Row]] = field(default_factory=lambda: {c: [] for c in COLUMNS})
+    columns: dict[str, list[tuple]] = field(default_factory=lambda: {c: [] for c in COLUMNS})
     checklists: dict[int, tuple[int, int]] = field(default_factory=dict)  # card id: (done, total)
     # A column's cards as HTML, by everything else that goes into it (a reused board: once).
     _html: dict[tuple, Markup] = field(default_factory=dict, repr=False)
@@ -136,8 +136,10 @@ def load_board(
     session.flush()
     connection = session.connection()
     board = Board()
+    # Plain tuples (id, title, kind, column, …): a reused board keeps them, and the garbage
+    # collector skips tuples of plain values, where it would walk every Row at each pass.
     for card in connection.execute(cards, values):
-        board.columns[card.column].append(card)
+        board.columns[card[3]].append(tuple(card))
     board.checklists = {
         card_id: (done, total) for card_id, done, total in connection.execute(tally, values)
     }

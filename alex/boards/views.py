@@ -104,9 +104,8 @@ def _board(expedition_id: int, owner: Membership, only_zirkel: bool) -> service.
     # The membership's id and join time too: someone who leaves and joins again starts a new
     # membership at revision 0, whose board must not be the old membership's (SQLite may even
     # hand out the same id again).
-    membership = (owner.id, owner.joined_at)
-    key = (expedition_id, owner.user_id, *membership, only_zirkel, owner.board_revision)
-    return cache.get_or_load(key, load, size=lambda board: board.size)
+    board = (expedition_id, owner.user_id, owner.id, owner.joined_at, only_zirkel)
+    return cache.get_or_load(board, owner.board_revision, load, size=lambda b: b.size)
 
 
 def _labels(expedition: Expedition, owner: Membership, sprint: int) -> dict:
