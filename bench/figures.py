@@ -47,6 +47,9 @@ def timed_row(row: Row, timing: Timing, baseline: Timing, limit_ms: float) -> Ro
     row.baseline = _ms(baseline.p50)
     row.ratio = f"{timing.p50 / baseline.p50:.1f}×"
     if timing.errors:
+        # Never a figure for answers that were not the ones measured: say what came back.
+        answers = ", ".join(f"{n}× {status}" for status, n in sorted(timing.statuses.items()))
+        row.value += f", {timing.errors} errors: {answers or 'no answer'}"
         row.status = "missed"
     elif limit_ms == float("inf"):
         row.status = "n/a"  # a reference figure without a goal

@@ -15,7 +15,9 @@ async def card_mover(conn: Connection, site: Site) -> Callable[[Connection], Awa
     board = await conn.request("GET", site.path("board"))
     token = csrf_token(board.text)
     action = site.path("card_move")
-    state = {"turn": 0, "version": site.demo.card_version}
+    # Read now, not from the seed: an earlier figure may have moved the card (a stale version
+    # would make every move a 409, and the figure would time the conflict answer instead).
+    state = {"turn": 0, "version": site.card_version()}
 
     async def move(c: Connection) -> Response:
         state["turn"] += 1

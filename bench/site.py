@@ -47,7 +47,6 @@ class Demo:
     meeting_id: int | None
     meeting_version: int | None
     card_id: int | None
-    card_version: int | None
 
 
 class Site:
@@ -120,8 +119,16 @@ class Site:
                 meeting.id,
                 meeting.version,
                 card.id if card else None,
-                card.version if card else None,
             )
+
+    def card_version(self) -> int | None:
+        """The demo card's version now: other figures move it before the move figure runs."""
+        from alex.boards.models import Card
+
+        if self.demo.card_id is None:
+            return None
+        with self.app.app_context():
+            return db.session.scalar(select(Card.version).where(Card.id == self.demo.card_id))
 
     def page_in_process(self, path: str, password: str) -> tuple[int, int]:
         """(SQL statements, HTML bytes) of one GET as the demo participant, counted in-process."""
