@@ -14,7 +14,7 @@ DEB_PACKAGES := chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core popp
 VNU_VERSION := 26.9.27
 VNU_JAR := .tools/node_modules/vnu-jar/build/dist/vnu.jar
 
-.PHONY: install system-deps run test test-fast bench soak lint format translations compile-translations clean
+.PHONY: install system-deps run test test-fast bench soak lint format translations compile-translations build-assets clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/activate
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-install: $(VENV)/.installed compile-translations
+install: $(VENV)/.installed compile-translations build-assets
 
 system-deps:
 	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -37,6 +37,10 @@ system-deps:
 
 compile-translations: $(VENV)/.installed
 	$(FLASK) alex compile-translations
+
+# Minified twins of our own CSS/JS under static/min/ (alex/assets.py); pages use them when present.
+build-assets: $(VENV)/.installed
+	$(FLASK) alex build-assets
 
 run: install
 	$(FLASK) alex upgrade-db
@@ -89,4 +93,4 @@ translations: install
 	$(FLASK) alex compile-translations
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .tools
+	rm -rf $(VENV) .pytest_cache .ruff_cache .tools static/min

@@ -31,6 +31,15 @@ def compile_translations() -> None:
     click.echo(f"Compiled {len(written)} catalog(s).")
 
 
+@alex_cli.command("build-assets")
+def build_assets() -> None:
+    """Write the minified twins of our own CSS and JavaScript (static/min/)."""
+    from alex.assets import build_minified
+
+    written = build_minified(current_app.static_folder or "")
+    click.echo(f"Minified {len(written)} file(s).")
+
+
 @alex_cli.command("seed-demo")
 @click.option(
     "--cards-per-board",

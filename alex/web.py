@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
-from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,6 +13,7 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from werkzeug.routing import IntegerConverter
 
+from alex.assets import content_hash, twin_name
 from alex.extensions import htmx
 
 
@@ -70,26 +69,25 @@ def id_arg(name: str) -> int | None:
     return value if value is not None and 0 < value <= MAX_ID else None
 
 
-@cache
-def _file_hash(path: str) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:10]
-
-
 _static_urls: dict[tuple[str, str], str] = {}
 
 
 def static_url(filename: str) -> str:
     """URL of a static file with a content hash, so it can be cached forever and replaced on deploy.
 
-    Static files change only with a deploy (a new process), so each URL is built once per
-    process and mount point; a page asks for about twenty.
+    Our own CSS and JavaScript are served as their minified twins where `build-assets` made one
+    for this very content (alex.assets). Static files change only with a deploy (a new process),
+    so each URL is built once per process and mount point; a page asks for about twenty.
     """
     key = (request.script_root if request else "", filename)
     url = _static_urls.get(key)
     if url is None:
-        path = Path(current_app.static_folder or "") / filename
-        version = _file_hash(str(path)) if path.is_file() else "0"
-        url = _static_urls[key] = url_for("static", filename=filename, v=version)
+        static = Path(current_app.static_folder or "")
+        path = static / filename
+        version = content_hash(path) if path.is_file() else "0"
+        twin = twin_name(filename, version)
+        served = twin if twin and (static / twin).is_file() else filename
+        url = _static_urls[key] = url_for("static", filename=served, v=version)
     return url
 
 

@@ -189,5 +189,8 @@ def test_legal_pages_answer_htmx_with_the_page(client):
 def test_every_page_links_the_manifest_and_the_offline_script(client):
     page = client.get("/login").get_data(as_text=True)
     assert '<link rel="manifest" href="/manifest.webmanifest">' in page
-    assert re.search(r'<script src="/static/js/offline.js\?v=[0-9a-f]+" defer>', page)
+    # The minified twin (static/min/) once make install has built it, else the source.
+    assert re.search(
+        r'<script src="/static/(min/)?js/offline(\.[0-9a-f]{10})?\.js\?v=[0-9a-f]+" defer>', page
+    )
     assert 'id="offline-status"' in page and 'role="status"' in page
