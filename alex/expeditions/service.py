@@ -174,9 +174,15 @@ def members(session: Session, expedition: Expedition) -> list[Membership]:
 
 @cache
 def _participants_query():
-    """Built once: board and Zirkel pages name the participants."""
+    """Built once: board and Zirkel pages name the participants (and label cached figures)."""
     return (
-        select(Membership.user_id, User.name)
+        select(
+            Membership.user_id,
+            User.name,
+            Membership.id.label("membership_id"),
+            Membership.joined_at,
+            Membership.board_revision,
+        )
         .join(User, User.id == Membership.user_id)
         .where(
             Membership.expedition_id == bindparam("expedition_id"),
@@ -188,7 +194,8 @@ def _participants_query():
 
 
 def participants(session: Session, expedition_id: int, except_user_id: int = 0) -> list[Row]:
-    """The participants as (user_id, name) rows, by name; all of them unless one is excepted.
+    """The participants as rows (user_id, name, membership_id, joined_at, board_revision), by
+    name; all of them unless one is excepted.
 
     (0 is no one's id: ids start at 1.)
     """

@@ -7,7 +7,8 @@ or 6 sprints. Private cards and check-ins are filtered out in SQL, so they never
 
 from __future__ import annotations
 
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -148,16 +149,24 @@ def expedition_meetings(session: Session, expedition: Expedition) -> list[Meetin
 
 
 def zirkel_view(
-    session: Session, expedition: Expedition, viewer: Membership, today: date | None = None
+    session: Session,
+    expedition: Expedition,
+    viewer: Membership,
+    today: date | None = None,
+    figures_cache: CardFiguresCache | None = None,
 ) -> ZirkelView:
-    """The Zirkel page's data in a constant number of queries."""
+    """The Zirkel page's data in a constant number of queries.
+
+    With a `figures_cache` (GET requests only: a request that writes reads its own changes), the
+    figures drawn from the members' cards are reused while no member's board revision moved.
+    """
     today = today or expeditions.today_in(expedition)
     # Rows: the map and the facilitator's view only read the meetings' kind, sprint and time.
     meetings = list(
         session.connection().execute(_meetings_in_order(), {"expedition_id": expedition.id})
     )
     participants = expeditions.participants(session, expedition.id)
-    tiles = _member_progress(session, expedition, participants, today)
+    tiles = _member_progress(session, expedition, participants, today, figures_cache)
     view = ZirkelView(
         expedition=expedition,
         today=today,
@@ -172,8 +181,71 @@ def zirkel_view(
     return view
 
 
+@dataclass(frozen=True)
+class CardFigures:
+    """What the tiles draw from the members' shared cards and their moves (read-only)."""
+
+    tallies: dict[tuple[int, int, str], int]  # (owner, sprint, column reached) -> cards
+    last_moves: dict[int, datetime]  # owner -> when they last moved a shared card
+    experiments: dict[int, int]  # owner -> experiments under way or done
+    learnings: dict[int, list[Row]]  # owner -> newest cards with a learning
+
+
+def _load_card_figures(connection, on_expedition: dict) -> CardFigures:
+    tallies: dict[tuple[int, int, str], int] = {}
+    last_moves: dict[int, datetime] = {}
+    for owner_id, sprint_number, column, count, last in connection.execute(
+        _moves_per_sprint(), on_expedition
+    ):
+        if count:
+            tallies[owner_id, sprint_number, column] = count
+        last_moves[owner_id] = max(last, last_moves.get(owner_id, last))
+    return CardFigures(
+        tallies=tallies,
+        last_moves=last_moves,
+        experiments=dict(connection.execute(_experiments(), on_expedition).all()),
+        learnings=dict(_grouped_rows(connection, _recent_learnings(), on_expedition, "owner_id")),
+    )
+
+
+class CardFiguresCache:
+    """The newest CardFigures of each expedition, per process, labelled with the participants'
+    board revisions.
+
+    Every change of a card or of its moves raises its owner's board revision in the same
+    transaction (alex.boards.revision), so while no participant's revision (nor who takes part)
+    has changed, the figures have not either. The three statements behind them were most of
+    the Zirkel page's database time. The revisions are read before the figures, so an entry is
+    never older than its label; several workers stay consistent because the label is in the
+    database.
+    """
+
+    def __init__(self, max_expeditions: int = 1024):
+        self.max_expeditions = max_expeditions
+        self._entries: OrderedDict[int, tuple[tuple, CardFigures]] = OrderedDict()
+        self._lock = threading.Lock()  # gunicorn's threads share a worker's cache
+
+    def get_or_load(self, expedition_id: int, label: tuple, load: Callable[[], CardFigures]):
+        with self._lock:
+            found = self._entries.get(expedition_id)
+            if found is not None and found[0] == label:
+                self._entries.move_to_end(expedition_id)
+                return found[1]
+        figures = load()
+        with self._lock:
+            self._entries[expedition_id] = (label, figures)
+            self._entries.move_to_end(expedition_id)
+            while len(self._entries) > self.max_expeditions:
+                self._entries.popitem(last=False)
+        return figures
+
+
 def _member_progress(
-    session: Session, expedition: Expedition, participants: list[Membership], today: date
+    session: Session,
+    expedition: Expedition,
+    participants: list[Row],
+    today: date,
+    figures_cache: CardFiguresCache | None = None,
 ) -> list[MemberProgress]:
     """Per-member figures, each kind loaded once for the whole expedition and grouped here."""
     exp_id = expedition.id
@@ -185,17 +257,19 @@ def _member_progress(
     reflections: dict[int, list[Row]] = defaultdict(list)
     for reflection in connection.execute(_reflections(), on_expedition):
         reflections[reflection.user_id].append(reflection)
-    tallies: dict[int, dict[int, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
-    last_moves: dict[int, datetime] = {}
-    for owner_id, sprint_number, column, count, last in connection.execute(
-        _moves_per_sprint(), on_expedition
-    ):
-        if count:
-            tallies[owner_id][sprint_number][column] = count
-        last_moves[owner_id] = max(last, last_moves.get(owner_id, last))
-    experiments = dict(connection.execute(_experiments(), on_expedition).all())
+    if figures_cache is None:
+        figures = _load_card_figures(connection, on_expedition)
+    else:
+        # The membership's id and join time too: someone who leaves and joins again starts
+        # a new membership at revision 0 (SQLite may even hand out the same id again).
+        label = tuple(
+            (p.user_id, p.membership_id, p.joined_at, p.board_revision) for p in participants
+        )
+        figures = figures_cache.get_or_load(
+            exp_id, label, lambda: _load_card_figures(connection, on_expedition)
+        )
+    tallies, learnings = figures.tallies, figures.learnings
     latest_check_ins = _grouped_rows(connection, _latest_check_ins(), on_expedition, "user_id")
-    learnings = _grouped_rows(connection, _recent_learnings(), on_expedition, "owner_id")
     support_requests, responses = _open_support(session, exp_id)
 
     standing = expeditions.expedition_standing(expedition, today)
@@ -215,20 +289,18 @@ def _member_progress(
                 focus=focus,
                 tallies=[
                     SprintTally(
-                        n,
-                        tallies[uid][n].get("learning", 0) if uid in tallies else 0,
-                        tallies[uid][n].get("done", 0) if uid in tallies else 0,
+                        n, tallies.get((uid, n, "learning"), 0), tallies.get((uid, n, "done"), 0)
                     )
                     for n in range(1, last_sprint + 1)
                 ],
-                experiments=experiments.get(uid, 0),
+                experiments=figures.experiments.get(uid, 0),
                 confidence=_confidence_series(own_reflections, last_sprint),
                 latest_check_in=check_in,
                 support_request=request,
                 support_responses=responses.get(request.id, []) if request else [],
                 recent_learnings=learnings.get(uid, []),
                 last_update=_latest(
-                    last_moves.get(uid),
+                    figures.last_moves.get(uid),
                     check_in.created_at if check_in else None,
                     *(r.focus_set_at for r in own_reflections),
                     *(r.assessed_at for r in own_reflections),

@@ -87,7 +87,13 @@ def kudos_box(expedition, target, target_type: str, sent: bool, form=None, open_
 
 def _zirkel_page(membership: Membership, status: int = 200, form_state: dict | None = None):
     expedition = membership.expedition
-    view = service.zirkel_view(db.session, expedition, membership)
+    # A request that writes reads its own changes; a GET may reuse figures of unchanged cards.
+    figures_cache = (
+        current_app.extensions.setdefault("alex_zirkel_figures", service.CardFiguresCache())
+        if request.method == "GET"
+        else None
+    )
+    view = service.zirkel_view(db.session, expedition, membership, figures_cache=figures_cache)
     token = calendar_feed.active_token(db.session, expedition.id, membership.user_id)
     return render(
         "progress/zirkel.html",

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import func, select
 
-from alex.boards.models import CheckIn
+from alex.boards.models import Card, CheckIn
 from alex.db import utcnow
 from alex.extensions import db
 from alex.progress.models import Kudos, SupportResponse
@@ -295,3 +295,81 @@ def test_english_page(zirkel, actor, app):
         f"/expeditions/{zirkel.expedition_id}/zirkel", headers={"Accept-Language": "en"}
     ).get_data(as_text=True)
     assert "What everyone is working on" in page and "Send Rückenwind" in page
+
+
+def test_reused_figures_follow_every_change_of_a_members_cards(zirkel, actor, app, make_app):
+    """The tiles' card figures are reused per process until a participant's board revision
+    moves: each kind of change must show, in this worker and in another one."""
+    from tests.conftest import TEST_PASSWORD, csrf_token
+
+    ex, ada = zirkel.expedition_id, zirkel.ada
+    me, viewer = actor(ada), actor(zirkel.ben)
+    other_worker = make_app().test_client()
+    login = {"email": zirkel.cem.email, "password": TEST_PASSWORD}
+    login["csrf_token"] = csrf_token(other_worker)
+    assert other_worker.post("/login", data=login).status_code == 302
+
+    def tiles() -> list[str]:
+        pages = (
+            c.get(f"/expeditions/{ex}/zirkel").get_data(as_text=True)
+            for c in (viewer, other_worker)
+        )
+        return [page.split(f'id="member-{ada.id}"')[1].split("</article>")[0] for page in pages]
+
+    def figures(tile: str) -> tuple[int, int, int]:
+        """(learned, done) in the current sprint (3) and experiments tried."""
+        row = re.search(r'<th scope="row">3</th><td>(\d+)</td><td>(\d+)</td>', tile)
+        experiments = re.search(r"(\d+) Experiment", tile)
+        return int(row[1]), int(row[2]), int(experiments[1])
+
+    def version(card_id: int) -> int:
+        with app.app_context():
+            return db.session.get(Card, card_id).version
+
+    def move(card_id: int, column: str, **extra) -> None:
+        answer = me.post(
+            f"/expeditions/{ex}/cards/{card_id}/move",
+            {"column": column, "version": version(card_id), **extra},
+            htmx=True,
+        )
+        assert answer.status_code == 200
+
+    before = tiles()
+    learned, done, experiments = figures(before[0])
+    assert [figures(t) for t in before] == [(learned, done, experiments)] * 2
+    me.post(
+        f"/expeditions/{ex}/cards",
+        {
+            "title": "Versuch mit Stehungen",
+            "column": "ideas",
+            "kind": "experiment",
+            "visibility": "zirkel",
+        },
+    )
+    with app.app_context():
+        card_id = db.session.scalar(select(Card.id).where(Card.title == "Versuch mit Stehungen"))
+    move(card_id, "doing")
+    assert [figures(t) for t in tiles()] == [(learned, done, experiments + 1)] * 2
+    move(card_id, "learning", learning="Kurze Stehungen halten den Fokus.")
+    for tile in tiles():
+        assert figures(tile) == (learned + 1, done, experiments + 1)
+        assert "Kurze Stehungen halten den Fokus." in tile
+    move(card_id, "done")
+    assert [figures(t) for t in tiles()] == [(learned + 1, done + 1, experiments + 1)] * 2
+    fields = dict.fromkeys(("notes", "sprint_number", "hypothesis", "result"), "")
+    me.post(
+        f"/expeditions/{ex}/cards/{card_id}",
+        {
+            "version": version(card_id),
+            "title": "Versuch mit Stehungen",
+            "kind": "experiment",
+            "visibility": "private",
+            "learning": "Kurze Stehungen halten den Fokus.",
+            **fields,
+        },
+    )
+    for tile in tiles():
+        assert figures(tile) == (learned, done, experiments)
+        assert "Kurze Stehungen" not in tile
+    me.post(f"/expeditions/{ex}/cards/{card_id}/delete")
+    assert [figures(t) for t in tiles()] == [(learned, done, experiments)] * 2
