@@ -259,7 +259,7 @@ def next_column(column: str) -> str | None:
 
 @cache
 def _move_statements():
-    """A move's count and its two shifts, built once (a move runs all of them).
+    """A move's two shifts, built once (a move runs them).
 
     Parameters are b_-prefixed: UPDATE reserves the column names for its SET clause.
     """
@@ -269,7 +269,6 @@ def _move_statements():
         Card.column == bindparam("in_column"),
     )
     others = Card.id != bindparam("b_card")
-    size = select(func.count()).select_from(Card).where(*same_list)
     close_gap = (  # the cards after `after` up to `upto` move up by one
         update(Card)
         .where(*same_list, others, Card.position > bindparam("after"))
@@ -282,7 +281,7 @@ def _move_statements():
         .where(Card.position < bindparam("below"))
         .values(position=Card.position + 1)
     )
-    return size, close_gap, open_gap
+    return close_gap, open_gap
 
 
 END = 2**31 - 1  # "to the end of the column" for the shifts' bounds
@@ -307,6 +306,14 @@ def _card_move_statements():
     return update_card, insert(CardMove)
 
 
+@dataclass(frozen=True)
+class Moved:
+    """What a move changed: the column the card came from and every column's count after it."""
+
+    origin: str
+    counts: dict[str, int]
+
+
 def move_card(
     session: Session,
     card: Card,
@@ -316,8 +323,8 @@ def move_card(
     *,
     sprint_number: int | None,
     learning: str | None = None,
-) -> str:
-    """Move a card to a column and 0-based position; returns the column it came from.
+) -> Moved:
+    """Move a card to a column and 0-based position.
 
     The neighbours' positions shift in two UPDATEs in the same transaction (constant whatever
     the column's size), and the card's own UPDATE is conditional on its version: a client that
@@ -329,12 +336,15 @@ def move_card(
         raise StaleCard(_l("This card was changed in the meantime. Here is the latest state."))
     origin, old_position = card.column, card.position
     session.flush()  # what is pending goes first: the statements below bypass autoflush
-    size, close_gap, open_gap = _move_statements()
+    close_gap, open_gap = _move_statements()
     # Core statements on the session's connection: none of the cards they touch is loaded, so
     # the ORM has nothing to synchronise (its bulk-update bookkeeping cost more than the SQL).
     connection = session.connection()
     where = {"b_expedition": card.expedition_id, "b_owner": card.owner_id, "b_card": card.id}
-    count = connection.execute(size, {**where, "in_column": column}).scalar_one()
+    # Every column's count, not only the target's: the answer's column heads and tabs need
+    # them after the move, which is this minus one and plus one (the write lock is held).
+    counts = column_counts(session, card.expedition_id, card.owner_id)
+    count = counts[column]
     last = count - 1 if origin == column else count
     position = last if position is None else max(0, min(position, last))
     if origin != column:
@@ -385,7 +395,10 @@ def move_card(
     # The loaded card says what the row now says, without counting as changed.
     for attribute, key in _CARD_FIELDS:
         set_committed_value(card, attribute, values[key])
-    return origin
+    if origin != column:
+        counts[origin] -= 1
+        counts[column] += 1
+    return Moved(origin, counts)
 
 
 @dataclass(frozen=True)
@@ -422,7 +435,7 @@ def update_card(session: Session, card: Card, changes: CardChanges, version: int
 def delete_card(session: Session, card: Card) -> None:
     """Remove a card; the cards below it move up."""
     session.flush()  # what is pending goes first: the statement below bypasses autoflush
-    _, close_gap, _ = _move_statements()
+    close_gap, _ = _move_statements()
     session.connection().execute(
         close_gap,
         {

@@ -215,7 +215,7 @@ def _changed_columns_response(membership: Membership, columns: tuple[str, ...], 
     return _announce(response, message)
 
 
-def _moved_card_response(membership: Membership, card: Card, origin: str, message: str):
+def _moved_card_response(membership: Membership, card: Card, moved: service.Moved, message: str):
     """The moved card at its new place, the changed column heads and tab counts (out of band)."""
     expedition = membership.expedition
     row, tally = service.card_on_board(db.session, card)
@@ -234,9 +234,9 @@ def _moved_card_response(membership: Membership, card: Card, origin: str, messag
         expedition=expedition,
         owner=membership,
         readonly=False,
-        counts=service.column_counts(db.session, expedition.id, current_user.id),
-        changed=tuple(c for c in COLUMNS if c in {origin, card.column}),
-        origin=origin,
+        counts=moved.counts,
+        changed=tuple(c for c in COLUMNS if c in {moved.origin, card.column}),
+        origin=moved.origin,
         target=card.column,
         card_id=card.id,
         card_html=card_html,
@@ -251,7 +251,7 @@ def _move(membership: Membership, card: Card, column: str, position: int | None,
     """Run a move and answer it: changed fragments, a redirect, or 409 with the fresh board."""
     title = card.title
     try:
-        origin = service.move_card(
+        moved = service.move_card(
             db.session,
             card,
             column,
@@ -273,7 +273,7 @@ def _move(membership: Membership, card: Card, column: str, position: int | None,
     if request.headers.get("HX-Request"):
         # The answer is read inside the move's own transaction, then committed: a second
         # transaction would take SQLite's write lock again only to read.
-        response = _moved_card_response(membership, card, origin, message)
+        response = _moved_card_response(membership, card, moved, message)
         db.session.commit()
         return response
     flash(message, "success")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from sqlalchemy import event, select, update
@@ -57,6 +58,11 @@ def test_move_htmx_answers_only_the_changed_fragments(setup):
     assert "Idee A" in announce and "In Arbeit" in announce
     assert positions(app, ex.id, "doing") == [("Idee A", 0), ("Läuft schon", 1)]
     assert positions(app, ex.id, "ideas") == [("Idee B", 0)]
+    # The tab counts after the move: what a fresh board page says.
+    tab_counts = re.compile(r'data-column="(\w+)"><span class="count">(\d+)</span>')
+    page = me.get(f"/expeditions/{ex.id}/board").get_data(as_text=True)
+    assert tab_counts.findall(html) == tab_counts.findall(page.split('id="board-tabs"')[1])
+    assert dict(tab_counts.findall(html))["doing"] == "2"
     with app.app_context():
         moves = db.session.scalars(select(CardMove).where(CardMove.card_id == card)).all()
         assert [(m.from_column, m.to_column) for m in moves] == [
