@@ -66,6 +66,9 @@ def configure_engine(engine: Engine) -> None:
     Without BEGIN IMMEDIATE, two transactions that both read and then write deadlock on SQLite's
     lock upgrade and one fails at once with "database is locked", whatever the busy timeout.
     """
+    if engine.dialect.name == "postgresql":
+        _reads_without_transaction(engine)
+        return
     if engine.dialect.name != "sqlite":
         return
 
@@ -83,6 +86,39 @@ def configure_engine(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_expected() else "BEGIN")
+
+
+class WriteInReadOnlyRequest(RuntimeError):
+    """A GET (or HEAD, OPTIONS) request tried to change the database."""
+
+
+def _reads_without_transaction(engine: Engine) -> None:
+    """PostgreSQL: a request that only reads runs its statements without BEGIN and ROLLBACK.
+
+    Each of those is a round trip to the server, and a page runs only a handful of statements:
+    the poll and /healthz run one. Under READ COMMITTED every statement takes its own snapshot
+    anyway, so the reads see exactly what they saw inside a transaction. A read-only request
+    that writes would now commit statement by statement, so it is refused instead.
+    """
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection) -> None:
+        if has_request_context() and not _write_expected():
+            connection.connection.dbapi_connection.autocommit = True
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _refuse_writes(connection, _cursor, statement: str, _params, _context, _many) -> None:
+        if connection.connection.dbapi_connection.autocommit and not _is_read(statement):
+            raise WriteInReadOnlyRequest(f"{request.method} {request.path}: {statement[:60]}")
+
+    @event.listens_for(engine, "reset")
+    def _on_reset(dbapi_connection, _record, _state) -> None:
+        # Back in the pool as every other connection: the next request may write.
+        dbapi_connection.autocommit = False
+
+
+def _is_read(statement: str) -> bool:
+    return statement.lstrip()[:6].upper() in {"SELECT", "WITH", "SHOW"}
 
 
 def close_request_sessions(_error: BaseException | None) -> None:
