@@ -269,17 +269,20 @@ def _move_statements():
         Card.column == bindparam("in_column"),
     )
     others = Card.id != bindparam("b_card")
+    # A neighbour that only shifts keeps its updated_at (the column's onupdate would set it):
+    # nothing of it changed, and "recent learnings" on the Zirkel page go by it.
+    unchanged = Card.updated_at
     close_gap = (  # the cards after `after` up to `upto` move up by one
         update(Card)
         .where(*same_list, others, Card.position > bindparam("after"))
         .where(Card.position <= bindparam("upto"))
-        .values(position=Card.position - 1)
+        .values(position=Card.position - 1, updated_at=unchanged)
     )
     open_gap = (  # the cards from `start` to before `below` move down by one
         update(Card)
         .where(*same_list, others, Card.position >= bindparam("start"))
         .where(Card.position < bindparam("below"))
-        .values(position=Card.position + 1)
+        .values(position=Card.position + 1, updated_at=unchanged)
     )
     return close_gap, open_gap
 

@@ -69,6 +69,22 @@ def test_move_clamps_position_and_leaves_other_versions_alone(board):
     assert b.version == 1
 
 
+def test_neighbours_that_only_shift_keep_their_last_change(board):
+    """The Zirkel's "recent learnings" go by updated_at: a shift is no change of the card."""
+    s = board["session"]
+    a, b, c = make(board, "A", "B", "C")
+    (x,) = make(board, "X", column="doing")
+    before = {card.title: card.updated_at for card in (a, b, c, x)}
+    service.move_card(s, c, "doing", 0, c.version, sprint_number=1)  # X shifts down
+    service.move_card(s, a, "ideas", 5, a.version, sprint_number=1)  # B shifts up
+    s.commit()
+    for card in (b, x):
+        s.refresh(card)
+        assert card.updated_at == before[card.title], card.title
+    s.refresh(c)
+    assert c.updated_at > before["C"]
+
+
 def test_stale_version_raises_and_changes_nothing(board):
     s = board["session"]
     (a,) = make(board, "A")
