@@ -35,6 +35,7 @@ class User(Base):
     is_anonymous = False
     is_authenticated = True
     session_token = None  # set by the loader: the token of this request's LoginSession
+    loaded_extras: dict = {}  # set by the loader, per user: auth.service.USER_EXTRAS (never mutated)
 
     def get_id(self) -> str | None:
         return self.session_token

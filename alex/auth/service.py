@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -14,7 +15,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import ScalarSelect, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
@@ -184,11 +185,24 @@ def count_login_sessions(session: Session, user: User) -> int:
     )
 
 
+# Per-user values other areas show on every page (the unread-notification badge), read in the
+# loader's own statement instead of one more statement per page: name -> a function building a
+# scalar subquery correlated with User.id. Areas register at import time, before the first request.
+USER_EXTRAS: dict[str, Callable[[], ScalarSelect]] = {}
+
+
+def register_user_extra(name: str, build: Callable[[], ScalarSelect]) -> None:
+    """Have the user loader read a per-user value (see USER_EXTRAS)."""
+    USER_EXTRAS[name] = build
+    _user_by_token_query.cache_clear()
+
+
 @cache
 def _user_by_token_query():
     """Built once: every page of a logged-in person runs it."""
+    extras = [build().label(name) for name, build in USER_EXTRAS.items()]
     return (
-        select(User)
+        select(User, *extras)
         .join(LoginSession, LoginSession.user_id == User.id)
         .where(LoginSession.token == bindparam("token"))
     )
@@ -196,9 +210,12 @@ def _user_by_token_query():
 
 def load_user_by_session_token(token: str) -> User | None:
     """Flask-Login's loader: one query joins the session to its user (only the user is built)."""
-    user = db.session.execute(_user_by_token_query(), {"token": token}).scalar()
-    if user is not None:
-        user.session_token = token
+    row = db.session.execute(_user_by_token_query(), {"token": token}).first()
+    if row is None:
+        return None
+    user, *values = row
+    user.session_token = token
+    user.loaded_extras = dict(zip(USER_EXTRAS, values, strict=True))
     return user
 
 

@@ -21,6 +21,8 @@ from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
+from alex.auth.models import User
+from alex.auth.service import register_user_extra
 from alex.db import utcnow
 from alex.expeditions.models import Membership
 from alex.progress.charts import event_label
@@ -101,6 +103,18 @@ def _unread_query():
     return select(func.count(Notification.id)).where(
         Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None)
     )
+
+
+def unread_count_of_user():
+    """The unread count as a subquery beside the user (the loader reads it for the badge)."""
+    return (
+        select(func.count(Notification.id))
+        .where(Notification.user_id == User.id, Notification.read_at.is_(None))
+        .scalar_subquery()
+    )
+
+
+register_user_extra("unread_notifications", unread_count_of_user)
 
 
 def unread_count(session: Session, user_id: int) -> int:

@@ -44,9 +44,16 @@ def progress_helpers() -> dict:
 
 @bp.app_template_global()
 def unread_notification_count() -> int:
-    """For the header badge: one indexed count, only when the header is drawn for a user."""
+    """For the header badge, only when the header is drawn for a user.
+
+    A GET takes the count the user loader read with the user; a request that writes may have
+    changed it since, so it counts again.
+    """
     if not current_user.is_authenticated:
         return 0
+    loaded = current_user.loaded_extras.get("unread_notifications")
+    if loaded is not None and request.method == "GET":
+        return loaded
     return notifications.unread_count(db.session, current_user.id)
 
 
