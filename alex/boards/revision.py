@@ -86,11 +86,12 @@ def raise_board_revision(session: Session, expedition_id: int, owner_id: int) ->
     )
 
 
-class BoardCache:
-    """The newest loaded revision of each board, least recently used first out.
+class RevisionCache:
+    """The newest loaded revision of each key, least recently used first out.
 
-    Keyed by the board (expedition, owner, membership, shared-only) with its revision beside:
-    a newer revision replaces the older one, so a board that changes often holds one entry.
+    Keyed by what was loaded (a board: expedition, owner, membership, shared-only) with its
+    revision beside: a newer revision replaces the older one, so a key that changes often holds
+    one entry. Bounded by the entries' total size (cards, for boards).
     """
 
     def __init__(self, max_cards: int = CACHED_CARDS_MAX):

@@ -19,7 +19,7 @@ from alex.boards.cards_html import CardTexts, card_list
 from alex.boards.labels import COLUMN_HINTS, COLUMN_LABELS
 from alex.boards.markdown import render_markdown
 from alex.boards.models import COLUMNS, Card, CheckIn
-from alex.boards.revision import BoardCache
+from alex.boards.revision import RevisionCache
 from alex.expeditions.access import get_expedition_member_or_404, get_membership_or_404
 from alex.expeditions.models import Expedition, Membership
 from alex.expeditions.service import expedition_standing, members, sprint_calendar, today_in
@@ -100,7 +100,7 @@ def _board(expedition_id: int, owner: Membership, only_zirkel: bool) -> service.
 
     if request.method != "GET":  # a request that writes reads its own changes
         return load()
-    cache = current_app.extensions.setdefault("alex_boards", BoardCache())
+    cache = current_app.extensions.setdefault("alex_boards", RevisionCache())
     # The membership's id and join time too: someone who leaves and joins again starts a new
     # membership at revision 0, whose board must not be the old membership's (SQLite may even
     # hand out the same id again).

@@ -7,8 +7,7 @@ or 6 sprints. Private cards and check-ins are filtered out in SQL, so they never
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Session, aliased, joinedload
 
 from alex.auth.models import User
 from alex.boards.models import Card, CardMove, CheckIn, SprintReflection, Vorhaben
+from alex.boards.revision import RevisionCache
 from alex.db import utcnow
 from alex.expeditions import service as expeditions
 from alex.expeditions.calendar import Standing
@@ -153,12 +153,13 @@ def zirkel_view(
     expedition: Expedition,
     viewer: Membership,
     today: date | None = None,
-    figures_cache: CardFiguresCache | None = None,
+    figures_cache: RevisionCache | None = None,
 ) -> ZirkelView:
     """The Zirkel page's data in a constant number of queries.
 
     With a `figures_cache` (GET requests only: a request that writes reads its own changes), the
-    figures drawn from the members' cards are reused while no member's board revision moved.
+    figures drawn from the members' cards are reused while no member's board revision moved
+    (the three statements behind them were most of the page's database time).
     """
     today = today or expeditions.today_in(expedition)
     # Rows: the map and the facilitator's view only read the meetings' kind, sprint and time.
@@ -208,44 +209,12 @@ def _load_card_figures(connection, on_expedition: dict) -> CardFigures:
     )
 
 
-class CardFiguresCache:
-    """The newest CardFigures of each expedition, per process, labelled with the participants'
-    board revisions.
-
-    Every change of a card or of its moves raises its owner's board revision in the same
-    transaction (alex.boards.revision), so while no participant's revision (nor who takes part)
-    has changed, the figures have not either. The three statements behind them were most of
-    the Zirkel page's database time. The revisions are read before the figures, so an entry is
-    never older than its label; several workers stay consistent because the label is in the
-    database.
-    """
-
-    def __init__(self, max_expeditions: int = 1024):
-        self.max_expeditions = max_expeditions
-        self._entries: OrderedDict[int, tuple[tuple, CardFigures]] = OrderedDict()
-        self._lock = threading.Lock()  # gunicorn's threads share a worker's cache
-
-    def get_or_load(self, expedition_id: int, label: tuple, load: Callable[[], CardFigures]):
-        with self._lock:
-            found = self._entries.get(expedition_id)
-            if found is not None and found[0] == label:
-                self._entries.move_to_end(expedition_id)
-                return found[1]
-        figures = load()
-        with self._lock:
-            self._entries[expedition_id] = (label, figures)
-            self._entries.move_to_end(expedition_id)
-            while len(self._entries) > self.max_expeditions:
-                self._entries.popitem(last=False)
-        return figures
-
-
 def _member_progress(
     session: Session,
     expedition: Expedition,
     participants: list[Row],
     today: date,
-    figures_cache: CardFiguresCache | None = None,
+    figures_cache: RevisionCache | None = None,
 ) -> list[MemberProgress]:
     """Per-member figures, each kind loaded once for the whole expedition and grouped here."""
     exp_id = expedition.id
@@ -260,13 +229,18 @@ def _member_progress(
     if figures_cache is None:
         figures = _load_card_figures(connection, on_expedition)
     else:
-        # The membership's id and join time too: someone who leaves and joins again starts
-        # a new membership at revision 0 (SQLite may even hand out the same id again).
-        label = tuple(
-            (p.user_id, p.membership_id, p.joined_at, p.board_revision) for p in participants
-        )
+        # Every change of a card or its moves raises its owner's board revision in the same
+        # transaction, so for one set of participants (the membership's id and join time too:
+        # someone who leaves and joins again starts at revision 0) the sum of their revisions
+        # rises with every change of what the figures are drawn from. Read before the figures,
+        # so an entry is never older than its label; the label is in the database, so several
+        # workers agree.
+        who = tuple((p.user_id, p.membership_id, p.joined_at) for p in participants)
         figures = figures_cache.get_or_load(
-            exp_id, label, lambda: _load_card_figures(connection, on_expedition)
+            ("zirkel figures", exp_id, who),
+            sum(p.board_revision for p in participants),
+            lambda: _load_card_figures(connection, on_expedition),
+            size=lambda figures: len(figures.tallies) + 1,
         )
     tallies, learnings = figures.tallies, figures.learnings
     latest_check_ins = _grouped_rows(connection, _latest_check_ins(), on_expedition, "user_id")

@@ -23,6 +23,7 @@ from flask_wtf.csrf import generate_csrf as csrf_token
 from markupsafe import Markup
 from sqlalchemy import select
 
+from alex.boards.revision import RevisionCache
 from alex.expeditions.access import get_membership_or_404
 from alex.expeditions.models import Membership
 from alex.expeditions.service import today_in
@@ -96,7 +97,7 @@ def _zirkel_page(membership: Membership, status: int = 200, form_state: dict | N
     expedition = membership.expedition
     # A request that writes reads its own changes; a GET may reuse figures of unchanged cards.
     figures_cache = (
-        current_app.extensions.setdefault("alex_zirkel_figures", service.CardFiguresCache())
+        current_app.extensions.setdefault("alex_zirkel_figures", RevisionCache())
         if request.method == "GET"
         else None
     )
