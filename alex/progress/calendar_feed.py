@@ -1,8 +1,9 @@
 """Calendar files: a private, revocable .ics feed per member and a one-off .ics per meeting.
 
 The feed URL carries an unguessable token instead of a login (phone calendars cannot log in).
-The token grants only that member's feed of that expedition; revoking it, or leaving the
-expedition, makes the old URL answer 404.
+The token grants only that member's feed of that expedition, and only for the membership it
+was made in: revoking it, leaving or being removed makes the old URL answer 404, and it stays
+dead when the person joins again (the new membership starts after the token was made).
 """
 
 from __future__ import annotations
@@ -24,14 +25,29 @@ from alex.progress.models import CalendarToken
 PRODID = "-//ALEx//Agile Lern-Expeditionen//DE"
 
 
+def _of_membership():
+    """Join condition: a live token made during this membership (not during an earlier one).
+
+    Ending a membership deletes its row, and a rejoin makes a new one; checking the token's age
+    against the membership's start revokes the old links on every way out (removed, left, an
+    operator's or a future tool's delete) without each of them having to remember it.
+    """
+    return (
+        (CalendarToken.expedition_id == Membership.expedition_id)
+        & (CalendarToken.user_id == Membership.user_id)
+        & (CalendarToken.created_at >= Membership.joined_at)
+        & CalendarToken.revoked_at.is_(None)
+    )
+
+
 def active_token(session: Session, expedition_id: int, user_id: int) -> CalendarToken | None:
-    """The member's current feed token, if they created one."""
+    """The member's current feed token, if they created one in this membership."""
     return session.scalar(
         select(CalendarToken)
+        .join(Membership, _of_membership())
         .where(
             CalendarToken.expedition_id == expedition_id,
             CalendarToken.user_id == user_id,
-            CalendarToken.revoked_at.is_(None),
         )
         .order_by(CalendarToken.id.desc())
         .limit(1)
@@ -65,17 +81,11 @@ def renew_token(session: Session, expedition_id: int, user_id: int) -> CalendarT
 
 
 def membership_for_token(session: Session, token: str) -> Membership | None:
-    """The membership a live feed token belongs to; None when revoked, unknown or left."""
+    """The membership a live feed token belongs to; None when revoked, unknown, left or older."""
     if not token or len(token) > 64:
         return None
     return session.scalar(
-        select(Membership)
-        .join(
-            CalendarToken,
-            (CalendarToken.expedition_id == Membership.expedition_id)
-            & (CalendarToken.user_id == Membership.user_id),
-        )
-        .where(CalendarToken.token == token, CalendarToken.revoked_at.is_(None))
+        select(Membership).join(CalendarToken, _of_membership()).where(CalendarToken.token == token)
     )
 
 

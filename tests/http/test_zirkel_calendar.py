@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from types import SimpleNamespace
 
 import pytest
 from icalendar import Calendar
@@ -12,6 +13,7 @@ from sqlalchemy import select
 from alex.expeditions.models import Membership
 from alex.extensions import db
 from alex.meetings.models import Meeting
+from tests.conftest import TEST_PASSWORD
 from tests.http.zirkel_fixtures import zirkel_fixture  # noqa: F401 (the `zirkel` fixture)
 
 
@@ -75,6 +77,41 @@ def test_leaving_the_expedition_ends_the_feed(zirkel, actor, client, app):
         )
         db.session.delete(membership)
         db.session.commit()
+    assert client.get(url).status_code == 404
+
+
+def _membership_id(app, user_id: int) -> int:
+    with app.app_context():
+        return db.session.scalar(select(Membership.id).where(Membership.user_id == user_id))
+
+
+@pytest.mark.parametrize("how", ["removed", "left"])
+def test_a_feed_stays_dead_after_its_owner_rejoins(zirkel, actor, client, app, world, how):
+    expedition_id = zirkel.expedition_id
+    cem = actor(zirkel.cem)
+    url = _create_feed(cem, expedition_id)
+    if how == "removed":
+        member_id = _membership_id(app, zirkel.cem.id)
+        response = actor(zirkel.facilitator).post(
+            f"/expeditions/{expedition_id}/members/{member_id}/remove"
+        )
+    else:
+        response = cem.post(f"/expeditions/{expedition_id}/leave")
+    assert response.status_code in (200, 302)
+    assert client.get(url).status_code == 404
+    # Invited again: the old link must not come back to life with the new membership.
+    world.join(SimpleNamespace(id=expedition_id), zirkel.cem)
+    assert client.get(url).status_code == 404, "the old feed link works again after rejoining"
+    page = cem.get(f"/expeditions/{expedition_id}/zirkel").get_data(as_text=True)
+    assert url not in page  # the page offers a new link, not the dead one
+    assert client.get(_create_feed(cem, expedition_id)).status_code == 200
+
+
+def test_deleting_the_account_ends_the_feed(zirkel, actor, client):
+    cem = actor(zirkel.cem)
+    url = _create_feed(cem, zirkel.expedition_id)
+    response = cem.post("/account/delete", {"password": TEST_PASSWORD})
+    assert response.status_code == 302
     assert client.get(url).status_code == 404
 
 
