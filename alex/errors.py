@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 from flask import Flask, Response
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import Forbidden, HTTPException, InternalServerError
 
 from alex.extensions import db, login_manager
 from alex.web import render
@@ -18,14 +20,24 @@ MESSAGES = {
         _l("Bad request"),
         _l("We could not process this request. Reload the page and try again."),
     ),
-    403: (_l("Not allowed"), _l("Only the expedition's facilitator can do this.")),
+    401: (_l("Login needed"), _l("Please log in, then try again.")),
+    403: (_l("Not allowed"), _l("You are not allowed to do this here.")),
     404: (_l("Not found"), _l("This page does not exist, or you have no access to it.")),
     405: (_l("Not possible here"), _l("This action is not available at this address.")),
+    406: (
+        _l("Not available in this form"),
+        _l("This page cannot be delivered in the form your browser asked for."),
+    ),
     409: (
         _l("Changed in the meantime"),
         _l("Someone changed this in the meantime. Reload to see the latest state."),
     ),
+    410: (_l("Gone"), _l("This is no longer available.")),
     413: (_l("Too large"), _l("What you sent is too large. Shorten it and try again.")),
+    415: (
+        _l("Format not supported"),
+        _l("What you sent is in a format ALEx does not accept. Reload the page and try again."),
+    ),
     422: (_l("Please check your input"), _l("Some of what you entered could not be accepted.")),
     429: (_l("Too many attempts"), _l("Please wait a minute, then try again.")),
     500: (
@@ -34,6 +46,7 @@ MESSAGES = {
             "That is our fault, not yours. Please try again in a moment; if it keeps happening, tell your facilitator."
         ),
     ),
+    501: (_l("Not available"), _l("ALEx cannot do this (yet).")),
     503: (
         _l("Temporarily unavailable"),
         _l("ALEx is temporarily unavailable. Please try again in a few moments."),
@@ -42,14 +55,35 @@ MESSAGES = {
 # The database is down, restarting or out of connections: a passing state, not a bug.
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, DisconnectionError, PoolTimeoutError)
 RETRY_AFTER_SECONDS = 10
+# What exactly a 403 refuses: the abort sites name it, so no one reads a wrong reason.
+FACILITATOR_ONLY = _l("Only the expedition's facilitator can do this.")
+OWNER_ONLY = _l("Only the person who created the card can change it. You can still read it.")
+OWN_ENTRY_ONLY = _l("Only the person who wrote this entry can change it.")
+MEETING_RUNNER_ONLY = _l("Only the facilitator or this meeting's moderator can steer the meeting.")
+SECOND_FACTOR_NEEDED = _l(
+    "This expedition asks every member to log in with a second factor. Set it up in your account, then try again."
+)
 CSRF_ADVICE = _l(
     "Your form was open too long or the page is outdated. Reload the page and try again."
 )
 
 
+class Refused(Forbidden):
+    """A 403 that says what is refused; its description is shown to the person, translated."""
+
+
+def refuse(reason) -> NoReturn:
+    """Answer 403 with the reason (one of the constants above, or another lazy text)."""
+    raise Refused(description=reason)
+
+
 def error_response(status: int, detail: str | None = None) -> Response:
-    """The error page for a status (or its fragment for an HTMX request)."""
-    title, advice = MESSAGES.get(status, MESSAGES[500])
+    """The error page for a status (or its fragment for an HTMX request).
+
+    A status without its own text gets the general one of its class (4xx or 5xx) and keeps
+    its code.
+    """
+    title, advice = MESSAGES.get(status) or MESSAGES[400 if status < 500 else 500]
     return render(
         "errors/error.html",
         "errors/_error.html",
@@ -71,11 +105,10 @@ def init_app(app: Flask) -> None:
     def http_error(error: HTTPException) -> Response | HTTPException:
         if error.code is None or error.code < 400:
             return error
-        response = error_response(error.code if error.code in MESSAGES else 400)
+        detail = str(error.description) if isinstance(error, Refused) else None
+        response = error_response(error.code, detail)
         if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
             response.headers["Allow"] = ", ".join(error.valid_methods)
-        if error.code in MESSAGES:
-            response.status_code = error.code
         return response
 
     @app.errorhandler(InternalServerError)

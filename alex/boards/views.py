@@ -20,6 +20,7 @@ from alex.boards.labels import COLUMN_HINTS, COLUMN_LABELS
 from alex.boards.markdown import render_markdown
 from alex.boards.models import COLUMNS, Card, CheckIn
 from alex.boards.revision import RevisionCache
+from alex.errors import OWN_ENTRY_ONLY, OWNER_ONLY, refuse
 from alex.expeditions.access import get_expedition_member_or_404, get_membership_or_404
 from alex.expeditions.models import Expedition, Membership
 from alex.expeditions.service import expedition_standing, members, sprint_calendar, today_in
@@ -60,8 +61,10 @@ def get_own_card_or_404(membership: Membership, card_id: int, *, checklist: bool
     card = db.session.scalar(query)
     if card is None:
         abort(404)
+    if card.owner_id != current_user.id and card.visibility == "zirkel":
+        refuse(OWNER_ONLY)
     if card.owner_id != current_user.id:
-        abort(403 if card.visibility == "zirkel" else 404)
+        abort(404)
     return card
 
 
@@ -794,7 +797,7 @@ def clear_support(expedition_id: int, check_in_id: int):
     if entry is None or (entry.user_id != current_user.id and entry.visibility != "zirkel"):
         abort(404)
     if entry.user_id != current_user.id:
-        abort(403)
+        refuse(OWN_ENTRY_ONLY)
     service.clear_support(db.session, entry)
     db.session.commit()
     flash(_("Support request cleared. Glad it worked out!"), "success")

@@ -12,6 +12,7 @@ from flask_login import current_user
 from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import contains_eager
 
+from alex.errors import FACILITATOR_ONLY, refuse
 from alex.expeditions.models import Expedition, Membership
 from alex.extensions import db
 from alex.twofactor.models import TwoFactor, TwoFactorRequirement
@@ -72,7 +73,7 @@ def get_facilitation_or_403(expedition_id: int) -> Membership:
     """The membership, which must carry the facilitator role: 404 for outsiders, 403 for others."""
     membership = get_membership_or_404(expedition_id)
     if not membership.is_facilitator:
-        abort(403)
+        refuse(FACILITATOR_ONLY)
     return membership
 
 

@@ -217,6 +217,75 @@ def test_error_pages(error_app, code, language, htmx):
         assert "Content-Security-Policy" in response.headers
 
 
+# Statuses outside the table keep their code: a client (or a person) learns what really happened.
+OTHER_STATUSES = {
+    401: ("Anmeldung nötig", "Login needed"),
+    406: ("Nicht lieferbar", "Not available in this form"),
+    410: ("Nicht mehr da", "Gone"),
+    415: ("Format nicht unterstützt", "Format not supported"),
+    418: ("Ungültige Anfrage", "Bad request"),
+    501: ("Nicht verfügbar", "Not available"),
+}
+
+
+@pytest.mark.parametrize("code", sorted(OTHER_STATUSES))
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_statuses_outside_the_table_keep_their_code(error_app, code, language):
+    response = error_app.test_client().get(
+        f"/_test/abort/{code}", headers={"Accept-Language": language}
+    )
+    assert response.status_code == code, f"{code} answered as {response.status_code}"
+    title = OTHER_STATUSES[code][0 if language == "de" else 1]
+    assert title in response.get_data(as_text=True)
+
+
+def _expedition_with_peer_card(app, world):
+    from alex.boards.models import Card
+
+    mona = world.user("Mona Moderation")
+    ada = world.user("Ada Lorenz")
+    ben = world.user("Ben Okafor")
+    expedition = world.expedition(mona, participates=False)
+    world.join(expedition, ada)
+    world.join(expedition, ben)
+    with app.app_context():
+        card = Card(expedition_id=expedition.id, owner_id=ada.id, title="Ada", column="sprint")
+        db.session.add(card)
+        db.session.commit()
+        return expedition.id, card.id, mona, ben
+
+
+FACILITATOR_ONLY = "Das kann nur die Moderation der Expedition."
+
+
+def test_a_403_says_what_is_refused(app, world, actor):
+    expedition_id, card_id, mona, ben = _expedition_with_peer_card(app, world)
+    peer = actor(ben)
+    # A peer's card: visible, but not the peer's to change.
+    response = peer.post(f"/expeditions/{expedition_id}/cards/{card_id}/delete")
+    assert response.status_code == 403
+    html = response.get_data(as_text=True)
+    assert FACILITATOR_ONLY not in html, "a peer's card is refused as if it were the facilitator's"
+    assert "Nur wer die Karte angelegt hat, kann sie ändern." in html
+    # A facilitator-only page still says so.
+    response = peer.get(f"/expeditions/{expedition_id}/settings")
+    assert response.status_code == 403
+    assert FACILITATOR_ONLY in response.get_data(as_text=True)
+    # In English, and as an HTMX fragment.
+    response = peer.post(
+        f"/expeditions/{expedition_id}/cards/{card_id}/delete",
+        htmx=True,
+        headers={"Accept-Language": "en"},
+    )
+    assert "Only the person who created the card can change it." in response.get_data(as_text=True)
+
+
+def test_a_plain_403_does_not_blame_the_facilitator_role(error_app):
+    response = error_app.test_client().get("/_test/abort/403")
+    assert response.status_code == 403
+    assert FACILITATOR_ONLY not in response.get_data(as_text=True)
+
+
 def test_405_names_the_allowed_methods(client):
     response = client.delete("/login")
     assert response.status_code == 405
