@@ -49,6 +49,15 @@ bp.add_app_template_global(notes_html, "notes_html")
 bp.add_app_template_global(confidence_trend_svg, "report_confidence_svg")
 
 
+@bp.after_request
+def never_store(response):
+    """Reports and data exports are never kept by a browser, proxy or the service worker."""
+    # They hold everything personal; the service worker skips every no-store answer.
+    response.cache_control.no_store = True
+    response.cache_control.private = True
+    return response
+
+
 def _compose(membership: Membership) -> Report:
     return compose_report(
         db.session, membership.expedition, current_user, today_in(membership.expedition)

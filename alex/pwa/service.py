@@ -28,6 +28,9 @@ QUEUEABLE_POSTS = {
     "checkin": r"^/expeditions/\d+/(logbook|checkins)(/new)?$",
 }
 USER_HEADER = "X-Alex-User"
+# A page kept for offline reading is shown for at most this long after it was saved: older
+# copies could show what a person may no longer see.
+OFFLINE_COPY_MAX_AGE_DAYS = 14
 
 
 def precache_urls() -> list[str]:

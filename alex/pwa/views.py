@@ -33,6 +33,7 @@ def service_worker() -> Response:
         offline_url=service.precache_urls()[-1],
         queueable=service.QUEUEABLE_POSTS,
         user_header=service.USER_HEADER,
+        max_age_days=service.OFFLINE_COPY_MAX_AGE_DAYS,
     )
     response = make_response(_minified(body))
     response.mimetype = "text/javascript"

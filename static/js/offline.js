@@ -27,8 +27,13 @@
     return svg;
   }
 
+  // "14:32" for a copy from today; with the day for an older one (copies live up to 14 days).
   function timeOf(value) {
-    return new Date(value).toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" });
+    var saved = new Date(value);
+    var lang = document.documentElement.lang;
+    var time = saved.toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit" });
+    if (saved.toDateString() === new Date().toDateString()) return time;
+    return saved.toLocaleDateString(lang, { day: "numeric", month: "long" }) + ", " + time;
   }
 
   // Ask the service worker something and wait for its answer.

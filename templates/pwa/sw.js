@@ -9,6 +9,9 @@ const PRECACHE = {{ precache|tojson }};
 const OFFLINE_URL = {{ offline_url|tojson }};
 const QUEUEABLE = Object.entries({{ queueable|tojson }}).map(([kind, re]) => [kind, new RegExp(re)]);
 const USER_HEADER = {{ user_header|tojson }};
+// Offline copies older than this are not shown any more, and deleted.
+const MAX_AGE_MS = {{ max_age_days|tojson }} * 24 * 3600 * 1000;
+const SAVED_AT_HEADER = "X-Alex-Saved-At";
 // On a weak network, a page seen before is shown after this long instead of a blank wait.
 const NETWORK_TIMEOUT_MS = 6000;
 const DB_NAME = "alex-offline";
@@ -24,12 +27,13 @@ self.addEventListener("install", (event) => {
 });
 
 self.addEventListener("activate", (event) => {
-  // A deploy changes VERSION: the old static cache goes, pages and queue stay.
+  // A deploy changes VERSION: the old static cache goes, pages (unless too old) and queue stay.
   event.waitUntil(
     caches.keys()
       .then((keys) => Promise.all(keys
         .filter((key) => key.startsWith("alex-static-") && key !== STATIC_CACHE)
         .map((key) => caches.delete(key))))
+      .then(dropExpiredPages)
       .then(() => self.clients.claim())
   );
 });
@@ -106,22 +110,49 @@ async function pageNetworkFirst(event) {
   }
 }
 
-// Keep a personal page under its user's key; a page for nobody means nobody is logged in.
+// Keep a personal page under its user's key. A page for nobody means the session ended, here
+// or elsewhere (logged out on all devices, expired, account deleted): nothing of it stays.
 async function remember(request, response) {
   const type = response.headers.get("Content-Type") || "";
-  if (!type.startsWith("text/html")) return;
+  if (!type.startsWith("text/html") || response.status !== 200) return;
   const user = response.headers.get(USER_HEADER);
   if (!user) {
-    await setMeta("user", null);
+    if (await getMeta("user")) await forgetEverything();
     return;
   }
   if ((await getMeta("user")) !== user) {
     await setMeta("user", user);
     await dropPagesExcept(user);
   }
-  if (response.status === 200 && !response.redirected) {
-    const cache = await caches.open(PAGE_CACHE_PREFIX + user);
-    await cache.put(request.url, response);
+  const cache = await caches.open(PAGE_CACHE_PREFIX + user);
+  if (isNoStore(response)) {
+    await cache.delete(request.url, { ignoreVary: true }); // e.g. an account page kept before it was marked no-store
+    return;
+  }
+  if (!response.redirected) {
+    const headers = new Headers(response.headers);
+    headers.set(SAVED_AT_HEADER, String(Date.now()));
+    await cache.put(request.url, new Response(await response.blob(), { status: 200, headers }));
+  }
+}
+
+// Cache-Control: no-store (exports, account, two-factor set-up) is never kept, by anyone.
+function isNoStore(response) {
+  return /(^|,)\s*no-store\s*(,|$)/i.test(response.headers.get("Cache-Control") || "");
+}
+
+function savedAt(response) {
+  return Number(response.headers.get(SAVED_AT_HEADER)) || Date.parse(response.headers.get("Date")) || 0;
+}
+
+async function dropExpiredPages() {
+  const keys = await caches.keys();
+  for (const key of keys.filter((name) => name.startsWith(PAGE_CACHE_PREFIX))) {
+    const cache = await caches.open(key);
+    for (const request of await cache.keys()) {
+      const response = await cache.match(request);
+      if (!response || Date.now() - savedAt(response) > MAX_AGE_MS) await cache.delete(request);
+    }
   }
 }
 
@@ -139,8 +170,13 @@ async function cachedPage(request) {
   const cache = await caches.open(PAGE_CACHE_PREFIX + user);
   const cached = await cache.match(request.url, { ignoreVary: true });
   if (!cached) return null;
-  const savedAt = new Date(cached.headers.get("Date") || Date.now()).toISOString();
-  const html = (await cached.text()).replace("<html ", `<html data-offline-copy="${savedAt}" `);
+  const saved = savedAt(cached);
+  if (Date.now() - saved > MAX_AGE_MS) {
+    await cache.delete(request.url, { ignoreVary: true });
+    return null;
+  }
+  const stamp = new Date(saved).toISOString();
+  const html = (await cached.text()).replace("<html ", `<html data-offline-copy="${stamp}" `);
   return new Response(html, { status: 200, headers: cached.headers });
 }
 
@@ -214,7 +250,8 @@ async function replayQueue() {
     item.state = response.status === 409 ? "conflict" : "failed";
     item.status = loggedOut ? 401 : response.status;
     item.answer = (await response.text()).slice(0, 200000);
-    await putItem(item);
+    // Only if still there: a page without a user may have emptied the queue meanwhile.
+    await putIfPresent(item);
   }
   await notify({ type: "queue-changed", sent });
 }
@@ -285,6 +322,11 @@ const setMeta = (key, value) => tx("meta", "readwrite", (s) => s.put(value, key)
 const allItems = () => tx("queue", "readonly", (s) => s.getAll());
 const getItem = (id) => tx("queue", "readonly", (s) => s.get(id));
 const putItem = (item) => tx("queue", "readwrite", (s) => s.put(item));
+const putIfPresent = (item) => tx("queue", "readwrite", (s) => {
+  const found = s.get(item.id);
+  found.onsuccess = () => { if (found.result) s.put(item); };
+  return null;
+});
 const deleteItem = (id) => tx("queue", "readwrite", (s) => s.delete(id));
 const clearStore = (name) => tx(name, "readwrite", (s) => s.clear());
 

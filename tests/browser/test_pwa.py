@@ -357,6 +357,122 @@ def test_one_users_pages_are_never_served_to_another(browser, server, circle):
     context.close()
 
 
+def stored_pages(page) -> list[str]:
+    """Every URL kept in a page cache of the service worker, whoever's."""
+    return page.evaluate(
+        """async () => {
+            const urls = [];
+            for (const name of await caches.keys()) {
+                if (!name.startsWith('alex-pages-')) continue;
+                const cache = await caches.open(name);
+                urls.push(...(await cache.keys()).map((r) => r.url));
+            }
+            return urls;
+        }"""
+    )
+
+
+def queued_anywhere(page) -> int:
+    """Items in the offline queue of every user (the worker's list shows only the current one)."""
+    return page.evaluate(
+        """() => new Promise((resolve, reject) => {
+            const open = indexedDB.open('alex-offline');
+            open.onerror = () => reject(open.error);
+            open.onsuccess = () => {
+                const db = open.result;
+                if (!db.objectStoreNames.contains('queue')) { db.close(); resolve(0); return; }
+                const count = db.transaction('queue').objectStore('queue').count();
+                count.onsuccess = () => { db.close(); resolve(count.result); };
+            };
+        })"""
+    )
+
+
+def test_a_session_ended_elsewhere_leaves_no_page_and_no_queue_behind(app, browser, server, circle):
+    expedition_id, card_id = circle["expedition"].id, circle["cards"][0]
+    context = new_context(browser, PHONE)
+    page = context.new_page()
+    log_in(page, server.url, "ada@example.org", TEST_PASSWORD)
+    controlled(page)
+    page.goto(board_url(server, circle))
+    page.wait_for_load_state("networkidle")
+    context.set_offline(True)
+    move_offline(page, expedition_id, card_id, "doing", card(app, card_id).version)
+    page.locator(f"#card-{card_id} .pending-badge").wait_for()
+    assert queued_anywhere(page) == 1
+
+    # On another device, Ada logs out everywhere: this device's session ends with it.
+    other = new_context(browser)
+    elsewhere = other.new_page()
+    log_in(elsewhere, server.url, "ada@example.org", TEST_PASSWORD)
+    elsewhere.goto(f"{server.url}/account")
+    elsewhere.locator("form[action='/account/logout-everywhere'] button").click()
+    elsewhere.wait_for_url(f"{server.url}/login")
+    other.close()
+
+    context.set_offline(False)
+    page.goto(board_url(server, circle))  # answered with the login page: nobody is logged in
+    page.wait_for_url(re.compile(r"/login"))
+    page.wait_for_load_state("networkidle")
+    wait_until(lambda: not stored_pages(page) and queued_anywhere(page) == 0)
+    assert card(app, card_id).column == "sprint"  # the ended session's move was not sent
+    context.set_offline(True)
+    page.goto(board_url(server, circle))
+    assert "Kanban ausprobieren" not in page.content()
+    context.close()
+
+
+def test_offline_copies_expire_after_two_weeks(browser, server, circle):
+    context = new_context(browser, PHONE)
+    page = context.new_page()
+    log_in(page, server.url, "ada@example.org", TEST_PASSWORD)
+    controlled(page)
+    page.goto(board_url(server, circle))
+    page.wait_for_load_state("networkidle")
+    assert board_url(server, circle) in stored_pages(page)
+    # Age the saved copy by 15 days, as if the device had not been online since.
+    page.evaluate(
+        """async (url) => {
+            const old = new Date(Date.now() - 15 * 24 * 3600 * 1000);
+            for (const name of await caches.keys()) {
+                if (!name.startsWith('alex-pages-')) continue;
+                const cache = await caches.open(name);
+                const copy = await cache.match(url, {ignoreVary: true});
+                if (!copy) continue;
+                const headers = new Headers(copy.headers);
+                headers.set('Date', old.toUTCString());
+                headers.set('X-Alex-Saved-At', String(old.getTime()));
+                await cache.put(url, new Response(await copy.blob(), {status: 200, headers}));
+            }
+        }""",
+        board_url(server, circle),
+    )
+    context.set_offline(True)
+    page.goto(board_url(server, circle))
+    assert "Kanban ausprobieren" not in page.content(), "a copy older than two weeks was shown"
+    assert page.locator("h1").inner_text() == "Du bist offline"
+    assert board_url(server, circle) not in stored_pages(page)
+    context.close()
+
+
+def test_no_store_pages_never_reach_the_offline_cache(browser, server, circle):
+    context = new_context(browser, PHONE)
+    page = context.new_page()
+    log_in(page, server.url, "ada@example.org", TEST_PASSWORD)
+    controlled(page)
+    report = f"{server.url}/expeditions/{circle['expedition'].id}/report"
+    page.goto(board_url(server, circle))
+    page.goto(report)
+    page.wait_for_load_state("networkidle")
+    stored = stored_pages(page)
+    assert board_url(server, circle) in stored  # pages are kept…
+    assert report not in stored, "the Lernbericht (no-store) was kept by the service worker"
+    context.set_offline(True)
+    page.goto(report)
+    assert page.locator("h1").inner_text() == "Du bist offline"
+    context.close()
+
+
 class ByteCounter:
     """WSGI middleware: every response the server sends, with its gzip-compressed size."""
 

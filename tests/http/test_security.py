@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from flask import abort
+from flask import abort, url_for
 from sqlalchemy import create_engine, func, select, text
 
 from alex.auth.models import User
@@ -83,6 +83,35 @@ def test_pages_are_private_and_vary_on_htmx(actor):
     response = actor().get("/")
     assert "private" in response.headers["Cache-Control"]
     assert "HX-Request" in response.headers["Vary"]
+
+
+def _export_paths(app, expedition_id: int) -> list[str]:
+    """Every GET address of the exports area (reports, downloads, account export), from the URL map."""
+    with app.test_request_context():
+        return sorted(
+            url_for(rule.endpoint, **{"expedition_id": expedition_id} if rule.arguments else {})
+            for rule in app.url_map.iter_rules()
+            if rule.endpoint.startswith("exports.") and "GET" in (rule.methods or ())
+        )
+
+
+def test_exports_are_never_stored(app, world, actor):
+    """Lernbericht, summary and the data export hold everything personal: no cache keeps them."""
+    mona = world.user("Mona Moderation")
+    expedition = world.expedition(mona)
+    facilitator = actor(mona)
+    paths = _export_paths(app, expedition.id)
+    assert {"/account/export.json", f"/expeditions/{expedition.id}/report.pdf"} <= set(paths)
+    for path in paths:
+        response = facilitator.get(path)
+        assert response.status_code == 200, path
+        cache = _directives_of(response.headers["Cache-Control"])
+        assert "no-store" in cache, f"{path}: Cache-Control {response.headers['Cache-Control']}"
+        assert "private" in cache and "public" not in cache, path
+
+
+def _directives_of(header: str) -> set[str]:
+    return {part.strip().split("=")[0] for part in header.split(",")}
 
 
 def test_no_inline_scripts_or_styles_in_templates():
