@@ -25,6 +25,8 @@ max_requests_jitter = 500
 accesslog = os.environ.get("ALEX_ACCESS_LOG", "-") or None
 errorlog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms'
+# Calendar-feed, invite and reset tokens in URLs are written as [redacted].
+logger_class = "alex.access_log.RedactingLogger"
 # nginx in front speaks to us on loopback only; the app trusts X-Forwarded-* via ALEX_PROXY_FIX.
 forwarded_allow_ips = "127.0.0.1"
 proc_name = "alex"
