@@ -79,9 +79,12 @@ soak: install
 	$(BIN)/python -m bench.load --users 100 --zirkel 25 --seconds $(SOAK_SECONDS)
 	$(BIN)/pytest -q --hypothesis-profile=soak tests/test_fuzz.py tests/test_fuzz_xss.py
 
+# Style, layers (import-linter, contracts in pyproject.toml) and dead code (vulture).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/vulture
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -8,8 +8,12 @@ from babel import support
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import ValidationError
+from wtforms import IntegerField, ValidationError
 from wtforms.i18n import messages_path
+from wtforms.validators import NumberRange, StopValidation
+from wtforms.widgets import HiddenInput
+
+from alex.web import MAX_ID
 
 # WTForms' own messages (wrong type, unknown choice…) in our words; the rest fall back to
 # WTForms' catalog in the user's language.
@@ -85,3 +89,71 @@ def single_line(_form, field) -> None:
     """Reject line breaks and control characters in one-line fields (names, titles)."""
     if field.data and any(ord(ch) < 32 for ch in field.data):
         raise ValidationError(_l("Please use a single line without special characters."))
+
+
+class BoundedIntegerField(IntegerField):
+    """A whole number a 32-bit INTEGER column holds (the URL converter's bounds), our messages.
+
+    Every number read from a form goes through this field (or VersionField), so a version or
+    id of 10**20 is a message next to the field, never a database error. Ranges of the domain
+    (1–10, a place in a column) stay NumberRange validators; they also word the message for a
+    number beyond the column's bounds.
+    """
+
+    def __init__(
+        self,
+        label=None,
+        validators=None,
+        minimum: int = -MAX_ID - 1,
+        maximum: int = MAX_ID,
+        **kwargs,
+    ):
+        self.invalid = kwargs.pop("invalid", None) or _l("Please enter a whole number.")
+        super().__init__(label, validators, **kwargs)
+        self.minimum, self.maximum = minimum, maximum
+        self.refused = False
+
+    def process_formdata(self, valuelist):
+        if not valuelist or valuelist[0] in ("", None):
+            return
+        text = str(valuelist[0]).strip()
+        self.data = _whole_number(text)
+        self.refused = self.data is None or not self.minimum <= self.data <= self.maximum
+
+    def pre_validate(self, form) -> None:
+        """Not a number or out of bounds: one message, and no value reaches the view."""
+        if not self.refused:
+            return
+        message = str(self.invalid)
+        for validator in self.validators if self.data is not None else ():
+            if isinstance(validator, NumberRange):
+                try:
+                    validator(form, self)
+                except ValidationError as error:
+                    message = str(error)
+        self.data = None
+        raise StopValidation(message)
+
+
+class VersionField(BoundedIntegerField):
+    """The version a form was loaded with (0 … 2³¹−1), in a hidden input."""
+
+    widget = HiddenInput()
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("invalid", _l("Please reload the page."))
+        super().__init__(label, validators, minimum=0, **kwargs)
+
+
+def bounded_int(text: str | None, minimum: int = 1, maximum: int = MAX_ID) -> int | None:
+    """A whole number in bounds, or None; for values no field reads whole (a button's "12:3")."""
+    value = _whole_number(text)
+    return value if value is not None and minimum <= value <= maximum else None
+
+
+def _whole_number(text: str | None) -> int | None:
+    """ASCII digits with an optional sign; int() alone also takes "١٢", "1_000" and "+ 7"."""
+    if not text or len(text) > 100:
+        return None
+    digits = text[1:] if text[0] in "+-" else text
+    return int(text) if digits.isascii() and digits.isdigit() else None

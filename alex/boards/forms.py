@@ -5,8 +5,6 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    HiddenField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -16,7 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from alex.boards.models import TEXT_MAX, TITLE_MAX
-from alex.forms import BaseForm, not_blank, single_line
+from alex.forms import BaseForm, BoundedIntegerField, VersionField, not_blank, single_line
 
 TOO_LONG = _l("Please use at most %(max)d characters.")
 SENTENCE_MAX = 500
@@ -26,20 +24,6 @@ VISIBILITY_CHOICES = [
     SelectChoice("zirkel", _l("My Zirkel")),
     SelectChoice("private", _l("Only me")),
 ]
-
-
-class NumberField(IntegerField):
-    """A whole-number field whose "not a number" message is ours, in the user's language."""
-
-    def __init__(self, *args, invalid=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.invalid = invalid or _l("Please enter a whole number.")
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            raise ValueError(str(self.invalid)) from error
 
 
 def column_choices():
@@ -87,7 +71,7 @@ class NewCardForm(BaseForm):
 
 
 class CardForm(BaseForm):
-    version = HiddenField(validators=[InputRequired()])
+    version = VersionField(validators=[InputRequired()])
     title = _title()
     notes = _text(_l("Notes"))
     kind = RadioField(
@@ -109,20 +93,20 @@ class CardForm(BaseForm):
 class MoveForm(BaseForm):
     column = SelectField(_l("Move to column"))
     # The stable interface: 0-based `position`; people fill in `place` (1 = top) instead.
-    position = NumberField(
+    position = BoundedIntegerField(
         validators=[
             Optional(),
             NumberRange(0, POSITION_MAX, _l("Please enter a place from 1 to %(max)s.")),
         ],
     )
-    place = NumberField(
+    place = BoundedIntegerField(
         _l("Place in the column (1 = top, empty = at the end)"),
         validators=[
             Optional(),
             NumberRange(1, POSITION_MAX, _l("Please enter a place from %(min)s to %(max)s.")),
         ],
     )
-    version = NumberField(
+    version = BoundedIntegerField(
         validators=[InputRequired(_l("Please reload the board."))],
         invalid=_l("Please reload the board."),
     )
@@ -146,7 +130,7 @@ class ChecklistItemForm(BaseForm):
 
 
 class VorhabenForm(BaseForm):
-    version = HiddenField()
+    version = VersionField(validators=[Optional()])
     what = _text(_l("What I want to learn or change"), max_length=2000)
     why = _text(_l("Why it matters to me"), max_length=2000)
     success_signs = _text(_l("How I will notice that I got there"), max_length=2000)
@@ -171,7 +155,7 @@ class FocusForm(BaseForm):
 
 
 class AssessmentForm(BaseForm):
-    confidence = NumberField(
+    confidence = BoundedIntegerField(
         _l("How confident are you of reaching your Vorhaben? (1–10)"),
         invalid=_l("Please choose a number from 1 to 10."),
         validators=[
@@ -186,7 +170,7 @@ class AssessmentForm(BaseForm):
 
 
 class WipForm(BaseForm):
-    wip_limit = NumberField(
+    wip_limit = BoundedIntegerField(
         _l("Soft limit for “In progress”"),
         invalid=_l("Please enter a number from 1 to 20."),
         validators=[

@@ -26,6 +26,7 @@ from alex.expeditions.models import Expedition, Membership
 from alex.expeditions.service import expedition_standing, members, sprint_calendar, today_in
 from alex.expeditions.service import peers as expedition_peers
 from alex.extensions import db
+from alex.forms import bounded_int
 from alex.web import render, render_fragment, static_url, wants_fragment
 
 bp = Blueprint("boards", __name__, url_prefix="/expeditions/<int:expedition_id>")
@@ -329,9 +330,9 @@ def advance_card(expedition_id: int):
     """One tap: move a card to the end of the next column (button value "<card id>:<version>")."""
     membership = get_membership_or_404(expedition_id)
     forms.ConfirmForm().validate_on_submit() or abort(400)
-    try:
-        card_id, version = (int(part) for part in request.form.get("card", "").split(":"))
-    except ValueError:
+    card_id, _, version = request.form.get("card", "").partition(":")
+    card_id, version = bounded_int(card_id), bounded_int(version, minimum=0)
+    if card_id is None or version is None:
         abort(400)
     card = get_own_card_or_404(membership, card_id, checklist=False)
     target = service.next_column(card.column)
@@ -705,8 +706,8 @@ def carry_over(expedition_id: int):
     forms.ConfirmForm().validate_on_submit() or abort(400)
     decisions: dict[int, str] = {}
     for key, value in request.form.items():
-        if key.startswith("card-") and key[5:].isdigit():
-            decisions[int(key[5:])] = value
+        if key.startswith("card-") and (card_id := bounded_int(key[5:])) is not None:
+            decisions[card_id] = value
     number = current_sprint_number(membership.expedition)
     next_sprint = min(number + 1, membership.expedition.sprint_count)
     try:

@@ -10,7 +10,6 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
-    IntegerField,
     SelectChoice,
     SelectField,
     StringField,
@@ -18,10 +17,9 @@ from wtforms import (
     ValidationError,
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import HiddenInput
 
 from alex.expeditions.service import INVITE_LIFETIMES_DAYS
-from alex.forms import BaseForm, not_blank, single_line
+from alex.forms import BaseForm, BoundedIntegerField, VersionField, not_blank, single_line
 
 # Time zones a German-speaking Zirkel plausibly meets in first, then all others.
 _COMMON_ZONES = ["Europe/Berlin", "Europe/Vienna", "Europe/Zurich", "Europe/Luxembourg", "UTC"]
@@ -70,7 +68,7 @@ class ExpeditionForm(BaseForm):
             plausible_start,
         ],
     )
-    sprint_weeks = IntegerField(
+    sprint_weeks = BoundedIntegerField(
         _l("Sprint length in weeks"),
         default=4,
         validators=[
@@ -78,7 +76,7 @@ class ExpeditionForm(BaseForm):
             NumberRange(1, 6, _l("A sprint lasts between %(min)s and %(max)s weeks.")),
         ],
     )
-    sprint_count = IntegerField(
+    sprint_count = BoundedIntegerField(
         _l("Number of sprints"),
         default=6,
         validators=[
@@ -93,7 +91,7 @@ class ExpeditionForm(BaseForm):
         validate_choice=True,
     )
     pit_stops = BooleanField(_l("Plan Boxenstopps at about one third and two thirds"))
-    retention_months = IntegerField(
+    retention_months = BoundedIntegerField(
         _l("Delete everything this many months after the end (empty: keep)"),
         validators=[
             Optional(),
@@ -102,7 +100,7 @@ class ExpeditionForm(BaseForm):
     )
     participate = BooleanField(_l("I take part with my own Vorhaben, too"), default=True)
     # The expedition's version the form was loaded with (settings only): detects a lost update.
-    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    version = VersionField(validators=[Optional()])
 
 
 class InviteForm(BaseForm):

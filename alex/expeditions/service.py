@@ -349,17 +349,6 @@ def remove_member(session: Session, membership: Membership) -> None:
     session.delete(membership)
 
 
-def latest_expedition(session: Session, user: User) -> Expedition | None:
-    """The user's most recent expedition, e.g. as a template."""
-    return session.scalar(
-        select(Expedition)
-        .join(Membership)
-        .where(Membership.user_id == user.id)
-        .order_by(Expedition.created_at.desc())
-        .limit(1)
-    )
-
-
 def today_in(expedition: Expedition) -> date:
     """Today's date where the expedition takes place."""
     return datetime.now(ZoneInfo(expedition.timezone)).date()

@@ -5,26 +5,22 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    IntegerField,
     PasswordField,
     SelectMultipleField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import HiddenInput
+from wtforms.validators import InputRequired, Length, Optional
 
 from alex.exports.models import REFLECTION_MAX
 from alex.exports.report import SECTIONS
-from alex.forms import BaseForm
+from alex.forms import BaseForm, VersionField
 
 _TOO_LONG = _l("Please use at most %(max)d characters.")
 
 
 def _version_field():
-    return IntegerField(
-        widget=HiddenInput(), default=0, validators=[InputRequired(), NumberRange(min=0)]
-    )
+    return VersionField(default=0, validators=[InputRequired()])
 
 
 class SelectionForm(BaseForm):

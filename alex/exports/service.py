@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select, update
@@ -214,8 +214,3 @@ def zirkel_summary(session: Session, expedition: Expedition) -> ZirkelSummary:
         retro_actions=group_retro_actions(session, expedition.id),
         attendance=attendance_by_meeting(session, expedition.id),
     )
-
-
-def generated_at() -> datetime:
-    """When an export was made (shown on it)."""
-    return utcnow()

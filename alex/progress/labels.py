@@ -11,10 +11,6 @@ KUDOS = {
     "learned_too": (_l("I learn from this too"), "bulb"),
     "keep_going": (_l("Keep going!"), "heart"),
 }
-SUPPORT = {
-    "note": _l("Note"),
-    "talk": _l("Let's talk"),
-}
 
 
 def kudos_text(kind: str, note: str = "") -> str:

@@ -660,11 +660,3 @@ def support_responses(session: Session, check_in_id: int) -> list[SupportRespons
             .order_by(SupportResponse.created_at, SupportResponse.id)
         )
     )
-
-
-def has_sent_kudos(session: Session, sender_id: int, target: Card | CheckIn) -> bool:
-    """Whether this member already sent Rückenwind on this card or check-in."""
-    column = Kudos.card_id if isinstance(target, Card) else Kudos.check_in_id
-    return bool(
-        session.scalar(select(Kudos.id).where(Kudos.sender_id == sender_id, column == target.id))
-    )

@@ -1,6 +1,6 @@
 """Draw the app icons and the manifest screenshots with headless Chromium (Playwright).
 
-    .venv/bin/python -m alex.pwa.make_images     writes static/icons/icon*.png, static/pwa/*.png
+    .venv/bin/python -m alex.make_pwa_images    writes static/icons/icon*.png, static/pwa/*.png
 
 The PNGs are committed; run this again after the logo or the home page changes. Icons come from
 our SVG mark; screenshots from the demo expedition on a throw-away database.
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from werkzeug.serving import make_server
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 ICONS = ROOT / "static" / "icons"
 SCREENSHOTS = ROOT / "static" / "pwa"
 CHROMIUM = "/usr/bin/chromium"

@@ -1,0 +1,1 @@
+"""Expeditions: the journey, its members, invites and the sprint calendar."""

@@ -1,0 +1,91 @@
+"""Names vulture cannot see used (make lint runs `vulture`; its settings are in pyproject.toml).
+
+Each group says who uses them. A name that is really dead is removed from the code, not added
+here.
+"""
+
+# ruff: noqa: F821, B018
+# Called by gunicorn (deploy/gunicorn.conf.py: logger_class).
+RedactingLogger
+
+# Called or read by Flask, Flask-Login, WTForms, SQLAlchemy, Jinja and WeasyPrint.
+_.login_view
+_.login_message
+_.login_message_category
+_.session_protection
+is_active
+is_anonymous
+_.get_id
+_.choices
+_.expire_on_commit
+metadata
+impl
+cache_ok
+_.process_bind_param
+_.process_result_value
+_.isolation_level
+_.process_formdata
+_.pre_validate
+_.validate_note
+widget
+Meta
+_.fetch
+_.load_bytecode
+_.dump_bytecode
+_.no_cache
+_.no_store
+_.public
+_.max_age
+_.immutable
+
+# Columns and relationships of the models (the schema, also read by Alembic and the exports).
+login_sessions
+vorhaben_id
+created_by_id
+required_by_id
+timer_ends_at
+checked_in_at
+discussing_item_id
+
+# Read by templates.
+days_to_start
+days_to_sprint_end
+progress_percent
+my_votes
+hidden_count
+my_votes_used
+previous_actions
+review_cards
+review_focus
+my_focus
+_.by_prompt
+reviewed
+absent
+legend_marker
+expedition_map_svg
+latest_check_in
+recent_learnings
+owner_name
+quiet_members
+open_support
+actions_to_review
+kudos_sent
+facilitation
+_.facilitation
+
+# Set by the access loader for the view's loader in the same request (flask.g).
+_._prefetched_membership
+
+# Parts of a result or a record that callers may read (tests, the JSON export).
+expeditions_deleted
+facilitation_handed_to
+meeting_date
+MEETING_STATUSES
+
+# Used by the test suite (tests/exports_fixtures.py, tests/test_i18n.py).
+build_finished_expedition
+extract_messages
+
+# 403 reasons for the meeting views (the meetings area names what it refuses with these).
+MEETING_RUNNER_ONLY
+SECOND_FACTOR_NEEDED
