@@ -1,4 +1,4 @@
-"""The figures of issue 9's goals table, each measured beside the /healthz baseline."""
+"""The figures of the goals table (README, Bench), each measured beside the /healthz baseline."""
 
 from __future__ import annotations
 

@@ -58,7 +58,7 @@ class Route:
     note: str = ""
 
 
-# One dict per area; the integrator adds an area's dict to ROUTES when it lands.
+# One dict per area; a new area adds its dict to ROUTES.
 CORE = {
     "static": Route(PUBLIC),
     "health.healthz": Route(PUBLIC),
@@ -258,8 +258,6 @@ def test_a_new_route_without_a_row_is_caught():
     assert routes_without_row(app) == ["area.brand_new"]
 
 
-# Foundation's forms still pass choices as tuples (fixed on its branch); not this test's subject.
-@pytest.mark.filterwarnings("ignore:Passing SelectField choices as tuples:DeprecationWarning")
 @pytest.mark.parametrize("visitor", VISITORS)
 @pytest.mark.parametrize(("endpoint", "method"), ALL_ROUTES)
 def test_route_answers_each_visitor_as_the_table_says(app, scene, visitor, endpoint, method):
