@@ -25,7 +25,7 @@ from alex.expeditions.access import get_expedition_member_or_404, get_membership
 from alex.expeditions.models import Expedition, Membership
 from alex.expeditions.service import expedition_standing, members, sprint_calendar, today_in
 from alex.expeditions.service import peers as expedition_peers
-from alex.extensions import db
+from alex.extensions import db, htmx
 from alex.forms import bounded_int
 from alex.web import render, render_fragment, static_url, wants_fragment
 
@@ -274,7 +274,7 @@ def _move(membership: Membership, card: Card, column: str, position: int | None,
         column=COLUMN_LABELS[column],
         place=card.position + 1,
     )
-    if request.headers.get("HX-Request"):
+    if htmx:
         # The answer is read inside the move's own transaction, then committed: a second
         # transaction would take SQLite's write lock again only to read.
         response = _moved_card_response(membership, card, moved, message)
@@ -374,7 +374,7 @@ def create_card(expedition_id: int):
         title=card.title,
         column=COLUMN_LABELS[card.column],
     )
-    if request.headers.get("HX-Request"):
+    if htmx:
         response = _changed_columns_response(membership, (card.column,), message)
         del response.headers["HX-Reswap"]
         fresh = render_fragment(
@@ -516,7 +516,7 @@ def add_checklist_item(expedition_id: int, card_id: int):
         form.text.errors = [str(error)]
         return _checklist_response(membership, card, 422, form)
     db.session.commit()
-    if request.headers.get("HX-Request"):
+    if htmx:
         return _checklist_response(membership, card)
     return redirect(url_for("boards.card", expedition_id=expedition_id, card_id=card_id))
 
@@ -538,7 +538,7 @@ def set_checklist_item(expedition_id: int, card_id: int, item_id: int):
     forms.ConfirmForm().validate_on_submit() or abort(400)
     service.set_checklist_item(db.session, item, request.form.get("done") == "1")
     db.session.commit()
-    if request.headers.get("HX-Request"):
+    if htmx:
         return _checklist_response(membership, card)
     return redirect(url_for("boards.card", expedition_id=expedition_id, card_id=card_id))
 
@@ -552,7 +552,7 @@ def delete_checklist_item(expedition_id: int, card_id: int, item_id: int):
     forms.ConfirmForm().validate_on_submit() or abort(400)
     card.checklist.remove(item)
     db.session.commit()
-    if request.headers.get("HX-Request"):
+    if htmx:
         return _checklist_response(membership, card)
     return redirect(url_for("boards.card", expedition_id=expedition_id, card_id=card_id))
 
