@@ -106,7 +106,7 @@ class MoveForm(BaseForm):
             NumberRange(1, POSITION_MAX, _l("Please enter a place from %(min)s to %(max)s.")),
         ],
     )
-    version = BoundedIntegerField(
+    version = VersionField(
         validators=[InputRequired(_l("Please reload the board."))],
         invalid=_l("Please reload the board."),
     )
