@@ -19,8 +19,10 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_KEY_PREFIX": "alex",  # separates installations that share one Redis
     "LOGIN_RATE_LIMIT": "10 per minute",
     "LOCKOUT_THRESHOLD": 5,  # failed passwords (or codes) in a row before each try must wait
-    "LOGIN_DELAY_MAX_SECONDS": 900,  # the longest wait between password tries (it doubles)
-    "CODE_DELAY_MAX_SECONDS": 86400,  # the same for second-factor codes (minutes that double)
+    "LOGIN_DELAY_FIRST_SECONDS": 1,  # the first wait between password tries; it doubles …
+    "LOGIN_DELAY_MAX_SECONDS": 900,  # … up to this
+    "CODE_DELAY_FIRST_SECONDS": 60,  # the same for second-factor codes (6 digits: slower)
+    "CODE_DELAY_MAX_SECONDS": 86400,
     # Password and code checks on the account pages, per address and per account.
     "ACCOUNT_CHECK_RATE_LIMIT": "5 per 10 minutes",
     "SESSION_IDLE_HOURS": 12,  # a login session unused this long ends on the server

@@ -53,10 +53,12 @@ class DelayPolicy:
 
 def policy(app: Flask, check: Check) -> DelayPolicy:
     """The configured policy: passwords wait seconds, codes minutes (a code has 6 digits only)."""
-    threshold = app.config["ALEX_LOCKOUT_THRESHOLD"]
-    if check is Check.PASSWORD:
-        return DelayPolicy(threshold, 1, app.config["ALEX_LOGIN_DELAY_MAX_SECONDS"])
-    return DelayPolicy(threshold, 60, app.config["ALEX_CODE_DELAY_MAX_SECONDS"])
+    prefix = "ALEX_LOGIN_DELAY" if check is Check.PASSWORD else "ALEX_CODE_DELAY"
+    return DelayPolicy(
+        app.config["ALEX_LOCKOUT_THRESHOLD"],
+        app.config[f"{prefix}_FIRST_SECONDS"],
+        app.config[f"{prefix}_MAX_SECONDS"],
+    )
 
 
 def seconds_to_wait(user: User, check: Check, now: datetime | None = None) -> int:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
 from alex.auth import attempts, sessions
+from alex.auth.audit import security_event
 from alex.auth.hooks import hooks
 from alex.auth.models import LoginSession, User
 from alex.auth.names import clean_display_name
@@ -141,13 +142,19 @@ def authenticate(
     failures cannot lock the owner out.
     """
     user = find_user_by_email(session, email)
-    if user is None or (
-        attempts.seconds_to_wait(user, attempts.Check.PASSWORD) and user.id not in known_device_of
-    ):
+    if user is None:
         _spend_a_check(password)
+        security_event("login_failed", reason="unknown_account")
+        raise AuthError(LOGIN_FAILED)
+    if (
+        wait := attempts.seconds_to_wait(user, attempts.Check.PASSWORD)
+    ) and user.id not in known_device_of:
+        _spend_a_check(password)
+        security_event("login_refused", user.id, reason="waiting", seconds=wait)
         raise AuthError(LOGIN_FAILED)
     if not verify_password(user, password):
-        attempts.count_failure(session, user.id, attempts.Check.PASSWORD, rule)
+        failures = attempts.count_failure(session, user.id, attempts.Check.PASSWORD, rule)
+        security_event("login_failed", user.id, reason="wrong_password", in_a_row=failures)
         raise LoginFailed(LOGIN_FAILED)
     if _current_hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
@@ -159,7 +166,8 @@ def check_password(session: Session, user: User, password: str, rule: attempts.D
     """A logged-in person's password check (account pages): a failure counts like a failed login."""
     if verify_password(user, password):
         return True
-    attempts.count_failure(session, user.id, attempts.Check.PASSWORD, rule)
+    failures = attempts.count_failure(session, user.id, attempts.Check.PASSWORD, rule)
+    security_event("password_check_failed", user.id, in_a_row=failures)
     return False
 
 
@@ -196,7 +204,8 @@ def end_all_login_sessions(session: Session, user: User) -> int:
 def change_password(session: Session, user: User, new_password: str) -> None:
     """Set a new password; every existing session of the account ends."""
     user.password_hash = hash_password(new_password)
-    end_all_login_sessions(session, user)
+    ended = end_all_login_sessions(session, user)
+    security_event("password_changed", user.id, sessions_ended=ended)
 
 
 def display_name_problem(session: Session, user_id: int, name: str) -> str | None:

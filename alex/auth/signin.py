@@ -10,6 +10,7 @@ from flask_login import login_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from alex.auth import service
+from alex.auth.audit import security_event
 from alex.auth.hooks import hooks
 from alex.auth.models import User
 from alex.extensions import db
@@ -65,6 +66,7 @@ def sign_in(user: User, remember: bool = False, passed_second_factor: bool = Fal
     )
     login_user(user, remember=remember)
     _remember_device(user.id)
+    security_event("login", user.id, second_factor=passed_second_factor, remember=remember)
 
 
 def second_step(user: User, remember: bool):

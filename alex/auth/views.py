@@ -9,6 +9,7 @@ from flask_login import current_user, login_required, logout_user
 from sqlalchemy.exc import IntegrityError
 
 from alex.auth import attempts, service, sessions
+from alex.auth.audit import security_event
 from alex.auth.forms import EndSessionForm, LoginForm, PasswordForm, ProfileForm, RegisterForm
 from alex.auth.protect import account_check_limit, failed_check, no_store
 from alex.auth.signin import after_sign_in, known_device_of, registration_open, second_step, sign_in
@@ -198,6 +199,7 @@ def end_session():
     if not sessions.end_by_handle(db.session, current_user.id, form.session.data):
         abort(404)  # not a session of this account (or it ended meanwhile)
     db.session.commit()
+    security_event("session_ended", current_user.id, by="account_page")
     flash(_("That device is logged out."), "success")
     return redirect(url_for("auth.account"))
 

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 
 from alex.auth import attempts, sessions
 from alex.auth import service as auth
+from alex.auth.audit import security_event
 from alex.auth.models import User
 from alex.auth.protect import account_check_limit, failed_check, no_store
 from alex.auth.signin import after_sign_in, sign_in
@@ -73,13 +74,15 @@ def challenge_post():
     if not form.validate_on_submit():
         return render("twofactor/challenge.html", form=form, status=422)
     if wait := attempts.seconds_to_wait(user, attempts.Check.CODE):
+        security_event("code_refused", user.id, reason="waiting", seconds=wait)
         form.code.errors = [_too_many_codes(wait)]
         return render("twofactor/challenge.html", form=form, status=422)
     verified = service.verify(db.session, user.id, form.code.data)
     if verified is None:
         rule = attempts.policy(current_app, attempts.Check.CODE)
-        attempts.count_failure(db.session, user.id, attempts.Check.CODE, rule)
+        failures = attempts.count_failure(db.session, user.id, attempts.Check.CODE, rule)
         db.session.commit()
+        security_event("code_failed", user.id, at="login", in_a_row=failures)
         form.code.errors = [_("This code does not fit. Try the newest code from your app.")]
         return render("twofactor/challenge.html", form=form, status=422)
     session.pop(PENDING, None)
@@ -111,16 +114,18 @@ def _too_many_codes(seconds: int) -> str:
 def _count_wrong_code() -> None:
     """A wrong code on an account page counts like one at login."""
     rule = attempts.policy(current_app, attempts.Check.CODE)
-    attempts.count_failure(db.session, current_user.id, attempts.Check.CODE, rule)
+    failures = attempts.count_failure(db.session, current_user.id, attempts.Check.CODE, rule)
     db.session.commit()
     failed_check()
+    security_event("code_failed", current_user.id, at="account", in_a_row=failures)
 
 
 def _changed_second_factor(passed: bool) -> None:
     """Two-factor was switched or changed: every other browser logs in again; this one is
     marked as having (or no longer having) passed the second factor."""
-    sessions.end_others(db.session, current_user.id, current_user.session_token)
+    ended = sessions.end_others(db.session, current_user.id, current_user.session_token)
     sessions.mark_second_factor(db.session, current_user.session_token, passed)
+    security_event("second_factor_changed", current_user.id, on=passed, sessions_ended=ended)
 
 
 def _setup_page(

@@ -15,6 +15,7 @@ from alex.auth.models import LoginSession, User
 from alex.db import utcnow
 from alex.extensions import db
 from tests.conftest import TEST_PASSWORD, csrf_token, login
+from tests.http.zirkel_fixtures import zirkel_fixture  # noqa: F401 (the `zirkel` fixture)
 
 IPHONE = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
@@ -361,3 +362,70 @@ def test_account_pages_are_never_stored(actor, path):
     response = actor().get(path)
     assert response.status_code == 200
     assert "no-store" in response.headers["Cache-Control"]
+
+
+def test_rueckenwind_shows_the_senders_role_beside_the_name(zirkel, actor):
+    card_id = zirkel.shared_cards[zirkel.ada.id][0]
+    path = f"/expeditions/{zirkel.expedition_id}/zirkel/cards/{card_id}/kudos"
+    assert actor(zirkel.ben).post(path, {"kind": "great_step"}).status_code == 302
+    assert actor(zirkel.facilitator).post(path, {"kind": "great_step"}).status_code == 302
+    page = actor(zirkel.ada).get(f"/expeditions/{zirkel.expedition_id}/zirkel")
+    box = page.get_data(as_text=True).split('id="rueckenwind"')[1].split("</section>")[0]
+    text = " ".join(re.sub(r"<[^>]+>", " ", box).split())
+    assert f"von {zirkel.ben.name} (Teilnehmer:in)" in text
+    assert f"von {zirkel.facilitator.name} (Moderation)" in text
+
+
+def test_retro_notes_show_the_authors_role_beside_the_name(app, world, actor):
+    from tests.http.meeting_helpers import make_zirkel, run_to, version_of
+
+    z = make_zirkel(app, world)
+    mona, ada = actor(z.facilitator), actor(z.ada)
+    run_to(z, mona, "retro")
+    settings = {"format": "start_stop_continue", "vote_limit": "3", "anonymous": ""}
+    assert mona.post(z.url("/retro"), settings, htmx=True).status_code == 200
+    note = {"prompt": "0", "text": "Mehr zusammen schreiben"}
+    assert ada.post(z.url("/retro/items"), note, htmx=True).status_code == 200
+    version = version_of(mona.get(z.url()))
+    reveal = {"phase": "reveal", "version": version}
+    assert mona.post(z.url("/retro/phase"), reveal, htmx=True).status_code == 200
+    body = mona.get(z.url()).get_data(as_text=True)
+    text = " ".join(re.sub(r"<[^>]+>", " ", body).split())
+    assert f"{z.ada.name} (Teilnehmer:in)" in text
+
+
+def test_security_events_are_logged_without_secrets(app, world, caplog):
+    user = world.user("Ada Lorenz", "ada@example.org")
+    client = app.test_client()
+    with caplog.at_level("INFO", logger="alex.security"):
+        login(client, "nobody@example.org", "typed secret one")
+        login(client, user.email, "typed secret two")
+        login(client, user.email)
+    lines = [r.getMessage() for r in caplog.records if r.name == "alex.security"]
+    assert [line.split()[0] for line in lines] == ["login_failed", "login_failed", "login"]
+    assert f"user={user.id}" in lines[1] and "reason=wrong_password" in lines[1]
+    logged = "\n".join(lines)
+    assert "secret" not in logged and "example.org" not in logged and TEST_PASSWORD not in logged
+
+
+def test_a_get_refreshes_last_seen_apart_and_stays_without_a_transaction(make_app, world):
+    """PostgreSQL runs GETs in autocommit and refuses writes in them: the touch has its own."""
+    from flask_login import current_user
+
+    application = make_app(WTF_CSRF_ENABLED=False)
+    if application.config["SQLALCHEMY_ENGINES"]["default"]["url"].startswith("sqlite"):
+        pytest.skip("PostgreSQL only: SQLite GETs run in a read transaction")
+
+    @application.get("/_touch_state")
+    def touch_state():
+        assert current_user.is_authenticated  # loading the user is what touches
+        connection = db.session.connection().connection.dbapi_connection
+        return connection.info.transaction_status.name
+
+    user = world.user("Ada Lorenz", "ada@example.org")
+    client = application.test_client()
+    assert login(client, user.email).status_code == 302
+    _age_sessions(application, user, last_seen=utcnow() - timedelta(minutes=5))
+    assert client.get("/_touch_state").get_data(as_text=True) == "IDLE"
+    (row,) = _sessions(application, user)
+    assert utcnow() - row.last_seen < timedelta(seconds=30)
