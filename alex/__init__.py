@@ -57,11 +57,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)
 
+    # Plug-ins register explicitly, lower layers first: accounts open the registry that
+    # expeditions (invites, names, access guards) and the optional two-factor area fill.
     from alex.auth import init_app as init_auth
-
-    init_auth(app)
+    from alex.expeditions.hooks import init_app as init_expeditions
     from alex.twofactor import init_app as init_twofactor
 
+    init_auth(app)
+    init_expeditions(app)
     init_twofactor(app)
     _register_blueprints(app)
     return app

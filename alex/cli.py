@@ -89,13 +89,14 @@ def create_user(email: str, name: str, password: str) -> None:
 @alex_cli.command("unlock-user")
 @click.argument("email")
 def unlock_user(email: str) -> None:
-    """Lift a login lockout early."""
+    """Lift the wait after failed passwords and codes early."""
     from alex.auth.service import find_user_by_email
 
     user = find_user_by_email(db.session, email)
     if user is None:
         raise click.ClickException("No such account.")
-    user.failed_logins, user.locked_until = 0, None
+    user.failed_logins, user.next_login_at = 0, None
+    user.failed_codes, user.next_code_at = 0, None
     db.session.commit()
     click.echo(f"{user.email} unlocked.")
 
@@ -129,9 +130,13 @@ def restore_command(path: Path) -> None:
 
 @alex_cli.command("purge-expired")
 def purge_expired_command() -> None:
-    """Delete expeditions whose retention period has ended (run daily)."""
+    """Delete expired login sessions and expeditions whose retention period has ended (daily)."""
+    from alex.auth import sessions
     from alex.exports.retention import purge_expired_cli
 
+    ended = sessions.purge_expired(db.session, sessions.limits(current_app))
+    db.session.commit()
+    click.echo(f"{ended} expired login session(s) deleted.")
     purge_expired_cli()
 
 

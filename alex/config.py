@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +18,15 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_KEY_PREFIX": "alex",  # separates installations that share one Redis
     "LOGIN_RATE_LIMIT": "10 per minute",
-    "LOCKOUT_THRESHOLD": 5,  # failed logins in a row before the account locks
-    "LOCKOUT_MINUTES": 15,
+    "LOCKOUT_THRESHOLD": 5,  # failed passwords (or codes) in a row before each try must wait
+    "LOGIN_DELAY_FIRST_SECONDS": 1,  # the first wait between password tries; it doubles …
+    "LOGIN_DELAY_MAX_SECONDS": 900,  # … up to this
+    "CODE_DELAY_FIRST_SECONDS": 60,  # the same for second-factor codes (6 digits: slower)
+    "CODE_DELAY_MAX_SECONDS": 86400,
+    # Password and code checks on the account pages, per address and per account.
+    "ACCOUNT_CHECK_RATE_LIMIT": "5 per 10 minutes",
+    "SESSION_IDLE_HOURS": 12,  # a login session unused this long ends on the server
+    "SESSION_MAX_DAYS": 30,  # every login session ends this long after login ("stay logged in" too)
     "MAX_CONTENT_LENGTH": 1024 * 1024,  # bytes; larger request bodies get 413
     "DEFAULT_LOCALE": "de",
     "DEFAULT_TIMEZONE": "Europe/Berlin",
@@ -75,6 +83,8 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=settings["HTTPS"],
+        # Never longer than the login session it names (the server ends that one anyway).
+        REMEMBER_COOKIE_DURATION=timedelta(days=settings["SESSION_MAX_DAYS"]),
         PREFERRED_URL_SCHEME="https" if settings["HTTPS"] else "http",
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session; phones stay open for days
         WTF_CSRF_SSL_STRICT=True,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from flask import g, has_request_context, request
-from sqlalchemy import DateTime, Engine, MetaData, event
+from sqlalchemy import Connection, DateTime, Engine, MetaData, event
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -53,8 +55,19 @@ def utcnow() -> datetime:
 _READ_ONLY_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
-def _write_expected() -> bool:
+def request_may_write() -> bool:
+    """Whether this request (or CLI command) is one that may write in its own transaction."""
+    return _write_expected()
+
+
+# Execution option of a connection that writes apart from its request (see `separate_write`).
+_SEPARATE_WRITE = "alex_separate_write"
+
+
+def _write_expected(connection: Connection | None = None) -> bool:
     """A request that may write takes the write lock up front; reads stay concurrent."""
+    if connection is not None and connection.get_execution_options().get(_SEPARATE_WRITE):
+        return True
     if has_request_context():
         return request.method not in _READ_ONLY_METHODS
     return True  # CLI commands and scripts
@@ -85,7 +98,7 @@ def configure_engine(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_expected() else "BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_expected(connection) else "BEGIN")
 
 
 class WriteInReadOnlyRequest(RuntimeError):
@@ -103,7 +116,7 @@ def _reads_without_transaction(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:
-        if has_request_context() and not _write_expected():
+        if has_request_context() and not _write_expected(connection):
             connection.connection.dbapi_connection.autocommit = True
 
     @event.listens_for(engine, "before_cursor_execute")
@@ -115,6 +128,19 @@ def _reads_without_transaction(engine: Engine) -> None:
     def _on_reset(dbapi_connection, _record, _state) -> None:
         # Back in the pool as every other connection: the next request may write.
         dbapi_connection.autocommit = False
+
+
+@contextmanager
+def separate_write(engine: Engine) -> Iterator[Connection]:
+    """A short transaction on a connection of its own, allowed inside a read-only request.
+
+    Only for bookkeeping a GET has to do (a login session's last-seen time), never for the
+    request's own data: it commits at once, whatever the request does afterwards.
+    """
+    with engine.connect() as connection:
+        connection.execution_options(**{_SEPARATE_WRITE: True})
+        with connection.begin():
+            yield connection
 
 
 def _is_read(statement: str) -> bool:

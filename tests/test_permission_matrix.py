@@ -74,6 +74,10 @@ AUTH = {
     "auth.update_profile": Route(LOGGED_IN),
     "auth.change_password": Route(LOGGED_IN),
     "auth.logout_everywhere": Route(LOGGED_IN),
+    # Only the account's own sessions: a handle of someone else's is as good as missing.
+    "auth.end_session": Route(
+        expect(LOGIN, 404, 404, 404, 404), data=lambda s: {"session": "0" * 24}
+    ),
 }
 TWOFACTOR = {
     "twofactor.challenge": Route(GUEST, note="without a pending login it sends to /login"),

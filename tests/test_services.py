@@ -9,6 +9,7 @@ import pytest
 from alex.auth import service as auth
 from alex.expeditions import service
 from alex.expeditions.models import Expedition, Membership
+from tests.conftest import TEST_PASSWORD
 
 
 @pytest.fixture
@@ -75,15 +76,30 @@ def ada(world):
     return world.user("Ada Lorenz", "ada@example.org")
 
 
-def test_authenticate_counts_failures_and_locks(ada, session):
+def test_authenticate_counts_failures_and_makes_strangers_wait(ada, session):
+    from alex.auth.attempts import Check, DelayPolicy, seconds_to_wait
+
     user = ada
-    policy = auth.LockoutPolicy(threshold=2, minutes=5)
+    policy = DelayPolicy(threshold=2, unit_seconds=60, max_seconds=600)
     for _ in range(2):
         with pytest.raises(auth.LoginFailed):
             auth.authenticate(session, "ada@example.org", "wrong", policy)
-    with pytest.raises(auth.AuthError, match="gesperrt|locked"):
-        auth.authenticate(session, "ada@example.org", "correct horse battery staple", policy)
-    assert auth.is_locked(session.get(type(user), user.id))
+    stored = session.get(type(user), user.id)
+    assert 0 < seconds_to_wait(stored, Check.PASSWORD) <= 60
+    with pytest.raises(auth.AuthError) as refused:
+        auth.authenticate(session, "ada@example.org", TEST_PASSWORD, policy)
+    assert not isinstance(refused.value, auth.LoginFailed)  # waiting: not checked, not counted
+    # A browser that logged in to this account before is not kept waiting.
+    assert auth.authenticate(session, "ada@example.org", TEST_PASSWORD, policy, {user.id})
+
+
+@pytest.mark.parametrize(
+    ("failures", "wait"), [(0, 0), (2, 0), (3, 1), (4, 2), (6, 8), (13, 900), (10**6, 900)]
+)
+def test_the_wait_doubles_up_to_its_cap(failures, wait):
+    from alex.auth.attempts import DelayPolicy
+
+    assert DelayPolicy(threshold=3, unit_seconds=1, max_seconds=900).wait_after(failures) == wait
 
 
 def test_password_problem_is_offline_and_specific():

@@ -1,4 +1,4 @@
-"""Accounts: registration, login with lockout and rate limit, sessions that can be ended."""
+"""Accounts: registration, login with a growing wait and rate limit, sessions that end."""
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
@@ -8,9 +8,11 @@ from alex.extensions import login_manager
 
 
 def init_app(app: Flask) -> None:
-    """Bind Flask-Login to our login-session table."""
+    """Bind Flask-Login to our login-session table; open the registry other areas plug into."""
+    from alex.auth.hooks import init_hooks
     from alex.auth.service import load_user_by_session_token
 
+    init_hooks(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to continue.")

@@ -1,9 +1,18 @@
 """Forms of the account area."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import Email, InputRequired, Length
 
+from alex.auth.names import clean_display_name
 from alex.forms import BaseForm, not_blank, single_line
 
 LANGUAGE_CHOICES = [
@@ -49,6 +58,7 @@ class RegisterForm(BaseForm):
             single_line,
             Length(max=80, message=TOO_LONG),
         ],
+        filters=[clean_display_name],
     )
     email = EmailField(_l("E-mail address"), validators=_email_validators(), filters=[_strip])
     password = PasswordField(
@@ -65,6 +75,7 @@ class ProfileForm(BaseForm):
             single_line,
             Length(max=80, message=TOO_LONG),
         ],
+        filters=[clean_display_name],
     )
     locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES, validate_choice=True)
 
@@ -80,3 +91,9 @@ class PasswordForm(BaseForm):
     new_password = PasswordField(
         _l("New password"), validators=[InputRequired(_l("Please choose a password."))]
     )
+
+
+class EndSessionForm(BaseForm):
+    """Log out one other device, named by its handle (never by its token)."""
+
+    session = HiddenField(validators=[InputRequired(), Length(max=64)])

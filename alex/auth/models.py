@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from alex.db import Base, UTCDateTime, utcnow
@@ -21,9 +21,13 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     locale: Mapped[str | None] = mapped_column(String(5))  # None: follow the browser
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # Lockout lives in the database, so it holds across workers and servers.
+    # Failed checks and the growing wait they cause live in the database, so they hold across
+    # workers and servers. Passwords and second-factor codes count apart: the right password
+    # must never reset the count of wrong codes (see SECURITY.md).
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed_codes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_code_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     login_sessions: Mapped[list[LoginSession]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -35,6 +39,7 @@ class User(Base):
     is_anonymous = False
     is_authenticated = True
     session_token = None  # set by the loader: the token of this request's LoginSession
+    passed_second_factor = False  # set by the loader: whether this LoginSession passed it
     loaded_extras: dict = {}  # set by the loader, per user: auth.service.USER_EXTRAS (never mutated)
 
     def get_id(self) -> str | None:
@@ -52,6 +57,12 @@ class LoginSession(Base):
     token: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Refreshed at most once a minute; the idle limit counts from here.
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     user_agent: Mapped[str] = mapped_column(String(200), default="")
+    # Whether this browser proved the second factor: what an expedition's requirement checks.
+    passed_second_factor: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
 
     user: Mapped[User] = relationship(back_populates="login_sessions")

@@ -1,31 +1,37 @@
-"""Account domain functions: passwords, lockout, login sessions. No request handling here."""
+"""Account domain functions: passwords, login, login sessions. No request handling here."""
 
 from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections.abc import Callable, Collection
+from datetime import datetime
 from functools import cache
-from math import ceil
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
-from sqlalchemy import ScalarSelect, bindparam, delete, func, select, update
+from sqlalchemy import ScalarSelect, bindparam, delete, select
 from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
+from alex.auth import attempts, sessions
+from alex.auth.audit import security_event
+from alex.auth.hooks import hooks
 from alex.auth.models import LoginSession, User
-from alex.db import utcnow
+from alex.auth.names import clean_display_name
+from alex.db import request_may_write, separate_write, utcnow
 from alex.extensions import db
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 200
 EMAIL_TAKEN = _l("An account with this e-mail address already exists. Log in instead.")
+# Every failed login says the same, whatever failed: no one learns which addresses exist.
+LOGIN_FAILED = _l(
+    "That did not work: the e-mail address or the password is wrong, or there were too many "
+    "tries. Check both and try again in a moment."
+)
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # Only the test suite may ask for this (never settable from the environment): the real cost,
 # ~1 s on a busy CI machine, would make each login in thousands of tests expensive.
@@ -90,7 +96,7 @@ def register_user(
     if find_user_by_email(session, email) is not None:
         raise AuthError(EMAIL_TAKEN)
     user = User(
-        name=name.strip(),
+        name=clean_display_name(name) or "",
         email=normalise_email(email),
         password_hash=hash_password(password),
         locale=locale,
@@ -100,62 +106,88 @@ def register_user(
     return user
 
 
-@dataclass(frozen=True)
-class LockoutPolicy:
-    threshold: int
-    minutes: int
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    """A hash no password matches, made with the same parameters as real ones."""
+    key = (hasher.time_cost, hasher.memory_cost, hasher.parallelism)
+    if key not in _DUMMY_HASHES:
+        _DUMMY_HASHES[key] = hasher.hash(secrets.token_urlsafe(32))
+    return _DUMMY_HASHES[key]
 
 
-def authenticate(session: Session, email: str, password: str, policy: LockoutPolicy) -> User:
-    """Return the user for these credentials, counting failures and locking the account.
+_DUMMY_HASHES: dict[tuple[int, int, int], str] = {}
 
-    The counter is updated with a single UPDATE statement, so failures from several workers at
-    once are all counted.
+
+def _spend_a_check(password: str) -> None:
+    """Take as long as a real password check, without one: answers must not tell them apart."""
+    hasher = _current_hasher()
+    try:
+        hasher.verify(_dummy_hash(hasher), password)
+    except (VerificationError, InvalidHashError):
+        pass
+
+
+def authenticate(
+    session: Session,
+    email: str,
+    password: str,
+    rule: attempts.DelayPolicy,
+    known_device_of: Collection[int] = (),
+) -> User:
+    """Return the user for these credentials, or raise with the one message every failure gets.
+
+    An unknown address, a wrong password and an account that must wait all cost one password
+    hash and answer alike, so nobody learns which addresses have accounts. While the account
+    waits after failed tries, the password is not even checked, except from a browser that has
+    logged in to this account before (`known_device_of` holds its account ids): strangers'
+    failures cannot lock the owner out.
     """
     user = find_user_by_email(session, email)
-    now = utcnow()
     if user is None:
-        _current_hasher().hash(
-            password
-        )  # spend the same time as a real check: no account enumeration
-        raise AuthError(_l("E-mail address or password is wrong."))
-    if user.locked_until and user.locked_until > now:
-        minutes = max(1, ceil((user.locked_until - now).total_seconds() / 60))
-        raise AuthError(
-            ngettext(
-                "Too many failed attempts: this account is locked. Try again in %(num)d minute.",
-                "Too many failed attempts: this account is locked. Try again in %(num)d minutes.",
-                minutes,
-            )
-        )
+        _spend_a_check(password)
+        security_event("login_failed", reason="unknown_account")
+        raise AuthError(LOGIN_FAILED)
+    if (
+        wait := attempts.seconds_to_wait(user, attempts.Check.PASSWORD)
+    ) and user.id not in known_device_of:
+        _spend_a_check(password)
+        security_event("login_refused", user.id, reason="waiting", seconds=wait)
+        raise AuthError(LOGIN_FAILED)
     if not verify_password(user, password):
-        failed = session.execute(
-            update(User)
-            .where(User.id == user.id)
-            .values(failed_logins=User.failed_logins + 1)
-            .returning(User.failed_logins)
-        ).scalar_one()
-        if failed >= policy.threshold:
-            session.execute(
-                update(User)
-                .where(User.id == user.id)
-                .values(locked_until=now + timedelta(minutes=policy.minutes), failed_logins=0)
-            )
-        # The caller commits even though the login failed: the count must stick.
-        raise LoginFailed(_l("E-mail address or password is wrong."))
+        failures = attempts.count_failure(session, user.id, attempts.Check.PASSWORD, rule)
+        security_event("login_failed", user.id, reason="wrong_password", in_a_row=failures)
+        raise LoginFailed(LOGIN_FAILED)
     if _current_hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.failed_logins = 0
-    user.locked_until = None
+    attempts.reset(user, attempts.Check.PASSWORD)
     return user
 
 
-def start_login_session(session: Session, user: User, user_agent: str = "") -> LoginSession:
+def check_password(session: Session, user: User, password: str, rule: attempts.DelayPolicy) -> bool:
+    """A logged-in person's password check (account pages): a failure counts like a failed login."""
+    if verify_password(user, password):
+        return True
+    failures = attempts.count_failure(session, user.id, attempts.Check.PASSWORD, rule)
+    security_event("password_check_failed", user.id, in_a_row=failures)
+    return False
+
+
+def start_login_session(
+    session: Session, user: User, user_agent: str = "", passed_second_factor: bool = False
+) -> LoginSession:
     """Open a server-side login session; its token goes into the cookie."""
-    login = LoginSession(token=secrets.token_urlsafe(32), user=user, user_agent=user_agent[:200])
+    now = utcnow()
+    login = LoginSession(
+        token=secrets.token_urlsafe(32),
+        user=user,
+        user_agent=user_agent[:200],
+        created_at=now,
+        last_seen=now,
+        passed_second_factor=passed_second_factor,
+    )
     session.add(login)
     session.flush()
     user.session_token = login.token
+    user.passed_second_factor = passed_second_factor
     return login
 
 
@@ -172,22 +204,22 @@ def end_all_login_sessions(session: Session, user: User) -> int:
 def change_password(session: Session, user: User, new_password: str) -> None:
     """Set a new password; every existing session of the account ends."""
     user.password_hash = hash_password(new_password)
-    end_all_login_sessions(session, user)
+    ended = end_all_login_sessions(session, user)
+    security_event("password_changed", user.id, sessions_ended=ended)
 
 
-def count_login_sessions(session: Session, user: User) -> int:
-    """How many browsers are signed in to this account."""
-    return (
-        session.scalar(
-            select(func.count()).select_from(LoginSession).where(LoginSession.user_id == user.id)
-        )
-        or 0
-    )
+def display_name_problem(session: Session, user_id: int, name: str) -> str | None:
+    """Why another area refuses this display name for the account (see hooks), or None."""
+    for check in hooks().name_checks:
+        if problem := check(session, user_id, name):
+            return problem
+    return None
 
 
 # Per-user values other areas show on every page (the unread-notification badge), read in the
 # loader's own statement instead of one more statement per page: name -> a function building a
-# scalar subquery correlated with User.id. Areas register at import time, before the first request.
+# scalar subquery correlated with User.id. Areas register from create_app (their init_app),
+# before the first request.
 USER_EXTRAS: dict[str, Callable[[], ScalarSelect]] = {}
 
 
@@ -199,26 +231,47 @@ def register_user_extra(name: str, build: Callable[[], ScalarSelect]) -> None:
 
 @cache
 def _user_by_token_query():
-    """Built once: every page of a logged-in person runs it."""
+    """Built once: every page of a logged-in person runs it. Expired sessions find no row."""
     extras = [build().label(name) for name, build in USER_EXTRAS.items()]
     return (
-        select(User, *extras)
+        select(User, LoginSession.last_seen, LoginSession.passed_second_factor, *extras)
         .join(LoginSession, LoginSession.user_id == User.id)
-        .where(LoginSession.token == bindparam("token"))
+        .where(
+            LoginSession.token == bindparam("token"),
+            LoginSession.last_seen > bindparam("seen_after"),
+            LoginSession.created_at > bindparam("created_after"),
+        )
     )
 
 
 def load_user_by_session_token(token: str) -> User | None:
-    """Flask-Login's loader: one query joins the session to its user (only the user is built)."""
-    row = db.session.execute(_user_by_token_query(), {"token": token}).first()
+    """Flask-Login's loader: one query joins the live session to its user (only the user is built).
+
+    The session's last-seen time is written only when it is a minute old or more.
+    """
+    now = utcnow()
+    bounds = sessions.limits(current_app).cutoffs(now)
+    row = db.session.execute(_user_by_token_query(), {"token": token, **bounds}).first()
     if row is None:
         return None
-    user, *values = row
+    user, last_seen, passed_second_factor, *values = row
     user.session_token = token
+    user.passed_second_factor = passed_second_factor
     user.loaded_extras = dict(zip(USER_EXTRAS, values, strict=True))
+    if now - last_seen >= sessions.TOUCH_EVERY:
+        _touch(token, now)
     return user
 
 
-def is_locked(user: User, now: datetime | None = None) -> bool:
-    """Whether the account is locked right now."""
-    return bool(user.locked_until and user.locked_until > (now or utcnow()))
+def _touch(token: str, now: datetime) -> None:
+    """Refresh last_seen: inside a writing request's transaction, else in a short one of its own.
+
+    A GET must not write through the request's session (on PostgreSQL it runs without a
+    transaction and refuses writes), and the touch must stick even if the page fails.
+    """
+    statement = sessions.touch_statement(token, now)
+    if request_may_write():
+        db.session.execute(statement)
+        return
+    with separate_write(db.engine) as connection:
+        connection.execute(statement)

@@ -2,43 +2,25 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from sqlalchemy.exc import IntegrityError
 
-from alex.auth import service
-from alex.auth.forms import LoginForm, PasswordForm, ProfileForm, RegisterForm
-from alex.expeditions.service import find_usable_invite
+from alex.auth import attempts, service, sessions
+from alex.auth.audit import security_event
+from alex.auth.forms import EndSessionForm, LoginForm, PasswordForm, ProfileForm, RegisterForm
+from alex.auth.protect import account_check_limit, failed_check, no_store
+from alex.auth.signin import after_sign_in, known_device_of, registration_open, second_step, sign_in
 from alex.extensions import db, limiter
-from alex.web import is_safe_next, render
+from alex.web import render
 
 bp = Blueprint("auth", __name__)
 
 
 def _login_rate_limit() -> str:
     return current_app.config["ALEX_LOGIN_RATE_LIMIT"]
-
-
-def _sign_in(user, remember: bool = False) -> None:
-    """Start a fresh server-side session; the cookie content is replaced (no fixation)."""
-    pending_invite = session.get("invite_token")
-    session.clear()
-    if pending_invite:
-        session["invite_token"] = pending_invite
-    service.start_login_session(db.session, user, request.headers.get("User-Agent", ""))
-    login_user(user, remember=remember)
-
-
-def _after_sign_in():
-    """Land where the user was going: the expedition of a pending invite, a safe `next`, or home."""
-    if token := session.pop("invite_token", None):
-        from alex.expeditions.views import join_through_invite
-
-        return join_through_invite(token)
-    target = request.args.get("next") or request.form.get("next")
-    return redirect(target if is_safe_next(target) else url_for("expeditions.home"))
 
 
 @bp.get("/login")
@@ -52,37 +34,29 @@ def login():
 @bp.post("/login")
 @limiter.limit(_login_rate_limit)
 def login_post():
-    """Check the credentials; count failures; lock the account after too many."""
+    """Check the credentials; failures count and make further tries of the account wait."""
     form = LoginForm()
     if not form.validate_on_submit():
         return render("auth/login.html", form=form, next=request.form.get("next", ""), status=422)
-    policy = service.LockoutPolicy(
-        current_app.config["ALEX_LOCKOUT_THRESHOLD"], current_app.config["ALEX_LOCKOUT_MINUTES"]
-    )
     try:
-        user = service.authenticate(db.session, form.email.data, form.password.data, policy)
+        user = service.authenticate(
+            db.session,
+            form.email.data,
+            form.password.data,
+            attempts.policy(current_app, attempts.Check.PASSWORD),
+            known_device_of(),
+        )
     except service.AuthError as error:
         if isinstance(error, service.LoginFailed):
-            db.session.commit()  # keep the failure count (lockout)
+            db.session.commit()  # keep the failure count
         form.password.errors = [str(error)]
         return render("auth/login.html", form=form, next=request.form.get("next", ""), status=422)
-    from alex.twofactor import service as twofactor
-    from alex.twofactor.views import begin_second_step
-
-    if twofactor.is_enabled(db.session, user.id):
-        db.session.commit()  # the password was right: its failure counter is reset
-        return begin_second_step(user, remember=form.remember.data)
-    _sign_in(user, remember=form.remember.data)
+    if (answer := second_step(user, form.remember.data)) is not None:
+        db.session.commit()  # the password was right: its failure count starts again
+        return answer
+    sign_in(user, remember=form.remember.data)
     db.session.commit()
-    return _after_sign_in()
-
-
-def _registration_open() -> bool:
-    """Open registration, or a pending invite link that still works, allows new accounts."""
-    if current_app.config["ALEX_OPEN_REGISTRATION"]:
-        return True
-    token = session.get("invite_token")
-    return bool(token) and find_usable_invite(db.session, token) is not None
+    return after_sign_in()
 
 
 @bp.get("/register")
@@ -90,7 +64,7 @@ def register():
     """Show the sign-up form (when registration is open or an invite is pending)."""
     if current_user.is_authenticated:
         return redirect(url_for("expeditions.home"))
-    if not _registration_open():
+    if not registration_open():
         return render("auth/registration_closed.html", status=403)
     return render("auth/register.html", form=RegisterForm())
 
@@ -99,7 +73,7 @@ def register():
 @limiter.limit(_login_rate_limit)
 def register_post():
     """Create the account and sign the new user in."""
-    if not _registration_open():
+    if not registration_open():
         return render("auth/registration_closed.html", status=403)
     form = RegisterForm()
     if form.validate_on_submit():
@@ -118,10 +92,10 @@ def register_post():
                 db.session.rollback()
                 form.email.errors = [str(service.EMAIL_TAKEN)]
             else:
-                _sign_in(user)
+                sign_in(user)
                 db.session.commit()
                 flash(_("Welcome to ALEx, %(name)s!", name=user.name), "success")
-                return _after_sign_in()
+                return after_sign_in()
     return render("auth/register.html", form=form, status=422)
 
 
@@ -142,8 +116,9 @@ def logout():
 
 @bp.get("/account")
 @login_required
+@no_store
 def account():
-    """Settings: name, language, password, sessions."""
+    """Settings: name, language, password, devices."""
     return _account_page(
         ProfileForm(obj=current_user, locale=current_user.locale or ""), PasswordForm()
     )
@@ -154,19 +129,27 @@ def _account_page(profile_form, password_form, status: int = 200):
         "auth/account.html",
         profile_form=profile_form,
         password_form=password_form,
-        session_count=service.count_login_sessions(db.session, current_user),
+        devices=sessions.devices(
+            db.session, current_user.id, current_user.session_token, sessions.limits(current_app)
+        ),
+        end_form=EndSessionForm(formdata=None),
         status=status,
     )
 
 
 @bp.post("/account/profile")
 @login_required
+@no_store
 def update_profile():
     """Change display name and language."""
     form = ProfileForm()
-    if not form.validate_on_submit():
+    if form.validate_on_submit() and (
+        problem := service.display_name_problem(db.session, current_user.id, form.name.data)
+    ):
+        form.name.errors = [problem]
+    if form.errors:
         return _account_page(form, PasswordForm(formdata=None), status=422)
-    current_user.name = form.name.data.strip()
+    current_user.name = form.name.data
     current_user.locale = form.locale.data or None
     db.session.commit()
     refresh()  # the confirmation below already speaks the newly chosen language
@@ -176,20 +159,26 @@ def update_profile():
 
 @bp.post("/account/password")
 @login_required
+@account_check_limit
+@no_store
 def change_password():
     """Set a new password; every other session of the account ends."""
     form = PasswordForm()
     if form.validate_on_submit():
-        if not service.verify_password(current_user, form.current_password.data):
+        user = current_user._get_current_object()
+        rule = attempts.policy(current_app, attempts.Check.PASSWORD)
+        if not service.check_password(db.session, user, form.current_password.data, rule):
+            db.session.commit()  # keep the failure count
+            failed_check()
             form.current_password.errors = [_("This is not your current password.")]
         elif problem := service.password_problem(
             form.new_password.data, [current_user.name, current_user.email]
         ):
             form.new_password.errors = [problem]
         else:
-            user = current_user._get_current_object()
+            passed_second_factor = user.passed_second_factor
             service.change_password(db.session, user, form.new_password.data)
-            _sign_in(user)
+            sign_in(user, passed_second_factor=passed_second_factor)
             db.session.commit()
             flash(_("Your password is changed. All other devices are logged out."), "success")
             return redirect(url_for("auth.account"))
@@ -198,6 +187,21 @@ def change_password():
         form,
         status=422,
     )
+
+
+@bp.post("/account/sessions/end")
+@login_required
+def end_session():
+    """Log out one other device of this account."""
+    form = EndSessionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if not sessions.end_by_handle(db.session, current_user.id, form.session.data):
+        abort(404)  # not a session of this account (or it ended meanwhile)
+    db.session.commit()
+    security_event("session_ended", current_user.id, by="account_page")
+    flash(_("That device is logged out."), "success")
+    return redirect(url_for("auth.account"))
 
 
 @bp.post("/account/logout-everywhere")

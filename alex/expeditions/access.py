@@ -5,27 +5,66 @@ A non-member gets 404, exactly like a missing expedition, so ids reveal nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
-from flask import abort, g
+from flask import Response, abort, g, request
 from flask_login import current_user
-from sqlalchemy import bindparam, exists, select
+from sqlalchemy import ColumnElement, bindparam, select
 from sqlalchemy.orm import contains_eager
 
 from alex.errors import FACILITATOR_ONLY, refuse
 from alex.expeditions.models import Expedition, Membership
 from alex.extensions import db
-from alex.twofactor.models import TwoFactor, TwoFactorRequirement
+
+
+@dataclass(frozen=True)
+class AccessGuard:
+    """A rule an optional area adds to every membership load (two-factor: "this expedition
+    requires a second factor"), registered from create_app.
+
+    `column` builds, once, a value correlated with `Membership` (read in the loader's own
+    statement); `holds_back(user, value)` decides from it and the user; `refuse()` is the answer
+    instead of the page; `exempt` names endpoints a held-back member still reaches.
+    """
+
+    name: str
+    column: Callable[[], ColumnElement]
+    holds_back: Callable[[Any, Any], bool]
+    refuse: Callable[[], Response]
+    exempt: Callable[[str], bool] = lambda _endpoint: False
+
+
+ACCESS_GUARDS: dict[str, AccessGuard] = {}
+
+
+def register_access_guard(guard: AccessGuard) -> None:
+    """Add a guard to the membership predicate (idempotent: apps built again replace it)."""
+    ACCESS_GUARDS[guard.name] = guard
+    _membership_query.cache_clear()
+
+
+@dataclass(frozen=True)
+class MembershipAccess:
+    """A member's way into an expedition: the membership and the guard holding it back, if any."""
+
+    membership: Membership
+    held_back_by: AccessGuard | None
+
+    @property
+    def allowed(self) -> bool:
+        """Whether the member may see the expedition's pages."""
+        return self.held_back_by is None
 
 
 @cache
 def _membership_query():
-    """Built once (every expedition page runs it): membership, expedition, two-factor hold."""
-    needs_second_factor = exists().where(
-        TwoFactorRequirement.expedition_id == Membership.expedition_id
-    ) & ~exists().where(TwoFactor.user_id == Membership.user_id, TwoFactor.enabled_at.is_not(None))
+    """Built once (every expedition page runs it): membership, expedition, each guard's value."""
+    guards = [guard.column().label(name) for name, guard in ACCESS_GUARDS.items()]
     return (
-        select(Membership, needs_second_factor)
+        select(Membership, *guards)
         .join(Membership.expedition)
         .options(contains_eager(Membership.expedition))
         .where(
@@ -35,38 +74,62 @@ def _membership_query():
     )
 
 
-def _load_membership(expedition_id: int) -> Membership | None:
-    """The membership with its expedition, and whether a two-factor requirement holds it back.
+def membership_access(user, expedition_id: int) -> MembershipAccess | None:
+    """The one place that decides who gets into an expedition: None for non-members.
 
-    One query serves both the requirement check before the view and the view's own loader.
+    One statement reads the membership, its expedition and every guard's value; the guards then
+    decide with the user as loaded for this request (e.g. whether this login session passed the
+    second factor). Views go through `get_membership_or_404`; the meeting poll may call this.
     """
     row = db.session.execute(
-        _membership_query(), {"expedition_id": expedition_id, "user_id": current_user.id}
+        _membership_query(), {"expedition_id": expedition_id, "user_id": user.id}
     ).first()
     if row is None:
         return None
-    membership, blocked = row
-    membership.needs_second_factor = bool(blocked)
-    return membership
+    membership, *values = row
+    held_back = next(
+        (
+            guard
+            for guard, value in zip(ACCESS_GUARDS.values(), values, strict=True)
+            if guard.holds_back(user, value)
+        ),
+        None,
+    )
+    return MembershipAccess(membership, held_back)
 
 
-def prefetch_membership(expedition_id: int) -> Membership | None:
-    """Load the membership before the view (the two-factor hook); the view's loader reuses it."""
-    membership = _load_membership(expedition_id)
-    g._prefetched_membership = (expedition_id, membership)
-    return membership
+def _prefetched_or_loaded(expedition_id: int) -> MembershipAccess | None:
+    """What the guard hook loaded for this request (used once), else a fresh load."""
+    prefetched = g.pop("_membership_access", None)
+    if prefetched is not None and prefetched[0] == expedition_id:
+        return prefetched[1]
+    return membership_access(current_user, expedition_id)
+
+
+def enforce_access_guards() -> Response | None:
+    """Before any expedition page: a member a guard holds back gets the guard's answer instead."""
+    args = request.view_args or {}
+    endpoint = request.endpoint or ""
+    # Exempt endpoints cost nothing here (the meeting poll authorises itself, every 2 s).
+    if "expedition_id" not in args or all(
+        guard.exempt(endpoint) for guard in ACCESS_GUARDS.values()
+    ):
+        return None
+    if not current_user.is_authenticated:
+        return None
+    access = membership_access(current_user, args["expedition_id"])
+    g._membership_access = (args["expedition_id"], access)  # the view's loader reuses it
+    if access is None or access.allowed or access.held_back_by.exempt(endpoint):
+        return None  # outsiders get the view's 404
+    return access.held_back_by.refuse()
 
 
 def get_membership_or_404(expedition_id: int) -> Membership:
     """The current user's membership in this expedition (with the expedition loaded), or 404."""
-    prefetched = g.pop("_prefetched_membership", None)
-    if prefetched is not None and prefetched[0] == expedition_id:
-        membership = prefetched[1]
-    else:
-        membership = _load_membership(expedition_id)
-    if membership is None:
+    access = _prefetched_or_loaded(expedition_id)
+    if access is None:
         abort(404)
-    return membership
+    return access.membership
 
 
 def get_facilitation_or_403(expedition_id: int) -> Membership:

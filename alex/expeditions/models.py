@@ -62,10 +62,6 @@ class Membership(Base):
     expedition: Mapped[Expedition] = relationship(back_populates="memberships")
     user: Mapped[User] = relationship()
 
-    # Not a column: set by the access loader when the expedition's two-factor requirement
-    # holds this member back (see alex.expeditions.access).
-    needs_second_factor: bool = False
-
 
 class Invite(Base):
     """A link the facilitator shares; revocable, expiring, optionally single-use."""

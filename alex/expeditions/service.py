@@ -10,10 +10,11 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Row, bindparam, func, select, update
+from sqlalchemy import Row, bindparam, func, literal, select, update
 from sqlalchemy.orm import Session, contains_eager
 
 from alex.auth.models import User
+from alex.auth.names import name_key
 from alex.db import utcnow
 from alex.expeditions import calendar
 from alex.expeditions.models import Expedition, Invite, Membership
@@ -21,6 +22,26 @@ from alex.expeditions.models import Expedition, Invite, Membership
 
 class ExpeditionError(Exception):
     """A change that cannot go ahead; the message is shown to the user."""
+
+
+def name_shared_with_member(
+    session: Session, user_id: int, name: str, expedition_id: int | None = None
+) -> bool:
+    """Whether another member of one of the person's expeditions (or of this one) has the name.
+
+    Compared as people read names: ignoring case, invisible characters and compatibility forms.
+    """
+    expeditions = select(Membership.expedition_id).where(Membership.user_id == user_id)
+    if expedition_id is not None:
+        expeditions = expeditions.union(select(literal(expedition_id)))
+    names = session.scalars(
+        select(User.name)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.expedition_id.in_(expeditions), User.id != user_id)
+        .distinct()
+    )
+    wanted = name_key(name)
+    return any(name_key(other) == wanted for other in names)
 
 
 @dataclass(frozen=True)
@@ -281,6 +302,15 @@ def accept_invite(session: Session, invite: Invite, user: User) -> Membership:
     )
     if existing is not None:
         return existing
+    if name_shared_with_member(session, user.id, user.name, invite.expedition_id):
+        # Two members with one name could pass for each other (a "Moderation" among them).
+        raise ExpeditionError(
+            _l(
+                "Someone in this expedition is already called „%(name)s“. Please change your "
+                "name in your account (for example, add your surname) and open the link again.",
+                name=user.name,
+            )
+        )
     claim = update(Invite).where(Invite.id == invite.id).values(use_count=Invite.use_count + 1)
     if invite.single_use:
         claim = claim.where(Invite.use_count == 0)

@@ -123,7 +123,9 @@ class ZirkelView:
     standing: Standing
     timeline: charts.Timeline
     members: list[MemberProgress]
-    kudos_received: list[Row]  # id, kind, note, created_at, sender_name, card_title
+    kudos_received: list[
+        Row
+    ]  # id, kind, note, created_at, sender_name, sender_is_facilitator, card_title
     kudos_sent: set[tuple[str, int]] = field(default_factory=set)  # ("card"|"check_in", id)
     facilitation: Facilitation | None = None
 
@@ -480,9 +482,15 @@ def _kudos_received_query():
             Kudos.note,
             Kudos.created_at,
             User.name.label("sender_name"),
+            Membership.is_facilitator.label("sender_is_facilitator"),  # shown beside the name
             Card.title.label("card_title"),
         )
         .outerjoin(User, User.id == Kudos.sender_id)
+        .outerjoin(
+            Membership,
+            (Membership.user_id == Kudos.sender_id)
+            & (Membership.expedition_id == Kudos.expedition_id),
+        )
         .outerjoin(Card, Card.id == Kudos.card_id)
         .where(
             Kudos.expedition_id == bindparam("expedition_id"),

@@ -1,10 +1,26 @@
-"""Optional two-factor login: TOTP apps, one-time recovery codes, per-expedition requirement."""
+"""Optional two-factor login: TOTP apps, one-time recovery codes, per-expedition requirement.
+
+It plugs in from create_app: a second step after the right password, and an access guard that
+holds back members of an expedition requiring it whose login session did not pass a second
+factor. Lower layers never import this package.
+"""
 
 from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the requirement check that runs before every expedition page."""
-    from alex.twofactor.views import enforce_expedition_requirement
+    """Register the second login step and the expedition requirement (after auth, expeditions)."""
+    from alex.auth.hooks import register_second_step
+    from alex.expeditions.access import AccessGuard, register_access_guard
+    from alex.twofactor import service, views
 
-    app.before_request(enforce_expedition_requirement)
+    register_second_step(app, views.begin_second_step)
+    register_access_guard(
+        AccessGuard(
+            name="second_factor_required",
+            column=service.requirement_column,
+            holds_back=service.holds_back,
+            refuse=views.send_to_setup,
+            exempt=views.is_exempt,
+        )
+    )

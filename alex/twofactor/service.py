@@ -6,17 +6,18 @@ import hashlib
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import timedelta
 
 import pyotp
 import segno
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from alex.auth.models import User
 from alex.db import utcnow
+from alex.expeditions.access import membership_access
 from alex.expeditions.models import Membership
 from alex.twofactor.models import RecoveryCode, TwoFactor, TwoFactorRequirement
 
@@ -189,33 +190,23 @@ def set_required(session: Session, expedition_id: int, required: bool, by: User)
     session.flush()
 
 
+def requirement_column():
+    """Whether the member's expedition requires a second factor, beside the membership."""
+    return exists().where(TwoFactorRequirement.expedition_id == Membership.expedition_id)
+
+
+def holds_back(user, required: bool) -> bool:
+    """The requirement holds back a login session that did not pass the second factor.
+
+    The session decides, not the account's setting: a browser logged in with the password only
+    stays held back even after two-factor login was turned on elsewhere.
+    """
+    return bool(required) and not user.passed_second_factor
+
+
 def blocks_member(session: Session, user_id: int, expedition_id: int) -> bool:
-    """A member of an expedition that requires two-factor login, without it: one query."""
-    enabled = exists().where(TwoFactor.user_id == user_id, TwoFactor.enabled_at.is_not(None))
-    return bool(
-        session.scalar(
-            select(TwoFactorRequirement.expedition_id)
-            .join(Membership, Membership.expedition_id == TwoFactorRequirement.expedition_id)
-            .where(
-                TwoFactorRequirement.expedition_id == expedition_id,
-                Membership.user_id == user_id,
-                ~enabled,
-            )
-        )
-    )
-
-
-def count_failed_attempt(session: Session, user_id: int, threshold: int, minutes: int) -> None:
-    """A wrong code counts like a wrong password; in one UPDATE, so parallel tries all count."""
-    failed = session.execute(
-        update(User)
-        .where(User.id == user_id)
-        .values(failed_logins=User.failed_logins + 1)
-        .returning(User.failed_logins)
-    ).scalar_one()
-    if failed >= threshold:
-        session.execute(
-            update(User)
-            .where(User.id == user_id)
-            .values(locked_until=utcnow() + timedelta(minutes=minutes), failed_logins=0)
-        )
+    """Whether the requirement holds back the current login session (of `user_id`) here."""
+    if not current_user.is_authenticated or current_user.id != user_id:
+        return True
+    access = membership_access(current_user, expedition_id)
+    return access is not None and not access.allowed

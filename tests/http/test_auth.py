@@ -133,14 +133,14 @@ def test_login_page_and_wrong_password(client, world):
     response = login(client, "ada@example.org", "wrong password!")
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert "E-Mail-Adresse oder Passwort stimmt nicht." in _field_error(html, "password")
+    assert "E-Mail-Adresse oder das Passwort stimmt nicht" in _field_error(html, "password")
     assert 'value="ada@example.org"' in html
     assert not _logged_in(client)
 
 
 def test_unknown_account_gets_the_same_message(client):
     html = login(client, "nobody@example.org", "whatever pass").get_data(as_text=True)
-    assert "E-Mail-Adresse oder Passwort stimmt nicht." in _field_error(html, "password")
+    assert "E-Mail-Adresse oder das Passwort stimmt nicht" in _field_error(html, "password")
 
 
 @pytest.mark.parametrize(
@@ -227,24 +227,33 @@ def test_logged_in_user_visiting_login_goes_home(actor):
 
 @pytest.fixture
 def lockout_app(make_app):
-    return lambda: make_app(LOCKOUT_THRESHOLD=3, LOCKOUT_MINUTES=15)
+    return lambda: make_app(LOCKOUT_THRESHOLD=3, LOGIN_DELAY_MAX_SECONDS=900)
 
 
-def test_lockout_after_failures_holds_across_app_instances(world, lockout_app):
-    world.user("Ada Lorenz", "ada@example.org")
+def _wait_of(app, user) -> float:
+    from alex.db import utcnow
+
+    with app.app_context():
+        next_at = db.session.get(User, user.id).next_login_at
+    return (next_at - utcnow()).total_seconds() if next_at else 0.0
+
+
+def test_the_wait_after_failures_holds_across_app_instances(app, world, lockout_app):
+    user = world.user("Ada Lorenz", "ada@example.org")
     first = lockout_app().test_client()
     second = lockout_app().test_client()  # another worker on the same database
     for client in (first, second, first):
         assert login(client, "ada@example.org", "wrong password!").status_code == 422
-    # Locked now: even the right password is refused, on either instance.
+    assert _wait_of(app, user) > 0
+    # Waiting now: a new browser is refused even with the right password, on either instance.
     for client in (second, first):
         response = login(client, "ada@example.org")
         assert response.status_code == 422
-        assert "gesperrt" in _field_error(response.get_data(as_text=True), "password")
+        assert "zu viele Versuche" in _field_error(response.get_data(as_text=True), "password")
         assert not _logged_in(client)
 
 
-def test_lockout_counter_resets_after_a_good_login(app, world, lockout_app):
+def test_the_failure_count_resets_after_a_good_login(app, world, lockout_app):
     user = world.user("Ada Lorenz", "ada@example.org")
     client = lockout_app().test_client()
     login(client, "ada@example.org", "wrong password!")
@@ -254,7 +263,7 @@ def test_lockout_counter_resets_after_a_good_login(app, world, lockout_app):
         assert db.session.get(User, user.id).failed_logins == 0
 
 
-def test_lock_expires(app, world, lockout_app):
+def test_the_wait_ends(app, world, lockout_app):
     from datetime import timedelta
 
     from sqlalchemy import update
@@ -266,7 +275,7 @@ def test_lock_expires(app, world, lockout_app):
         db.session.execute(
             update(User)
             .where(User.id == user.id)
-            .values(locked_until=utcnow() - timedelta(seconds=1))
+            .values(failed_logins=12, next_login_at=utcnow() - timedelta(seconds=1))
         )
         db.session.commit()
     client = lockout_app().test_client()

@@ -462,8 +462,8 @@ def test_logged_out_visitor_logs_in_and_lands_in_expedition(app, scene, world):
     assert response.headers["Location"] == f"/expeditions/{scene.expedition.id}"
 
 
-def test_logged_in_user_joins_with_a_click(app, actor, scene):
-    cem = actor()
+def test_logged_in_user_joins_with_a_click(app, actor, scene, world):
+    cem = actor(world.user("Cem Yilmaz"))
     page = cem.get(f"/invite/{scene.invite.token}").get_data(as_text=True)
     assert "Der Expedition beitreten" in page
     response = cem.post(f"/invite/{scene.invite.token}")
@@ -525,9 +525,9 @@ def test_unusable_invites(app, actor, scene, state):
     assert _count(app, Membership, Membership.user_id == cem.user.id) == 0
 
 
-def test_single_use_invite_raced_by_two_people(app, actor, scene):
+def test_single_use_invite_raced_by_two_people(app, actor, scene, world):
     invite = _invite(app, scene.expedition, scene.facilitator, single_use=True)
-    cem, dora = actor(), actor()
+    cem, dora = actor(world.user("Cem Yilmaz")), actor(world.user("Dora Brandt"))
     tokens = [cem.token(), dora.token()]
     barrier = threading.Barrier(2)
     results = []
@@ -555,9 +555,9 @@ def test_single_use_invite_raced_by_two_people(app, actor, scene):
     assert joined == 1
 
 
-def test_invite_as_facilitator(app, actor, scene):
+def test_invite_as_facilitator(app, actor, scene, world):
     invite = _invite(app, scene.expedition, scene.facilitator, as_facilitator=True)
-    cem = actor()
+    cem = actor(world.user("Cem Yilmaz"))
     cem.post(f"/invite/{invite.token}")
     with app.app_context():
         membership = db.session.scalar(select(Membership).where(Membership.user_id == cem.user.id))

@@ -1,6 +1,6 @@
 """Two gunicorn instances on different ports share PostgreSQL and Redis: nothing lives in a process.
 
-Log in on one, act on the other; a lockout and the login rate limit hold across both.
+Log in on one, act on the other; the wait after failed logins and the login rate limit hold across both.
 """
 
 from __future__ import annotations
@@ -49,12 +49,13 @@ async def _scenario(a: Gunicorn, b: Gunicorn, email: str) -> None:
     )
     assert (await on_a.request("GET", "/account")).status == 302
 
-    # 2. Lockout (threshold 3): wrong passwords alternately on A and B lock the account for both.
+    # 2. The wait (threshold 3): wrong passwords alternately on A and B make the account wait on
+    # both; a browser that never logged in to it is refused even with the right password.
     fresh_a, fresh_b = Connection("127.0.0.1", a.port), Connection("127.0.0.1", b.port)
     for conn in (fresh_a, fresh_b, fresh_a):
         assert (await _login_attempt(conn, email, "wrong password")).status == 422
-    locked = await _login_attempt(fresh_b, email, TEST_PASSWORD)
-    assert locked.status == 422 and "gesperrt" in locked.text
+    waiting = await _login_attempt(fresh_b, email, TEST_PASSWORD)
+    assert waiting.status == 422 and "zu viele Versuche" in waiting.text
 
     # 3. Rate limit (8 per minute per address, counted in Redis): 5 attempts so far (the login
     # in step 1 and 4 above); 3 more pass, alternating servers, the 9th is refused on either.
@@ -68,7 +69,7 @@ async def _scenario(a: Gunicorn, b: Gunicorn, email: str) -> None:
 
 
 @pytest.mark.backend_independent  # always on its own PostgreSQL database, whatever the pass
-def test_two_app_servers_share_sessions_lockout_and_rate_limit(tmp_path):
+def test_two_app_servers_share_sessions_the_login_wait_and_rate_limit(tmp_path):
     need_postgres_and_redis()
     email = f"ada-{uuid.uuid4().hex[:6]}@example.org"
     shared = {
@@ -77,6 +78,7 @@ def test_two_app_servers_share_sessions_lockout_and_rate_limit(tmp_path):
         "ALEX_RATELIMIT_KEY_PREFIX": f"alex-test-{uuid.uuid4().hex[:8]}",
         "ALEX_LOGIN_RATE_LIMIT": "8 per minute",
         "ALEX_LOCKOUT_THRESHOLD": "3",
+        "ALEX_LOGIN_DELAY_FIRST_SECONDS": "60",  # long enough to see it, whatever the timing
         "ALEX_SECRET_KEY": "the-same-on-every-server",
     }
     with fresh_postgres() as url:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from alex.extensions import db
 from alex.twofactor import service
 from alex.twofactor.models import RecoveryCode, TwoFactor
-from tests.conftest import TEST_PASSWORD, csrf_token
+from tests.conftest import TEST_PASSWORD, Actor, csrf_token, login
 from tests.ops.scene import fast_hashes
 
 pytestmark = pytest.mark.filterwarnings(
@@ -223,3 +223,102 @@ def test_the_page_after_enabling_does_not_echo_the_used_code(app, actor):
     code = pyotp.TOTP(_secret(app, ada.user)).now()
     page = ada.post("/account/two-factor/enable", {"code": code}).get_data(as_text=True)
     assert f'value="{code}"' not in page
+
+
+def test_a_right_password_does_not_reset_wrong_codes(make_app, world):
+    app = make_app(LOCKOUT_THRESHOLD=3, LOGIN_RATE_LIMIT="100 per minute")
+    user = world.user("Ada Lorenz")
+    ada = Actor(app.test_client(), user)
+    assert login(ada.client, user.email).status_code == 302
+    _enable(app, ada)
+    client = app.test_client()
+    for _ in range(3):  # password, wrong codes below the threshold, password again …
+        assert _password_step(client, user).status_code == 302
+        for _ in range(2):
+            assert _code_step(client, "999999").status_code == 422
+    _password_step(client, user)
+    response = _code_step(client, pyotp.TOTP(_secret(app, user)).at(time.time() + 30))
+    assert response.status_code == 422, "the code step must be waiting by now"
+    assert client.get("/account").status_code == 302
+
+
+def test_the_code_counter_resets_only_after_the_second_factor_passes(app, actor, client):
+    from alex.auth.models import User
+
+    ada = actor()
+    _enable(app, ada)
+    _password_step(client, ada.user)
+    _code_step(client, "999999")
+    _password_step(client, ada.user)
+    with app.app_context():
+        assert db.session.get(User, ada.user.id).failed_codes == 1
+    assert (
+        _code_step(client, pyotp.TOTP(_secret(app, ada.user)).at(time.time() + 30)).status_code
+        == 302
+    )
+    with app.app_context():
+        assert db.session.get(User, ada.user.id).failed_codes == 0
+
+
+def test_turning_two_factor_on_ends_the_other_password_only_sessions(app, actor, world):
+    mona = actor()
+    ben_user = world.user("Ben Kaya")
+    ben_laptop, ben_phone = actor(ben_user), actor(ben_user)
+    expedition = world.expedition(mona.user)
+    world.join(expedition, ben_user)
+    _enable(app, mona)
+    mona.post(f"/expeditions/{expedition.id}/two-factor", {"required": "y"})
+    _enable(app, ben_laptop)
+    page = f"/expeditions/{expedition.id}"
+    assert ben_laptop.get(page).status_code == 200  # this session passed a code to turn it on
+    assert ben_phone.get(page).status_code == 302
+    assert "/login" in ben_phone.get(page).location  # logged out, not merely redirected
+
+
+def test_the_requirement_reads_the_login_session_not_the_account(app, actor, world):
+    from alex.auth import service as auth
+    from alex.auth.models import User
+
+    mona = actor()
+    ben = actor(world.user("Ben Kaya"))
+    expedition = world.expedition(mona.user)
+    world.join(expedition, ben.user)
+    _enable(app, mona)
+    mona.post(f"/expeditions/{expedition.id}/two-factor", {"required": "y"})
+    _enable(app, ben)
+    # A session that did not pass the second factor (as every session before this change).
+    with app.app_context():
+        login = auth.start_login_session(db.session, db.session.get(User, ben.user.id), "old")
+        db.session.commit()
+        token = login.token
+    old = app.test_client()
+    with old.session_transaction() as cookie:
+        cookie["_user_id"] = token
+        cookie["_fresh"] = True
+    sent = old.get(f"/expeditions/{expedition.id}")
+    assert sent.status_code == 302 and "/account/two-factor" in sent.location
+    assert ben.get(f"/expeditions/{expedition.id}").status_code == 200
+
+
+def test_turning_two_factor_off_ends_other_sessions_and_clears_this_ones_pass(app, actor, world):
+    ben_user = world.user("Ben Kaya")
+    ben, phone = actor(ben_user), actor(ben_user)
+    _enable(app, ben)
+    assert phone.get("/account").status_code == 302
+    phone = app.test_client()
+    _password_step(phone, ben_user)
+    _code_step(phone, pyotp.TOTP(_secret(app, ben_user)).at(time.time() + 30))
+    assert phone.get("/account").status_code == 200
+    assert ben.post("/account/two-factor/disable", {"password": TEST_PASSWORD}).status_code == 302
+    assert phone.get("/account").status_code == 302
+    assert ben.get("/account").status_code == 200
+
+
+def test_wrong_codes_in_the_account_count_too(app, actor):
+    from alex.auth.models import User
+
+    ada = actor()
+    _enable(app, ada)
+    ada.post("/account/two-factor/recovery-codes", {"code": "000000"})
+    with app.app_context():
+        assert db.session.get(User, ada.user.id).failed_codes == 1

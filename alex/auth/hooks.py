@@ -1,0 +1,74 @@
+"""What higher layers and optional areas plug into accounts, registered from create_app.
+
+Accounts know nothing of expeditions or two-factor login: those areas call the functions below in
+their own `init_app`, so `alex.auth` imports neither of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flask import Flask, Response, current_app
+from sqlalchemy.orm import Session
+
+from alex.auth.models import User
+
+# After the right password: an answer that asks for more (the second factor), or None.
+SecondStep = Callable[[User, bool], Response | None]
+# After sign-in: where to land (a pending invite's expedition), or None.
+Landing = Callable[[], Response | None]
+# Whether registration is open for this visitor although it is closed in general.
+RegistrationOpener = Callable[[], bool]
+# Why another area refuses a display name for this account (None: fine).
+NameCheck = Callable[[Session, int, str], str | None]
+
+
+@dataclass
+class AuthHooks:
+    """The registrations of one app."""
+
+    second_steps: list[SecondStep] = field(default_factory=list)
+    landings: list[Landing] = field(default_factory=list)
+    registration_openers: list[RegistrationOpener] = field(default_factory=list)
+    name_checks: list[NameCheck] = field(default_factory=list)
+    # Cookie-session keys that survive the fresh session of a sign-in (a pending invite).
+    kept_session_keys: set[str] = field(default_factory=set)
+
+
+_KEY = "alex.auth"
+
+
+def init_hooks(app: Flask) -> None:
+    """Give the app its empty registry (accounts' own init_app does this first)."""
+    app.extensions[_KEY] = AuthHooks()
+
+
+def hooks(app: Flask | None = None) -> AuthHooks:
+    """The registry of this (or the current) app."""
+    return (app or current_app).extensions[_KEY]
+
+
+def register_second_step(app: Flask, step: SecondStep) -> None:
+    """Run `step` after every right password; an answer it returns replaces the sign-in."""
+    hooks(app).second_steps.append(step)
+
+
+def register_landing(app: Flask, landing: Landing) -> None:
+    """Ask `landing` where a fresh sign-in goes before the `next` URL and home."""
+    hooks(app).landings.append(landing)
+
+
+def register_registration_opener(app: Flask, opener: RegistrationOpener) -> None:
+    """Let `opener` open sign-up for a visitor while registration is closed."""
+    hooks(app).registration_openers.append(opener)
+
+
+def register_name_check(app: Flask, check: NameCheck) -> None:
+    """Have `check` vet every new display name of an existing account."""
+    hooks(app).name_checks.append(check)
+
+
+def keep_session_key(app: Flask, key: str) -> None:
+    """Keep this cookie-session key across sign-in (everything else is cleared: no fixation)."""
+    hooks(app).kept_session_keys.add(key)
