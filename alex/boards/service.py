@@ -8,7 +8,7 @@ from functools import cache
 
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, inspect, select, update
 from sqlalchemy.orm import Session, aliased, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -287,6 +287,21 @@ def _move_statements():
     return close_gap, open_gap
 
 
+def _forget_shifted_positions(session: Session, card: Card) -> None:
+    """Expire the position of every other loaded card on this board.
+
+    The shifts are Core UPDATEs, which the identity map does not see: a card loaded before them
+    (carry-over works through a list of them) would otherwise move or delete itself from its old
+    place. Only a caller that holds such cards pays a reload; a single move holds none.
+    """
+    board = (card.expedition_id, card.owner_id)
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Card) and obj is not card:
+            state = inspect(obj).dict
+            if (state.get("expedition_id"), state.get("owner_id")) == board:
+                session.expire(obj, ["position"])
+
+
 END = 2**31 - 1  # "to the end of the column" for the shifts' bounds
 _CARD_FIELDS = (
     ("column", "b_column"),
@@ -365,6 +380,7 @@ def move_card(
         connection.execute(
             open_gap, {**where, "in_column": column, "start": position, "below": old_position}
         )
+    _forget_shifted_positions(session, card)
     # The card's own UPDATE, conditional on the version, and its history row, as prebuilt Core
     # statements too (the unit of work for them cost as much as the rest of the move). The board
     # revision is raised here: the flush hook does not see Core writes.
@@ -450,6 +466,7 @@ def delete_card(session: Session, card: Card) -> None:
             "upto": END,
         },
     )
+    _forget_shifted_positions(session, card)
     session.delete(card)
     session.flush()
 
@@ -637,11 +654,13 @@ def carry_over(
     if any(choice not in CARRY_CHOICES for choice in decisions.values()):
         raise BoardError(_l("Please choose keep, back to ideas or drop for each card."))
     cards = session.scalars(
-        select(Card).where(
+        select(Card)
+        .where(
             Card.expedition_id == expedition_id,
             Card.owner_id == owner_id,
             Card.id.in_(decisions),
         )
+        .order_by(Card.column, Card.position)  # back to Ideen in the order they stood
     ).all()
     tally = dict.fromkeys(CARRY_CHOICES, 0)
     for card in cards:
