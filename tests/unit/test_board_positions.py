@@ -149,3 +149,79 @@ def test_carry_over_handles_each_choice_in_a_full_column(world, session, choice)
     session.commit()
     for column, rows in stored_board(session, expedition.id, ada.id).items():
         assert [p for p, _ in rows] == list(range(len(rows))), column
+
+
+def test_two_devices_moving_at_once_keep_positions_dense(app, make_app, world):
+    """Two connections (two workers) move cards on one board at the same moment, 200 times.
+
+    On PostgreSQL the counts and shifts of two moves used to interleave and leave two cards at
+    one place; a move now takes the board's lock (its revision) before it reads anything.
+    """
+    import contextlib
+    import random
+    import threading
+
+    from sqlalchemy.orm import Session
+
+    from alex.extensions import db
+
+    ada = world.user("Ada Lorenz")
+    expedition = world.expedition(ada)
+    engines = []
+    for _ in range(2):
+        with make_app().app_context():
+            engines.append(db.engine)
+    with app.app_context():
+        setup = Session(db.engine)
+        ids = [
+            service.create_card(setup, expedition.id, ada.id, f"Karte {n}", column=column).id
+            for n, column in enumerate(COLUMNS * 3)
+        ]
+        setup.commit()
+    rounds, barrier, failures = 200, threading.Barrier(3), []
+
+    def device(engine, seed: int) -> None:
+        rng = random.Random(seed)
+        with Session(engine) as session, contextlib.suppress(threading.BrokenBarrierError):
+            for _ in range(rounds):
+                barrier.wait()
+                try:
+                    card = session.get(Card, rng.choice(ids))
+                    service.move_card(
+                        session,
+                        card,
+                        rng.choice(COLUMNS),
+                        rng.choice([None, 0, 1, 2, 5]),
+                        card.version,
+                        sprint_number=1,
+                    )
+                    session.commit()
+                except service.StaleCard:
+                    session.rollback()  # the other device moved the same card first
+                except Exception as error:  # noqa: BLE001 - reported below, not swallowed
+                    session.rollback()
+                    failures.append(repr(error))
+                session.expire_all()
+                barrier.wait()
+
+    threads = [threading.Thread(target=device, args=(e, n)) for n, e in enumerate(engines)]
+    for thread in threads:
+        thread.start()
+    try:
+        for number in range(rounds):
+            barrier.wait()  # both devices move
+            barrier.wait()  # both are done
+            board = stored_board(setup, expedition.id, ada.id)
+            setup.rollback()
+            for column, rows in board.items():
+                positions = [position for position, _ in rows]
+                assert positions == list(range(len(rows))), (
+                    f"round {number}, {column}: positions {positions}"
+                )
+            assert sum(len(rows) for rows in board.values()) == len(ids)
+    finally:
+        barrier.abort()
+        for thread in threads:
+            thread.join()
+        setup.close()
+    assert not failures
