@@ -131,3 +131,24 @@ def test_slots_are_filled_in_and_escaped_per_call(rendering):
     assert first == '<a id="k-7" href="/a?x=1&amp;y=2">L</a>'
     assert second == '<a id="k-8" href="/b">L</a>'
     assert len(rendering.extensions["alex_fragments"]) == 1
+
+
+def test_zirkel_figures_are_keyed_by_the_cache_epoch(world, session):
+    """A restore raises the epoch: figures cached before it are never met again."""
+    from sqlalchemy import select
+
+    from alex.expeditions.models import Membership
+    from alex.progress.service import zirkel_view
+
+    ada = world.user("Ada Lorenz")
+    expedition = world.expedition(ada)
+    cache = RevisionCache()
+    loaded = session.get(Expedition, expedition.id)
+    viewer = session.scalar(select(Membership).where(Membership.expedition_id == expedition.id))
+    first = zirkel_view(session, loaded, viewer, figures_cache=cache)
+    again = zirkel_view(session, loaded, viewer, figures_cache=cache)
+    assert len(cache._entries) == 1
+    loaded.cache_epoch += 1  # what a restore writes
+    after_restore = zirkel_view(session, loaded, viewer, figures_cache=cache)
+    assert len(cache._entries) == 2
+    assert first.members == again.members == after_restore.members

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
@@ -24,7 +24,7 @@ from alex.boards.views.common import (
 )
 from alex.expeditions.access import get_expedition_member_or_404, get_membership_or_404
 from alex.expeditions.models import Membership
-from alex.extensions import db
+from alex.extensions import db, htmx
 from alex.web import htmx_response, render, wants_fragment
 
 
@@ -125,7 +125,7 @@ def _move(
         column=COLUMN_LABELS[moved.card.column],
         place=moved.position + 1,
     )
-    if not request.headers.get("HX-Request"):
+    if not htmx:
         flash(message, "success")
         return redirect(
             url_for("boards.board", expedition_id=expedition.id) + f"#card-{moved.card.id}"
@@ -177,7 +177,7 @@ def create_card(expedition_id: int):
         title=card.title,
         column=COLUMN_LABELS[card.column],
     )
-    if not request.headers.get("HX-Request"):
+    if not htmx:
         flash(message, "success")
         return redirect(url_for("boards.board", expedition_id=expedition.id) + f"#card-{card.id}")
     changed = (card.column,)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
@@ -20,7 +20,7 @@ from alex.boards.views.common import (
 from alex.expeditions.access import get_expedition_member_or_404, get_membership_or_404
 from alex.expeditions.models import Membership
 from alex.expeditions.service import sprint_calendar
-from alex.extensions import db
+from alex.extensions import db, htmx
 from alex.forms import ConfirmForm
 from alex.web import render, render_fragment, wants_fragment
 
@@ -142,7 +142,7 @@ def _checklist_response(membership: Membership, card: Card, status: int = 200, f
 
 def _checklist_changed(membership: Membership, card: Card):
     """After a change: the checklist (HTMX) or back to the card page."""
-    if request.headers.get("HX-Request"):
+    if htmx:
         return _checklist_response(membership, card)
     return redirect(url_for("boards.card", expedition_id=membership.expedition_id, card_id=card.id))
 
