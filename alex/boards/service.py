@@ -9,6 +9,7 @@ from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, case, func, insert, inspect, select, update
+from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import Session, aliased, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -508,7 +509,12 @@ def delete_card(session: Session, card: Card) -> None:
     """Remove a card; the cards below it move up."""
     session.flush()  # what is pending goes first: the statement below bypasses autoflush
     raise_board_revision(session, card.expedition_id, card.owner_id)  # the board's lock
-    session.refresh(card, ["column", "position"])  # its place now that no one else writes
+    try:
+        session.refresh(card, ["column", "position"])  # its place now that no one else writes
+    except InvalidRequestError as gone:  # deleted on another device meanwhile
+        raise StaleCard(
+            _l("This card was changed in the meantime. Here is the latest state.")
+        ) from gone
     close_gap, _ = _move_statements()
     session.connection().execute(
         close_gap,

@@ -116,6 +116,26 @@ def test_concurrent_update_is_caught_by_the_version_column(board, app):
     assert s.get(Card, a.id).column == "doing"
 
 
+def test_deleting_a_card_another_device_deleted_is_stale_not_an_error(board):
+    from sqlalchemy.orm import Session
+
+    from alex.extensions import db
+
+    s = board["session"]
+    a, b = make(board, "A", "B")
+    s.refresh(a)
+    s.expire_on_commit = False
+    s.commit()  # this device holds A in memory, no open transaction
+    with Session(db.engine) as other:
+        service.delete_card(other, other.get(Card, a.id))
+        other.commit()
+    with pytest.raises(service.StaleCard):
+        service.delete_card(s, a)
+    s.rollback()
+    assert cards(s, board["ex"].id, board["ada"].id, "ideas") == ["B"]
+    assert_dense(s, board["ex"].id, board["ada"].id)
+
+
 def test_unknown_column_is_refused(board):
     s = board["session"]
     (a,) = make(board, "A")

@@ -117,8 +117,13 @@ def delete_card(expedition_id: int, card_id: int):
     card = get_own_card_or_404(membership, card_id)
     ConfirmForm().validate_on_submit() or abort(400)
     title = card.title
-    service.delete_card(db.session, card)
-    db.session.commit()
+    try:
+        service.delete_card(db.session, card)
+        db.session.commit()
+    except (service.StaleCard, StaleDataError):
+        db.session.rollback()  # another device deleted or changed it first: nothing to undo
+        flash(_("This card was changed in the meantime. Here is the latest state."), "error")
+        return redirect(url_for("boards.board", expedition_id=expedition_id))
     flash(_("Card “%(title)s” deleted.", title=title), "success")
     return redirect(url_for("boards.board", expedition_id=expedition_id))
 

@@ -54,6 +54,7 @@ def announce(message: str) -> dict:
 
 
 def stale_message() -> str:
+    """What a person reads when another device changed the card first."""
     return _("This card was changed in the meantime. Here is the latest state.")
 
 
