@@ -32,7 +32,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         hops = app.config["ALEX_PROXY_FIX"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
-    from alex import cli, errors, i18n, security, web
+    from alex import caching, cli, errors, i18n, security, web
     from alex.extensions import csrf, db, htmx, limiter
 
     db.init_app(app)
@@ -54,6 +54,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     security.init_app(app)
     web.init_app(app)
+    caching.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
 
@@ -66,6 +67,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_auth(app)
     init_expeditions(app)
     init_twofactor(app)
+    from alex.boards import init_app as init_boards
+
+    init_boards(app)
     _register_blueprints(app)
     return app
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import tempfile
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -25,11 +26,11 @@ def sqlite_path(database_url: str) -> Path:
     return Path(url.database)
 
 
-def _copy(source: Path, target: Path) -> int:
+def _copy(source: Path, target: Path, pages: int = 1024) -> int:
     """Copy page by page while writers may go on; returns the pages written."""
     with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
         # The backup API copies a consistent snapshot even while the app writes (WAL).
-        src.backup(dst, pages=1024)
+        src.backup(dst, pages=pages)
         pages = dst.execute("PRAGMA page_count").fetchone()[0]
         check = dst.execute("PRAGMA integrity_check").fetchone()[0]
     if check != "ok":
@@ -61,6 +62,35 @@ def restore(database_url: str, source: Path) -> int:
         if check.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
             raise BackupError(f"{source} is damaged; it was not restored.")
     try:
-        return _copy(source, target)
+        with tempfile.TemporaryDirectory(dir=target.parent) as folder:
+            staged = Path(folder) / "restore.sqlite3"
+            _copy(source, staged)
+            _raise_cache_epoch(staged, live=target)
+            # One step: the running app sees the old content or the new, never a mix.
+            return _copy(staged, target, pages=-1)
     except sqlite3.Error as error:
         raise BackupError(f"Restore failed: {error}") from error
+
+
+def _cache_epoch(path: Path) -> int | None:
+    """The highest cache epoch in a database (None before the column existed)."""
+    with sqlite3.connect(path) as db:
+        columns = {row[1] for row in db.execute("PRAGMA table_info(expedition)")}
+        if "cache_epoch" not in columns:
+            return None
+        return db.execute("SELECT coalesce(max(cache_epoch), 0) FROM expedition").fetchone()[0]
+
+
+def _raise_cache_epoch(staged: Path, live: Path) -> None:
+    """Give the restored data an epoch no running app has seen.
+
+    A restore takes board revisions back, and the app's per-process caches key on the
+    revision: with the epoch in their keys (alex.caching) they never meet an entry from
+    before the restore. Written into the staged copy, so it arrives with the data.
+    """
+    restored = _cache_epoch(staged)
+    if restored is None:  # a backup from before the column: the migration adds it later
+        return
+    epoch = max(_cache_epoch(live) or 0, restored) + 1
+    with sqlite3.connect(staged) as db:
+        db.execute("UPDATE expedition SET cache_epoch = ?", (epoch,))

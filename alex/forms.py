@@ -74,6 +74,10 @@ class BaseForm(FlaskForm):
         return valid
 
 
+class ConfirmForm(BaseForm):
+    """Only the CSRF token: a button that changes something (delete, clear, carry over)."""
+
+
 def _has_binary_controls(text: str) -> bool:
     """Control characters other than tab and line breaks."""
     return any(ord(ch) < 32 and ch not in "\t\n\r" for ch in text)

@@ -1,16 +1,15 @@
-"""Rendering helpers shared by all areas: page-or-fragment, versioned static URLs, redirects."""
+"""Rendering helpers shared by all areas: page-or-fragment, HTMX answers, versioned static URLs,
+redirects."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, make_response, render_template, request, url_for
-from flask_babel import format_date, format_datetime, get_locale
-from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup
+from flask_babel import format_date, format_datetime
+from flask_htmx import make_response as htmx_make_response
 from werkzeug.routing import IntegerConverter
 
 from alex.assets import content_hash, twin_name
@@ -22,20 +21,45 @@ def wants_fragment() -> bool:
     return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
-def render(page: str, fragment: str | None = None, status: int = 200, **context: Any) -> Response:
+def render(
+    page: str,
+    fragment: str | None = None,
+    status: int = 200,
+    *,
+    trigger: str | dict | None = None,
+    **context: Any,
+) -> Response:
     """Render the full page, or only its fragment for an HTMX swap; the page includes the fragment.
 
-    One URL serves both, so caches must key on HX-Request.
+    One URL serves both, so caches must key on HX-Request. `trigger` as in `htmx_response`.
     """
     template = fragment if fragment and wants_fragment() else page
-    response = make_response(render_template(template, **context), status)
-    response.vary.add("HX-Request")
-    return response
+    return htmx_response(template, status, trigger=trigger, **context)
 
 
 def render_fragment(fragment: str, status: int = 200, **context: Any) -> Response:
     """Render a partial template on its own, e.g. the answer to an HTMX form post."""
     response = make_response(render_template(fragment, **context), status)
+    response.vary.add("HX-Request")
+    return response
+
+
+def htmx_response(
+    template: str,
+    status: int = 200,
+    *,
+    trigger: str | dict | None = None,
+    reswap: str | None = None,
+    **context: Any,
+) -> Response:
+    """The answer to an HTMX request: a partial, with its events (HX-Trigger) and swap style.
+
+    `trigger={"announce": text}` has static/js/app.js read the text out through the live
+    region; reswap="none" for answers that only swap out of band.
+    """
+    response = htmx_make_response(
+        render_template(template, **context), status, trigger=trigger, reswap=reswap
+    )
     response.vary.add("HX-Request")
     return response
 
@@ -55,12 +79,33 @@ def is_safe_next(target: str | None) -> bool:
 MAX_ID = 2**31 - 1
 
 
+class IdSlot:
+    """Stands for an id when a URL is built once and filled in per item (`url_pattern`)."""
+
+    MARK = "__id__"
+
+
 class BoundedIntConverter(IntegerConverter):
     """`<int:…>` in every route: a positive id that the database can hold."""
 
     def __init__(self, map, *args, **kwargs) -> None:
         kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
+
+    def to_url(self, value: Any) -> str:
+        return IdSlot.MARK if value is IdSlot else super().to_url(value)
+
+
+def url_pattern(endpoint: str, slot: str, **values: Any) -> tuple[str, str]:
+    """url_for with one id left open, as the text before and after it.
+
+    For pages that link a thousand cards: `f"{before}{card_id}{after}"` costs nothing, where
+    url_for per card cost more than the rest of the card. The router builds it, so the URL
+    stays right when a route changes.
+    """
+    url = url_for(endpoint, **values, **{slot: IdSlot})
+    before, _, after = url.partition(IdSlot.MARK)
+    return before, after
 
 
 def id_arg(name: str) -> int | None:
@@ -91,41 +136,6 @@ def static_url(filename: str) -> str:
     return url
 
 
-_CSRF_SLOT = "\x00csrf\x00"
-_SHARED_FRAGMENTS_MAX = 4096  # entries per app: languages × the `vary` values in use
-
-
-def shared_fragment(
-    template: str,
-    make_context: Callable[[], dict] | None = None,
-    vary: tuple = (),
-    csrf: bool = False,
-    **context: Any,
-) -> Markup:
-    """A partial that depends on nothing but the language, rendered once per app and language.
-
-    For parts that hold no user data (offline texts and dialog, footer, a blank form, the
-    navigation of an expedition): rendering them again for every page was wasted work. The
-    caller vouches that the output depends only on the language, the `vary` values and the
-    context it passes. `make_context` builds context that costs something (a form) only when
-    the partial is rendered; with csrf=True the session's CSRF token is filled in per request.
-    """
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    cache = app.extensions.setdefault("alex_shared_fragments", {})
-    key = (template, str(get_locale()), request.script_root if request else "", *vary)
-    html = None if app.jinja_env.auto_reload else cache.get(key)  # auto_reload: may change
-    if html is None:
-        if make_context is not None:
-            context = {**make_context(), **context}
-        html = render_template(template, **context)
-        if csrf:
-            html = html.replace(generate_csrf(), _CSRF_SLOT)
-        if len(cache) >= _SHARED_FRAGMENTS_MAX:
-            cache.clear()
-        html = cache[key] = Markup(html)
-    return Markup(html.replace(_CSRF_SLOT, generate_csrf())) if csrf else html
-
-
 def nav_url(endpoint: str, **values: Any) -> str | None:
     """url_for, or None when that area is not installed (navigation shows what exists)."""
     if endpoint not in current_app.view_functions:
@@ -140,7 +150,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["static_url"] = static_url
     app.jinja_env.globals["wants_fragment"] = wants_fragment
     app.jinja_env.globals["nav_url"] = nav_url
-    app.jinja_env.globals["shared_fragment"] = shared_fragment
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals.update(format_date=format_date, format_datetime=format_datetime)
     app.jinja_env.trim_blocks = True

@@ -11,7 +11,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
 from alex.boards.models import TEXT_MAX, TITLE_MAX
 from alex.forms import BaseForm, BoundedIntegerField, VersionField, not_blank, single_line
@@ -116,6 +116,28 @@ class MoveForm(BaseForm):
         super().__init__(*args, **kwargs)
         self.column.choices = column_choices()
 
+    def zero_based_position(self) -> int | None:
+        """The place asked for, 0-based; None for the end of the column."""
+        if self.position.data is not None:
+            return self.position.data
+        return self.place.data - 1 if self.place.data is not None else None
+
+
+class AdvanceForm(BaseForm):
+    """The one-tap "→" button: its value is "<card id>:<version>"."""
+
+    card = StringField(validators=[InputRequired(), Regexp(r"^[0-9]{1,9}:[0-9]{1,9}$")])
+
+    def card_and_version(self) -> tuple[int, int]:
+        card_id, version = self.card.data.split(":")
+        return int(card_id), int(version)
+
+
+class TickForm(BaseForm):
+    """Tick a checklist line (done=1) or untick it (done absent)."""
+
+    done = BooleanField()
+
 
 class ChecklistItemForm(BaseForm):
     text = StringField(
@@ -187,7 +209,3 @@ class CheckInForm(BaseForm):
     stuck = _text(_l("Stuck"), max_length=2000)
     needs_support = BooleanField(_l("I need support"))
     private = BooleanField(_l("Only for me (private)"))
-
-
-class ConfirmForm(BaseForm):
-    """A bare CSRF-protected form for buttons (delete, clear)."""

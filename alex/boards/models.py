@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from alex.db import Base, UTCDateTime, utcnow
@@ -103,6 +104,16 @@ class Card(Base):
         order_by="CardMove.id",
     )
     __mapper_args__ = {"version_id_col": version}
+
+    @hybrid_property
+    def has_learning(self) -> bool:
+        """Whether "Was habe ich gelernt?" is answered (the board prompts for it otherwise)."""
+        return self.learning != ""
+
+    @has_learning.inplace.expression
+    @classmethod
+    def _has_learning_expression(cls):
+        return cls.learning != ""
 
 
 class ChecklistItem(Base):

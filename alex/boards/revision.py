@@ -1,20 +1,15 @@
-"""Board revisions: every change of a person's cards raises their membership's counter, and a
-board loaded at one revision is reused (per process) until the counter moves.
+"""Board revisions: every change of a person's cards raises their membership's counter in the
+same transaction, so a board loaded at one revision can be reused until the counter moves
+(alex.caching.RevisionCache; docs/PERFORMANCE.md).
 
-The counter is raised in the same transaction as the change, by a flush hook rather than by each
-writing function, so a new way of changing cards cannot forget it. The Core statements that
-shift positions always run together with the moved card's own (ORM) change.
-
-Readers get data at least as new as the revision they read: the membership row comes first in
-the request and the cards after it, so an entry is never older than its label. Only GET requests
-use the cache; a request that writes reads its own changes.
+The counter is raised by a flush hook rather than by each writing function, so a new way of
+changing cards through the ORM cannot forget it; writes that bypass the flush (the move's Core
+statements, bulk inserts) call `raise_board_revision` themselves. A writer raises it first:
+the UPDATE locks the membership row, so two writers to one board take turns.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Callable
 from functools import cache
 from itertools import chain
 
@@ -24,11 +19,24 @@ from sqlalchemy.orm import Session
 from alex.boards.models import Card, ChecklistItem
 from alex.expeditions.models import Membership
 
-# About 35 MB per worker at most: rows and HTML of the boards most recently looked at.
-CACHED_CARDS_MAX = 20_000
+_RAISED = "alex_raised_boards"  # session.info: (transaction, boards raised in it)
 
 
-@event.listens_for(Session, "after_flush")
+def init_app(app) -> None:
+    """Raise board revisions on every flush of every session (once per process)."""
+    if not event.contains(Session, "after_flush", _raise_board_revisions):
+        event.listen(Session, "after_flush", _raise_board_revisions)
+
+
+def _raised_in_this_transaction(session: Session) -> set[tuple[int, int]]:
+    """The boards whose revision this transaction raised already (once is enough)."""
+    transaction = session.get_transaction()
+    found = session.info.get(_RAISED)
+    if found is None or found[0] is not transaction:
+        found = session.info[_RAISED] = (transaction, set())
+    return found[1]
+
+
 def _raise_board_revisions(session: Session, _context) -> None:
     """Raise the revision of every board whose cards or checklists this flush changed."""
     boards: set[tuple[int, int]] = set()
@@ -43,10 +51,13 @@ def _raise_board_revisions(session: Session, _context) -> None:
                 checklist_cards.add(obj.card_id)
     if not boards and not checklist_cards:
         return
+    raised = _raised_in_this_transaction(session)
+    boards -= raised
     connection = session.connection()
     if boards:
         rows = [{"b_expedition": e, "b_owner": o} for e, o in sorted(boards)]
         connection.execute(_raise_for_board(), rows)
+        raised.update(boards)
     if checklist_cards:
         connection.execute(_raise_for_card(), [{"b_card": c} for c in sorted(checklist_cards)])
 
@@ -80,45 +91,12 @@ def _raise_for_card():
 
 
 def raise_board_revision(session: Session, expedition_id: int, owner_id: int) -> None:
-    """For writes that bypass the ORM's flush (bulk inserts of the demo seed)."""
+    """Raise one board's revision now, taking its lock until the transaction ends.
+
+    Writers call it before they read positions; the flush hook then skips this board.
+    """
+    raised = _raised_in_this_transaction(session)
     session.connection().execute(
         _raise_for_board(), {"b_expedition": expedition_id, "b_owner": owner_id}
     )
-
-
-class RevisionCache:
-    """The newest loaded revision of each key, least recently used first out.
-
-    Keyed by what was loaded (a board: expedition, owner, membership, shared-only) with its
-    revision beside: a newer revision replaces the older one, so a key that changes often holds
-    one entry. Bounded by the entries' total size (cards, for boards).
-    """
-
-    def __init__(self, max_cards: int = CACHED_CARDS_MAX):
-        self.max_cards = max_cards
-        self._entries: OrderedDict[tuple, tuple[int, object, int]] = OrderedDict()
-        self._cards = 0
-        self._lock = threading.Lock()  # gunicorn's threads share a worker's cache
-
-    def get_or_load(
-        self, board: tuple, revision: int, load: Callable[[], object], size: Callable
-    ) -> object:
-        with self._lock:
-            found = self._entries.get(board)
-            if found is not None and found[0] == revision:
-                self._entries.move_to_end(board)
-                return found[1]
-        value = load()
-        cards = size(value)
-        with self._lock:
-            found = self._entries.get(board)
-            if found is None or found[0] < revision:  # never replace a newer one
-                if found is not None:
-                    self._cards -= found[2]
-                self._entries[board] = (revision, value, cards)
-                self._entries.move_to_end(board)
-                self._cards += cards
-            while self._cards > self.max_cards and len(self._entries) > 1:
-                _, (_, _, dropped) = self._entries.popitem(last=False)
-                self._cards -= dropped
-        return value
+    raised.add((expedition_id, owner_id))

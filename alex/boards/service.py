@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
+from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, case, func, insert, inspect, select, update
+from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import Session, aliased, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from alex.boards.cards_html import card_list
 from alex.boards.models import (
     CARD_KINDS,
     COLUMNS,
@@ -28,6 +28,7 @@ from alex.boards.models import (
 )
 from alex.boards.revision import raise_board_revision
 from alex.db import utcnow
+from alex.expeditions.models import Membership
 
 # Columns a card counts as "in the sprint" for; unfinished ones are offered for carry-over.
 UNFINISHED = ("sprint", "doing", "learning")
@@ -61,6 +62,8 @@ def create_card(
     if column not in COLUMNS or kind not in CARD_KINDS or visibility not in VISIBILITIES:
         raise ValueError("unknown column, kind or visibility")
     title = title.strip()[:TITLE_MAX]
+    session.flush()
+    raise_board_revision(session, expedition_id, owner_id)  # the board's lock: one writer
     next_position = session.scalar(
         select(func.coalesce(func.max(Card.position) + 1, 0)).where(
             Card.expedition_id == expedition_id, Card.owner_id == owner_id, Card.column == column
@@ -86,14 +89,34 @@ def create_card(
     return card
 
 
+class CardRow(NamedTuple):
+    """One card as a board shows it: what the board's SELECT reads and the renderer draws.
+
+    Each field is the Card attribute of the same name (a column, or a hybrid such as
+    has_learning), so adding a field to the board is one line here.
+    """
+
+    id: int
+    title: str
+    kind: str
+    column: str
+    version: int
+    visibility: str
+    sprint_number: int | None
+    has_learning: bool
+
+    @classmethod
+    def of(cls, card: Card) -> CardRow:
+        """The row of a loaded card (a move's answer redraws it without reading it again)."""
+        return cls._make(getattr(card, name) for name in cls._fields)
+
+
 @dataclass
 class Board:
     """A person's cards by column, as a page shows them, with each card's checklist tally."""
 
-    columns: dict[str, list[tuple]] = field(default_factory=lambda: {c: [] for c in COLUMNS})
+    columns: dict[str, list[CardRow]] = field(default_factory=lambda: {c: [] for c in COLUMNS})
     checklists: dict[int, tuple[int, int]] = field(default_factory=dict)  # card id: (done, total)
-    # A column's cards as HTML, by everything else that goes into it (a reused board: once).
-    _html: dict[tuple, Markup] = field(default_factory=dict, repr=False)
 
     def count(self, column: str) -> int:
         return len(self.columns[column])
@@ -101,16 +124,6 @@ class Board:
     @property
     def size(self) -> int:
         return sum(len(cards) for cards in self.columns.values())
-
-    def cards_html(self, column: str, **options) -> Markup:
-        """The column's cards (cards_html.card_list), built once per board and options."""
-        key = (column, *sorted(options.items()))
-        html = self._html.get(key)
-        if html is None:
-            html = self._html[key] = card_list(
-                self.columns[column], tallies=self.checklists, **options
-            )
-        return html
 
 
 def load_board(
@@ -136,10 +149,11 @@ def load_board(
     session.flush()
     connection = session.connection()
     board = Board()
-    # Plain tuples (id, title, kind, column, …): a reused board keeps them, and the garbage
-    # collector skips tuples of plain values, where it would walk every Row at each pass.
+    # CardRows (plain tuples underneath): a reused board keeps them, and the garbage collector
+    # skips tuples of plain values, where it would walk every Row at each pass.
+    make_row = CardRow._make
     for card in connection.execute(cards, values):
-        board.columns[card[3]].append(tuple(card))
+        board.columns[card.column].append(make_row(card))
     board.checklists = {
         card_id: (done, total) for card_id, done, total in connection.execute(tally, values)
     }
@@ -157,19 +171,10 @@ def _board_statements(only_zirkel: bool, partial: bool):
         on_board.append(Card.column.in_(bindparam("columns", expanding=True)))
     if only_zirkel:
         on_board.append(Card.visibility == "zirkel")
-    # Only what a card on the board shows; cards_html.card_list unpacks the rows in this order.
-    # Ordered as the board index (owner, column, position) reads: no sort step for 1000 cards.
+    # Only what a card on the board shows (CardRow's fields). Ordered as the board index
+    # (owner, column, position) reads: no sort step for 1000 cards.
     cards = (
-        select(
-            Card.id,
-            Card.title,
-            Card.kind,
-            Card.column,
-            Card.version,
-            Card.visibility,
-            Card.sprint_number,
-            (Card.learning != "").label("has_learning"),
-        )
+        select(*(getattr(Card, name).label(name) for name in CardRow._fields))
         .where(*on_board)
         .order_by(Card.column, Card.position, Card.id)
     )
@@ -186,21 +191,10 @@ def _board_statements(only_zirkel: bool, partial: bool):
     return cards, tally
 
 
-def card_on_board(session: Session, card: Card) -> tuple:
-    """One card as `load_board` gives it (a row in its column order, read from the object) and
-    its checklist tally, or None without a checklist: what a move's answer redraws."""
-    tally = session.connection().execute(_card_tally(), {"card_id": card.id}).first()
-    row = (
-        card.id,
-        card.title,
-        card.kind,
-        card.column,
-        card.version,
-        card.visibility,
-        card.sprint_number,
-        card.learning != "",
-    )
-    return row, (tuple(tally) if tally and tally[1] else None)
+def checklist_tally(session: Session, card_id: int) -> tuple[int, int] | None:
+    """(done, total) of the card's checklist, or None without one."""
+    tally = session.connection().execute(_card_tally(), {"card_id": card_id}).first()
+    return (tally[0], tally[1]) if tally and tally[1] else None
 
 
 def card_below(session: Session, card: Card) -> int | None:
@@ -287,6 +281,21 @@ def _move_statements():
     return close_gap, open_gap
 
 
+def _forget_shifted_positions(session: Session, card: Card) -> None:
+    """Expire the position of every other loaded card on this board.
+
+    The shifts are Core UPDATEs, which the identity map does not see: a card loaded before them
+    (carry-over works through a list of them) would otherwise move or delete itself from its old
+    place. Only a caller that holds such cards pays a reload; a single move holds none.
+    """
+    board = (card.expedition_id, card.owner_id)
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Card) and obj is not card:
+            state = inspect(obj).dict
+            if (state.get("expedition_id"), state.get("owner_id")) == board:
+                session.expire(obj, ["position"])
+
+
 END = 2**31 - 1  # "to the end of the column" for the shifts' bounds
 _CARD_FIELDS = (
     ("column", "b_column"),
@@ -309,12 +318,44 @@ def _card_move_statements():
     return update_card, insert(CardMove)
 
 
+@cache
+def _place_statement():
+    """Every column's count, and where the moved card stands now, in one statement."""
+    return (
+        select(
+            Card.column,
+            func.count(),
+            func.max(case((Card.id == bindparam("card_id"), Card.position))),
+        )
+        .where(Card.expedition_id == bindparam("expedition_id"))
+        .where(Card.owner_id == bindparam("owner_id"))
+        .group_by(Card.column)
+    )
+
+
 @dataclass(frozen=True)
 class Moved:
-    """What a move changed: the column the card came from and every column's count after it."""
+    """Where a move took the card, with every column's count after it."""
 
     origin: str
     counts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class MoveResult:
+    """Everything the answer to a move shows: the card at its new place and what changed."""
+
+    card: CardRow
+    tally: tuple[int, int] | None  # its checklist (done, total), None without one
+    origin: str  # the column it came from
+    position: int  # 0-based, in card.column
+    successor: int | None  # the card now right below it (None at the end)
+    counts: dict[str, int]  # every column's count after the move
+
+    @property
+    def changed_columns(self) -> tuple[str, ...]:
+        """The columns whose heads and lists changed, in board order."""
+        return tuple(c for c in COLUMNS if c in {self.origin, self.card.column})
 
 
 def move_card(
@@ -326,30 +367,60 @@ def move_card(
     *,
     sprint_number: int | None,
     learning: str | None = None,
-) -> Moved:
-    """Move a card to a column and 0-based position.
+) -> MoveResult:
+    """Move a card to a column and 0-based position (None: the end); what the answer shows."""
+    moved = _move(session, card, column, position, version, sprint_number, learning)
+    return MoveResult(
+        card=CardRow.of(card),
+        tally=checklist_tally(session, card.id),
+        origin=moved.origin,
+        position=card.position,
+        successor=card_below(session, card),
+        counts=moved.counts,
+    )
 
-    The neighbours' positions shift in two UPDATEs in the same transaction (constant whatever
-    the column's size), and the card's own UPDATE is conditional on its version: a client that
-    saw an older version gets StaleCard instead of overwriting what another device did.
+
+def _move(
+    session: Session,
+    card: Card,
+    column: str,
+    position: int | None,
+    version: int,
+    sprint_number: int | None,
+    learning: str | None,
+) -> Moved:
+    """The move itself, in a constant number of statements whatever the column's size.
+
+    The board's revision is raised first: on PostgreSQL that UPDATE locks the owner's membership
+    row, so two devices moving cards on one board take turns (SQLite's BEGIN IMMEDIATE already
+    did). Only then are the counts and the card's place read, so they cannot be outdated by a
+    move that commits in between. The neighbours' positions shift in two UPDATEs, and the card's
+    own UPDATE is conditional on its version: a client that saw an older version gets StaleCard
+    instead of overwriting what another device did.
     """
     if column not in COLUMNS:
         raise BoardError(_l("Please choose one of the board's columns."))
     if card.version != version:
         raise StaleCard(_l("This card was changed in the meantime. Here is the latest state."))
-    origin, old_position = card.column, card.position
     session.flush()  # what is pending goes first: the statements below bypass autoflush
-    close_gap, open_gap = _move_statements()
+    raise_board_revision(session, card.expedition_id, card.owner_id)  # the board's lock
     # Core statements on the session's connection: none of the cards they touch is loaded, so
     # the ORM has nothing to synchronise (its bulk-update bookkeeping cost more than the SQL).
     connection = session.connection()
-    where = {"b_expedition": card.expedition_id, "b_owner": card.owner_id, "b_card": card.id}
-    # Every column's count, not only the target's: the answer's column heads and tabs need
-    # them after the move, which is this minus one and plus one (the write lock is held).
-    counts = column_counts(session, card.expedition_id, card.owner_id)
+    counts = dict.fromkeys(COLUMNS, 0)
+    origin, old_position = None, None
+    place = {"expedition_id": card.expedition_id, "owner_id": card.owner_id, "card_id": card.id}
+    for in_column, count, card_position in connection.execute(_place_statement(), place):
+        counts[in_column] = count
+        if card_position is not None:
+            origin, old_position = in_column, card_position
+    if origin is None:  # deleted on another device
+        raise StaleCard(_l("This card was changed in the meantime. Here is the latest state."))
     count = counts[column]
     last = count - 1 if origin == column else count
     position = last if position is None else max(0, min(position, last))
+    close_gap, open_gap = _move_statements()
+    where = {"b_expedition": card.expedition_id, "b_owner": card.owner_id, "b_card": card.id}
     if origin != column:
         connection.execute(
             close_gap, {**where, "in_column": origin, "after": old_position, "upto": END}
@@ -365,9 +436,9 @@ def move_card(
         connection.execute(
             open_gap, {**where, "in_column": column, "start": position, "below": old_position}
         )
+    _forget_shifted_positions(session, card)
     # The card's own UPDATE, conditional on the version, and its history row, as prebuilt Core
-    # statements too (the unit of work for them cost as much as the rest of the move). The board
-    # revision is raised here: the flush hook does not see Core writes.
+    # statements too (the unit of work for them cost as much as the rest of the move).
     values = {
         "b_card": card.id,
         "b_version": version,
@@ -394,7 +465,6 @@ def move_card(
                 "moved_at": values["b_updated"],
             },
         )
-    raise_board_revision(session, card.expedition_id, card.owner_id)
     # The loaded card says what the row now says, without counting as changed.
     for attribute, key in _CARD_FIELDS:
         set_committed_value(card, attribute, values[key])
@@ -438,6 +508,13 @@ def update_card(session: Session, card: Card, changes: CardChanges, version: int
 def delete_card(session: Session, card: Card) -> None:
     """Remove a card; the cards below it move up."""
     session.flush()  # what is pending goes first: the statement below bypasses autoflush
+    raise_board_revision(session, card.expedition_id, card.owner_id)  # the board's lock
+    try:
+        session.refresh(card, ["column", "position"])  # its place now that no one else writes
+    except InvalidRequestError as gone:  # deleted on another device meanwhile
+        raise StaleCard(
+            _l("This card was changed in the meantime. Here is the latest state.")
+        ) from gone
     close_gap, _ = _move_statements()
     session.connection().execute(
         close_gap,
@@ -450,6 +527,7 @@ def delete_card(session: Session, card: Card) -> None:
             "upto": END,
         },
     )
+    _forget_shifted_positions(session, card)
     session.delete(card)
     session.flush()
 
@@ -471,14 +549,15 @@ def set_checklist_item(session: Session, item: ChecklistItem, done: bool) -> Non
 
 
 def delete_checklist_item(session: Session, item: ChecklistItem) -> None:
-    """Remove a checklist line."""
-    session.delete(item)
+    """Remove a checklist line (the card's loaded checklist loses it at once)."""
+    item.card.checklist.remove(item)  # delete-orphan: the flush deletes the row
     session.flush()
 
 
-def history(card: Card) -> list[CardMove]:
-    """The card's moves, oldest first (creation included)."""
-    return list(card.moves)
+def set_wip_limit(session: Session, membership: Membership, limit: int) -> None:
+    """Set the soft limit for "In Arbeit" (it warns, never blocks)."""
+    membership.wip_limit = limit
+    session.flush()
 
 
 def get_vorhaben(session: Session, expedition_id: int, user_id: int) -> Vorhaben | None:
@@ -637,11 +716,13 @@ def carry_over(
     if any(choice not in CARRY_CHOICES for choice in decisions.values()):
         raise BoardError(_l("Please choose keep, back to ideas or drop for each card."))
     cards = session.scalars(
-        select(Card).where(
+        select(Card)
+        .where(
             Card.expedition_id == expedition_id,
             Card.owner_id == owner_id,
             Card.id.in_(decisions),
         )
+        .order_by(Card.column, Card.position)  # back to Ideen in the order they stood
     ).all()
     tally = dict.fromkeys(CARRY_CHOICES, 0)
     for card in cards:
@@ -650,7 +731,7 @@ def carry_over(
         if choice == "keep":
             card.sprint_number = next_sprint
         elif choice == "ideas":
-            move_card(session, card, "ideas", None, card.version, sprint_number=next_sprint - 1)
+            _move(session, card, "ideas", None, card.version, next_sprint - 1, None)
             card.sprint_number = None
         else:
             delete_card(session, card)

@@ -15,7 +15,7 @@ from flask_login import current_user
 from sqlalchemy import ColumnElement, bindparam, select
 from sqlalchemy.orm import contains_eager
 
-from alex.errors import FACILITATOR_ONLY, refuse
+from alex.errors import FACILITATOR_ONLY, OWN_ENTRY_ONLY, refuse
 from alex.expeditions.models import Expedition, Membership
 from alex.extensions import db
 
@@ -150,3 +150,36 @@ def get_expedition_member_or_404(expedition: Expedition, user_id: int) -> Member
     if membership is None:
         abort(404)
     return membership
+
+
+def get_in_expedition_or_404(
+    model,
+    object_id: int,
+    membership: Membership,
+    own: bool = False,
+    *,
+    options=(),
+    refusal=OWN_ENTRY_ONLY,
+):
+    """A row of `model` (a card, a check-in…) in the member's expedition, or 404.
+
+    Someone else's row (its owner_id or user_id) counts only when shared with the Zirkel (its
+    visibility, where it has one). With own=True it must be the member's own: someone else's
+    shared row is 403 with `refusal` as the reason (they may look, not change), anything else 404
+    like a missing row, so ids reveal nothing. `options` are loader options (e.g. selectinload of a list it shows).
+    """
+    row = db.session.scalar(
+        select(model)
+        .where(model.id == object_id, model.expedition_id == membership.expedition_id)
+        .options(*options)
+    )
+    if row is None:
+        abort(404)
+    owner_id = row.owner_id if hasattr(row, "owner_id") else row.user_id
+    if owner_id != membership.user_id:
+        shared = getattr(row, "visibility", "zirkel") == "zirkel"
+        if not shared:
+            abort(404)
+        if own:
+            refuse(refusal)
+    return row

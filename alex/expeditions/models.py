@@ -27,6 +27,9 @@ class Expedition(Base):
     # Months after the end when everything is deleted; None keeps it.
     retention_months: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Raised on every expedition by a restore from a backup (alex.backup), which takes board
+    # revisions back: the per-process caches key on it (alex.caching, docs/PERFORMANCE.md).
+    cache_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     # Optimistic lock: two facilitators saving settings at once, the second gets 409, not a
     # silent overwrite.
@@ -56,7 +59,7 @@ class Membership(Base):
     wip_limit: Mapped[int] = mapped_column(Integer, default=3)  # soft limit for "In Arbeit"
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Raised in the same transaction as every change of this person's cards or checklists
-    # (alex.boards.revision): a board rendered at one revision is valid until the next.
+    # (alex.boards.revision): a board loaded at one revision is valid until the next.
     board_revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     expedition: Mapped[Expedition] = relationship(back_populates="memberships")

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, aliased, joinedload
 
 from alex.auth.models import User
 from alex.boards.models import Card, CardMove, CheckIn, SprintReflection, Vorhaben
-from alex.boards.revision import RevisionCache
+from alex.caching import RevisionCache
 from alex.db import utcnow
 from alex.expeditions import service as expeditions
 from alex.expeditions.calendar import Standing
@@ -239,7 +239,7 @@ def _member_progress(
         # workers agree.
         who = tuple((p.user_id, p.membership_id, p.joined_at) for p in participants)
         figures = figures_cache.get_or_load(
-            ("zirkel figures", exp_id, who),
+            ("zirkel figures", expedition.cache_epoch, exp_id, who),
             sum(p.board_revision for p in participants),
             lambda: _load_card_figures(connection, on_expedition),
             size=lambda figures: len(figures.tallies) + 1,

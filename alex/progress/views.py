@@ -3,27 +3,24 @@
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace
 
 from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
     request,
     url_for,
 )
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from flask_wtf.csrf import generate_csrf as csrf_token
 from markupsafe import Markup
 from sqlalchemy import select
 
-from alex.boards.revision import RevisionCache
+from alex.caching import fragment, revision_cache
 from alex.expeditions.access import get_membership_or_404
 from alex.expeditions.models import Membership
 from alex.expeditions.service import today_in
@@ -58,49 +55,48 @@ def unread_notification_count() -> int:
     return notifications.unread_count(db.session, current_user.id)
 
 
-# Stands for the target's id in the cached blank Rückenwind box (the largest id the URLs allow,
-# so it can never be a real id that happens to appear elsewhere in the box).
-_BLANK_TARGET = SimpleNamespace(id=2**31 - 1)
-_CSRF_SLOT = "\x00csrf\x00"
-
-
 @bp.app_template_global()
 def kudos_box(expedition, target, target_type: str, sent: bool, form=None, open_form=False):
     """A card's or check-in's Rückenwind box (`_kudos.html`).
 
     The Zirkel page shows a dozen; rendering the template for each was a good part of the page.
-    Untouched boxes differ only in the target's id and the session's CSRF token, so the blank
-    box is rendered once per expedition, kind, "sent" and language, and the two are filled in.
-    One with input or errors (after a failed send without HTMX) renders as it is.
+    Untouched boxes differ only in the target's id and URL and the session's CSRF token, so the
+    blank box is a shared fragment (alex.caching) with those filled in. One with input or
+    errors (after a failed send without HTMX) renders as it is.
     """
-    context = {"expedition": expedition, "target_type": target_type, "sent": sent}
     if form is not None or open_form:
         return Markup(
             render_template(
-                "progress/_kudos.html", target=target, form=form, open_form=open_form, **context
+                "progress/_kudos.html",
+                expedition=expedition,
+                target=target,
+                target_type=target_type,
+                sent=sent,
+                form=form,
+                open_form=open_form,
             )
         )
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    boxes = app.extensions.setdefault("alex_kudos_boxes", {})
-    key = (str(get_locale()), request.script_root, expedition.id, target_type, sent)
-    blank = None if app.jinja_env.auto_reload else boxes.get(key)
-    if blank is None:
-        if len(boxes) > 4096:  # one entry per expedition and language in use: bounded anyway
-            boxes.clear()
-        html = render_template("progress/_kudos.html", target=_BLANK_TARGET, form=None, **context)
-        blank = boxes[key] = html.replace(csrf_token(), _CSRF_SLOT)
-    filled = blank.replace(str(_BLANK_TARGET.id), str(int(target.id)))
-    return Markup(filled.replace(_CSRF_SLOT, csrf_token()))
+    if target_type == "card":
+        action = url_for("progress.card_kudos", expedition_id=expedition.id, card_id=target.id)
+    else:
+        action = url_for(
+            "progress.check_in_kudos", expedition_id=expedition.id, check_in_id=target.id
+        )
+    return fragment(
+        "progress/_kudos.html",
+        csrf=True,
+        slots={"target_id": target.id, "action": action},
+        target_type=target_type,
+        sent=sent,
+        form=None,
+        open_form=False,
+    )
 
 
 def _zirkel_page(membership: Membership, status: int = 200, form_state: dict | None = None):
     expedition = membership.expedition
     # A request that writes reads its own changes; a GET may reuse figures of unchanged cards.
-    figures_cache = (
-        current_app.extensions.setdefault("alex_zirkel_figures", RevisionCache())
-        if request.method == "GET"
-        else None
-    )
+    figures_cache = revision_cache("zirkel_figures") if request.method == "GET" else None
     view = service.zirkel_view(db.session, expedition, membership, figures_cache=figures_cache)
     token = calendar_feed.active_token(db.session, expedition.id, membership.user_id)
     return render(

@@ -82,3 +82,37 @@ def test_postgresql_backup_points_to_pg_dump(tmp_path):
 
     with pytest.raises(BackupError, match="pg_dump"):
         backup("postgresql+psycopg://postgres@127.0.0.1/alex", tmp_path / "x")
+
+
+def test_restore_while_the_app_runs_never_serves_a_board_from_before(app, world, actor, tmp_path):
+    """A restore takes board revisions back; a worker's warm cache must not meet them again.
+
+    The board is cached at revision 2 with a card written after the backup; the restore takes
+    the board back to revision 1, and the next new card raises it to 2 again.
+    """
+    if not _is_sqlite(app):
+        pytest.skip("live restore is SQLite's (PostgreSQL: pg_restore with the app stopped)")
+    ada = world.user("Ada Lorenz")
+    expedition = world.expedition(ada)
+    me = actor(ada)
+    board = f"/expeditions/{expedition.id}/board"
+
+    def add(title: str) -> None:
+        data = {"title": title, "column": "ideas", "kind": "task", "visibility": "zirkel"}
+        assert me.post(f"/expeditions/{expedition.id}/cards", data).status_code == 302
+
+    add("Vor dem Backup")
+    target = tmp_path / "alex.sqlite3"
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["alex", "backup", str(target)]).exit_code == 0
+    add("Nach dem Backup")
+    assert "Nach dem Backup" in me.get(board).get_data(as_text=True)  # the cache is warm
+
+    result = runner.invoke(args=["alex", "restore", str(target), "--yes"])
+    assert result.exit_code == 0, result.output
+    add("Nach der Wiederherstellung")
+
+    page = me.get(board).get_data(as_text=True)
+    assert "Nach der Wiederherstellung" in page
+    assert "Nach dem Backup" not in page
+    assert "Vor dem Backup" in page

@@ -116,6 +116,26 @@ def test_concurrent_update_is_caught_by_the_version_column(board, app):
     assert s.get(Card, a.id).column == "doing"
 
 
+def test_deleting_a_card_another_device_deleted_is_stale_not_an_error(board):
+    from sqlalchemy.orm import Session
+
+    from alex.extensions import db
+
+    s = board["session"]
+    a, b = make(board, "A", "B")
+    s.refresh(a)
+    s.expire_on_commit = False
+    s.commit()  # this device holds A in memory, no open transaction
+    with Session(db.engine) as other:
+        service.delete_card(other, other.get(Card, a.id))
+        other.commit()
+    with pytest.raises(service.StaleCard):
+        service.delete_card(s, a)
+    s.rollback()
+    assert cards(s, board["ex"].id, board["ada"].id, "ideas") == ["B"]
+    assert_dense(s, board["ex"].id, board["ada"].id)
+
+
 def test_unknown_column_is_refused(board):
     s = board["session"]
     (a,) = make(board, "A")
@@ -142,6 +162,38 @@ def test_carry_over(board):
     assert s.get(Card, drop.id) is None
     with pytest.raises(service.BoardError):
         service.carry_over(s, ex.id, ada.id, {keep.id: "burn"}, 2)
+
+
+def positions(session, ex_id, user_id) -> dict[str, list[int]]:
+    """Every column's positions, as stored, in order."""
+    found: dict[str, list[int]] = {}
+    for column, position in session.execute(
+        select(Card.column, Card.position)
+        .where(Card.expedition_id == ex_id, Card.owner_id == user_id)
+        .order_by(Card.column, Card.position)
+    ):
+        found.setdefault(column, []).append(position)
+    return found
+
+
+def assert_dense(session, ex_id, user_id):
+    """The board's invariant: every column's positions are exactly 0..n-1."""
+    for column, found in positions(session, ex_id, user_id).items():
+        assert found == list(range(len(found))), f"{column}: positions {found}"
+
+
+@pytest.mark.parametrize("choice", ["drop", "ideas"])
+def test_carry_over_of_neighbours_keeps_positions_dense(board, choice):
+    """Carrying A and B out of [A0, B1, C2, D3]: C and D end at 0 and 1."""
+    s, ex, ada = board["session"], board["ex"], board["ada"]
+    a, b, c, d = make(board, "A", "B", "C", "D", column="doing")
+    for card in (a, b, c, d):
+        card.sprint_number = 1
+    s.commit()
+    service.carry_over(s, ex.id, ada.id, {a.id: choice, b.id: choice}, 2)
+    s.commit()
+    assert cards(s, ex.id, ada.id, "doing") == ["C", "D"]
+    assert_dense(s, ex.id, ada.id)
 
 
 def test_carry_over_ignores_other_peoples_cards(board):
