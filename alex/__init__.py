@@ -60,6 +60,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from alex.auth import init_app as init_auth
 
     init_auth(app)
+    from alex import notifications
+
+    notifications.init_app(app)
     from alex.twofactor import init_app as init_twofactor
 
     init_twofactor(app)

@@ -70,6 +70,10 @@ class BaseForm(FlaskForm):
         return valid
 
 
+class ConfirmForm(BaseForm):
+    """A form with nothing but the CSRF token: a confirmation button."""
+
+
 def _has_binary_controls(text: str) -> bool:
     """Control characters other than tab and line breaks."""
     return any(ord(ch) < 32 and ch not in "\t\n\r" for ch in text)

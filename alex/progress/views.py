@@ -23,13 +23,14 @@ from flask_wtf.csrf import generate_csrf as csrf_token
 from markupsafe import Markup
 from sqlalchemy import select
 
+from alex import notifications
 from alex.boards.revision import RevisionCache
 from alex.expeditions.access import get_membership_or_404
 from alex.expeditions.models import Membership
 from alex.expeditions.service import today_in
 from alex.extensions import db
 from alex.meetings.models import Meeting
-from alex.progress import calendar_feed, charts, labels, notifications, service
+from alex.progress import calendar_feed, charts, labels, service
 from alex.progress.forms import ConfirmForm, KudosForm, SupportResponseForm
 from alex.progress.models import NOTE_MAX
 from alex.web import render, render_fragment, wants_fragment

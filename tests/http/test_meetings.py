@@ -388,7 +388,7 @@ def test_grouping_and_discussing(app, actor, z):
     _phase(mona, z, "discuss")
     first, second = _item_id(app, "Adas secret idea"), _item_id(app, "Bens quiet worry")
     assert (
-        mona.post(z.url(f"/retro/items/{first}/group"), {"with": second}, htmx=True).status_code
+        mona.post(z.url(f"/retro/items/{first}/group"), {"other_id": second}, htmx=True).status_code
         == 200
     )
     response = mona.post(z.url("/retro/discuss"), {"item_id": first}, htmx=True)
