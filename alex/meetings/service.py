@@ -12,10 +12,10 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from alex.auth.models import User
@@ -90,6 +90,22 @@ def bump(session: Session, meeting: Meeting, expected_version: int | None = None
             _l("Someone changed the meeting in the meantime. Here is the latest state.")
         )
     session.refresh(meeting)
+
+
+@cache
+def _version_query():
+    """The unchanged poll's statement, built once: columns, not a row object, bound values."""
+    meeting = Meeting.__table__.c
+    return select(meeting.version).where(
+        meeting.id == bindparam("meeting_id"), meeting.expedition_id == bindparam("expedition_id")
+    )
+
+
+def meeting_version(session: Session, expedition_id: int, meeting_id: int) -> int | None:
+    """The version live clients poll (None: no such meeting in this expedition)."""
+    return session.execute(
+        _version_query(), {"meeting_id": meeting_id, "expedition_id": expedition_id}
+    ).scalar()
 
 
 @dataclass(frozen=True)
@@ -474,22 +490,25 @@ def add_item(
     session.refresh(retro)
     if retro.phase not in ("write", "reveal"):
         raise MeetingError(_l("Writing is over for this retro."))
-    for _attempt in range(3):
-        item = RetroItem(
-            id=models.new_note_id(),
-            retro_id=retro.id,
-            author_id=None if retro.anonymous else writer.user_id,
-            author_key=writer.key(retro) if retro.anonymous else None,
-            prompt=prompt,
-            text=text,
-        )
-        try:
-            with session.begin_nested():  # a random id that is taken: draw another
-                session.add(item)
-        except IntegrityError:
-            continue
-        return item
-    raise MeetingError(_l("Your note could not be saved. Please try again."))
+    item = RetroItem(
+        id=_free_note_id(session),
+        retro_id=retro.id,
+        author_id=None if retro.anonymous else writer.user_id,
+        author_key=writer.key(retro) if retro.anonymous else None,
+        prompt=prompt,
+        text=text,
+    )
+    session.add(item)
+    session.flush()
+    return item
+
+
+def _free_note_id(session: Session) -> int:
+    """A random note id nobody has yet (31 bits: a second draw is all but never needed)."""
+    while True:
+        candidate = models.new_note_id()
+        if session.get(RetroItem, candidate) is None:
+            return candidate
 
 
 def _item_text(text: str) -> str:

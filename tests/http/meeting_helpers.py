@@ -98,3 +98,8 @@ def swapped_targets(response) -> set[str]:
     root = parser.root or {}
     main = {root["id"]} if root.get("tag") != "html" and root.get("id") else set()
     return main | parser.oob
+
+
+def errors_shown(response) -> set[str]:
+    """The ids of the error messages a run-sheet answer shows next to its forms."""
+    return set(re.findall(r'<p class="error" id="(error-[^"]+)"', response.get_data(as_text=True)))

@@ -69,9 +69,15 @@ def load_meeting(expedition_id: int, meeting_id: int, steer: bool = False) -> Li
 
     With steer=True only the facilitators and the meeting's moderator get it: others 403.
     """
-    membership = get_membership_or_404(expedition_id)
+    return meeting_in(get_membership_or_404(expedition_id), meeting_id, steer)
+
+
+def meeting_in(membership: Membership, meeting_id: int, steer: bool = False) -> Live:
+    """A meeting of the membership's expedition (see load_meeting)."""
     meeting = db.session.scalar(
-        select(Meeting).where(Meeting.id == meeting_id, Meeting.expedition_id == expedition_id)
+        select(Meeting).where(
+            Meeting.id == meeting_id, Meeting.expedition_id == membership.expedition_id
+        )
     )
     if meeting is None:
         abort(404)
