@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from alex.boards.models import Card
-from alex.expeditions.models import Expedition
+from alex.expeditions.models import Expedition, Membership
 from alex.extensions import db
 from alex.meetings.models import Meeting, RetroAction, RetroItem
 from tests.http.meeting_helpers import (
@@ -169,6 +169,26 @@ def test_poll_refuses_strangers(client, actor, z, who, status):
     acting = _client(actor, z, who)
     response = (acting.client if acting else client).get(z.url("/live?v=1"))
     assert response.status_code == status
+
+
+def test_a_removed_member_stops_polling(app, actor, z):
+    """An unchanged poll may skip the loaders for a few seconds; new content never does."""
+    ada, mona = actor(z.ada), actor(z.facilitator)
+    version = version_of(ada.get(z.url()))
+    assert ada.get(z.url(f"/live?v={version}"), htmx=True).status_code == 204
+    with app.app_context():
+        db.session.execute(
+            delete(Membership).where(
+                Membership.user_id == z.ada.id, Membership.expedition_id == z.expedition.id
+            )
+        )
+        db.session.commit()
+    assert ada.get(z.url(f"/live?v={version}"), htmx=True).status_code == 204  # no news
+    run_to(z, mona, "checkin")
+    assert ada.get(z.url(f"/live?v={version}"), htmx=True).status_code == 404
+    new_version = version_of(mona.get(z.url()))
+    app.extensions["alex_meeting_poll_grants"].clear()  # the grant ran out
+    assert ada.get(z.url(f"/live?v={new_version}"), htmx=True).status_code == 404
 
 
 def test_poll_of_a_meeting_in_another_expedition_is_404(app, world, actor, z):

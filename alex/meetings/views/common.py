@@ -138,8 +138,6 @@ def answer(
     return make_response(response, trigger={"announce": str(announce)} if announce else None)
 
 
-# What a change that lost a race raises: answered with 409 and the fresh run-sheet.
-CONFLICTS = (service.StaleMeeting, StaleDataError)
 Loader = Callable[..., dict[str, Any]]
 
 
@@ -172,11 +170,8 @@ def meeting_action(
                 return answer(live, 422, {where: _first_error(form)})
             try:
                 announcement = view(live, form, **loaded)
-            except service.StaleMeeting as error:
-                return _refused(live, 409, {where: str(error)})
-            except StaleDataError:
-                message = _("Someone changed this in the meantime.")
-                return _refused(live, 409, {where: message})
+            except (service.StaleMeeting, StaleDataError) as error:
+                return _refused(live, 409, {where: _conflict_message(error)})
             except service.MeetingError as error:
                 return _refused(live, 422, {where: str(error)})
             db.session.commit()
@@ -192,6 +187,16 @@ def _refused(live: Live, status: int, errors: dict) -> Response:
     db.session.rollback()
     db.session.refresh(live.meeting)
     return answer(live, status, errors)
+
+
+def _conflict_message(error: Exception) -> str:
+    """What a change that lost a race says: the meeting's version moved, or the same note changed.
+
+    Which changes conflict at all is the service's decision (the version a command carries).
+    """
+    if isinstance(error, service.StaleMeeting):
+        return str(error)
+    return _("Someone changed this in the meantime.")
 
 
 def _first_error(form: BaseForm) -> str:

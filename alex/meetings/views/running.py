@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from alex.expeditions.access import get_membership_or_404
-from alex.extensions import db
-from alex.meetings import service
+from alex.extensions import db, login_manager
+from alex.meetings import poll_grants, service
 from alex.meetings.forms import (
     CheckInForm,
     FocusForm,
@@ -40,14 +40,20 @@ def show(expedition_id: int, meeting_id: int):
 
 
 @bp.get("/<int:meeting_id>/live")
-@login_required
 def poll(expedition_id: int, meeting_id: int):
     """204 while the client's version is current; the fresh fragment otherwise.
 
-    Authorised like every meeting page, through the membership loader. An unchanged poll then
-    reads only the meeting's version (a prebuilt statement, no row object): it runs every 1.5 s
-    on every open meeting screen.
+    Authorised like every meeting page, through the user and membership loaders; an unchanged
+    poll then reads only the meeting's version (a prebuilt statement, no row object). Within a
+    few seconds of passing them, an unchanged poll of the same session skips the loaders
+    (alex.meetings.poll_grants): it runs every 1.5 s on every open meeting screen.
     """
+    held = request.args.get("v") or request.headers.get("X-Meeting-Version")
+    if held and poll_grants.granted(expedition_id, meeting_id):
+        if held == str(service.meeting_version(db.session, expedition_id, meeting_id)):
+            return Response(status=204)
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
     membership = get_membership_or_404(expedition_id)
     # The app-wide two-factor hook skips the poll (it would redirect a background request);
     # the loader's membership already says whether the requirement holds this member back.
@@ -56,7 +62,7 @@ def poll(expedition_id: int, meeting_id: int):
     version = service.meeting_version(db.session, expedition_id, meeting_id)
     if version is None:
         abort(404)
-    held = request.args.get("v") or request.headers.get("X-Meeting-Version")
+    poll_grants.grant(expedition_id, meeting_id)
     if held == str(version):
         return Response(status=204)
     return answer(meeting_in(membership, meeting_id))
