@@ -60,11 +60,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     # Plug-ins register explicitly, lower layers first: accounts open the registry that
     # expeditions (invites, names, access guards) and the optional two-factor area fill.
+    from alex import notifications
     from alex.auth import init_app as init_auth
     from alex.expeditions.hooks import init_app as init_expeditions
     from alex.twofactor import init_app as init_twofactor
 
     init_auth(app)
+    notifications.init_app(app)
     init_expeditions(app)
     init_twofactor(app)
     from alex.boards import init_app as init_boards

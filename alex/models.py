@@ -23,7 +23,8 @@ from alex.meetings.models import (
     RetroTemplate,
     RetroVote,
 )
-from alex.progress.models import CalendarToken, Kudos, Notification, SupportResponse
+from alex.notifications import Notification
+from alex.progress.models import CalendarToken, Kudos, SupportResponse
 from alex.twofactor.models import RecoveryCode, TwoFactor, TwoFactorRequirement
 
 __all__ = [

@@ -32,14 +32,13 @@ def retro_items_written_by(session: Session, user_id: int) -> list[dict]:
         .join(Retro, Retro.id == RetroItem.retro_id)
         .join(Meeting, Meeting.id == Retro.meeting_id)
         .where(RetroItem.author_id == user_id)
-        .order_by(RetroItem.created_at)
+        .order_by(Meeting.starts_at, RetroItem.id)
     )
     return [
         {
             "expedition_id": expedition_id,
             "meeting_starts_at": _iso(starts_at),
             "text": item.text,
-            "created_at": _iso(item.created_at),
         }
         for item, expedition_id, starts_at in rows
     ]

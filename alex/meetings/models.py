@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
@@ -24,6 +25,8 @@ RETRO_PHASES = ("write", "reveal", "vote", "discuss", "actions", "closed")
 ACTION_KINDS = ("experiment", "task")
 ACTION_OUTCOMES = ("done", "learned", "dropped")
 ITEM_MAX = 500
+NOTE_ID_MAX = 2**31 - 1  # fits the INTEGER column and the URL converter
+AUTHOR_KEY_LENGTH = 32
 WORD_MAX = 40
 PROMPT_MAX = 80
 
@@ -113,25 +116,34 @@ class RetroGroup(Base):
     title: Mapped[str] = mapped_column(String(ITEM_MAX))
 
 
+def new_note_id() -> int:
+    """A random id for a note: it says nothing about when, or in which order, notes were written."""
+    return secrets.randbelow(NOTE_ID_MAX) + 1
+
+
 class RetroItem(Base):
     """One note written in the retro; hidden from others until the reveal.
 
-    With anonymity on, no author is stored at all; account deletion keeps the item, anonymised.
+    A note keeps no time and its id is random, so nothing can be matched against other rows
+    (check-ins, votes, the meeting's version) to tell who wrote it. With anonymity on, no author
+    is stored: only `author_key`, a keyed hash that lets the server tell its author "this one is
+    yours" and that the database alone cannot turn into a person (meetings.service.author_key).
+    Account deletion keeps the note, anonymised.
     """
 
     __tablename__ = "retro_item"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False, default=new_note_id)
     retro_id: Mapped[int] = mapped_column(ForeignKey("retro.id", ondelete="CASCADE"), index=True)
     author_id: Mapped[int | None] = mapped_column(
         ForeignKey("user.id", ondelete="SET NULL"), index=True
     )
+    author_key: Mapped[str | None] = mapped_column(String(AUTHOR_KEY_LENGTH))
     prompt: Mapped[int] = mapped_column(Integer, default=0)  # index into the format's prompts
     text: Mapped[str] = mapped_column(String(ITEM_MAX))
     group_id: Mapped[int | None] = mapped_column(
         ForeignKey("retro_group.id", ondelete="SET NULL"), index=True
     )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     retro: Mapped[Retro] = relationship(back_populates="items", foreign_keys=[retro_id])

@@ -8,12 +8,14 @@ such as the vote limit cannot be raced.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, delete, exists, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from alex.auth.models import User
@@ -21,9 +23,11 @@ from alex.boards.models import Card, SprintReflection
 from alex.boards.service import create_card, set_sprint_focus
 from alex.db import utcnow
 from alex.expeditions.models import Expedition, Membership
+from alex.meetings import models
 from alex.meetings.models import (
     ACTION_KINDS,
     ACTION_OUTCOMES,
+    AUTHOR_KEY_LENGTH,
     ITEM_MAX,
     MEETING_KINDS,
     PROMPT_MAX,
@@ -56,6 +60,8 @@ FORMAT_PROMPTS = {
 }
 MAX_PROMPTS = 6
 TIMER_MAX_MINUTES = 60
+NOTES_MAX = 5000
+VOTE_LIMIT_MAX = 10
 
 
 class MeetingError(Exception):
@@ -88,51 +94,17 @@ def bump(session: Session, meeting: Meeting, expected_version: int | None = None
 
 @cache
 def _version_query():
-    """The poll's statement, built once: it runs every 1.5 s for every open meeting screen.
-
-    Table columns, not ORM attributes, and bound parameters, so each poll only binds values.
-    """
-    from alex.auth.models import LoginSession
-    from alex.twofactor.models import TwoFactor, TwoFactorRequirement
-
-    meeting, membership = Meeting.__table__.c, Membership.__table__.c
-    login, second, requirement = (
-        LoginSession.__table__.c,
-        TwoFactor.__table__.c,
-        TwoFactorRequirement.__table__.c,
-    )
-    required = exists().where(requirement.expedition_id == meeting.expedition_id)
-    has_second_factor = exists().where(
-        second.user_id == membership.user_id, second.enabled_at.is_not(None)
-    )
-    return (
-        select(meeting.version)
-        .join_from(
-            Meeting.__table__,
-            Membership.__table__,
-            membership.expedition_id == meeting.expedition_id,
-        )
-        .join(LoginSession.__table__, login.user_id == membership.user_id)
-        .where(
-            meeting.id == bindparam("meeting_id"),
-            meeting.expedition_id == bindparam("expedition_id"),
-            login.token == bindparam("token"),
-            ~required | has_second_factor,
-        )
+    """The unchanged poll's statement, built once: columns, not a row object, bound values."""
+    meeting = Meeting.__table__.c
+    return select(meeting.version).where(
+        meeting.id == bindparam("meeting_id"), meeting.expedition_id == bindparam("expedition_id")
     )
 
 
-def current_version(
-    session: Session, meeting_id: int, expedition_id: int, token: str
-) -> int | None:
-    """The meeting's version if the login session's user is a member, in one indexed query.
-
-    The expedition's two-factor requirement is checked in the same statement (the poll skips the
-    app-wide requirement hook, which would cost two more queries per poll).
-    """
+def meeting_version(session: Session, expedition_id: int, meeting_id: int) -> int | None:
+    """The version live clients poll (None: no such meeting in this expedition)."""
     return session.execute(
-        _version_query(),
-        {"meeting_id": meeting_id, "expedition_id": expedition_id, "token": token},
+        _version_query(), {"meeting_id": meeting_id, "expedition_id": expedition_id}
     ).scalar()
 
 
@@ -300,8 +272,8 @@ def set_review_person(session: Session, meeting: Meeting, user_id: int, minutes:
 
 def save_notes(session: Session, meeting: Meeting, notes: str) -> None:
     """The shared notes: agreements at the Auftakt, planning notes."""
-    if len(notes) > 5000:
-        raise MeetingError(_l("Please keep the notes under %(max)d characters.", max=5000))
+    if len(notes) > NOTES_MAX:
+        raise MeetingError(_l("Please keep the notes under %(max)d characters.", max=NOTES_MAX))
     bump(session, meeting)
     meeting.notes = notes.strip()
 
@@ -408,8 +380,10 @@ def configure_retro(
     """Choose format and rules; only before anything is written, so nobody's note changes meaning."""
     if format not in RETRO_FORMATS:
         raise MeetingError(_l("Please choose a retro format."))
-    if not 1 <= vote_limit <= 10:
-        raise MeetingError(_l("Please allow between 1 and 10 votes per person."))
+    if not 1 <= vote_limit <= VOTE_LIMIT_MAX:
+        raise MeetingError(
+            _l("Please allow between 1 and %(max)d votes per person.", max=VOTE_LIMIT_MAX)
+        )
     custom = parse_prompts(prompts) if format == "custom" else []
     template_name = template_name.strip()
     if len(template_name) > PROMPT_MAX:
@@ -474,10 +448,41 @@ def is_revealed(retro: Retro) -> bool:
     return retro.phase != "write"
 
 
+@dataclass(frozen=True)
+class Writer:
+    """Who writes or changes a note: the person, and their key for this retro's anonymous notes."""
+
+    user_id: int
+    secret: str  # the app's secret key: without it the database cannot say who wrote what
+
+    def key(self, retro: Retro) -> str:
+        return author_key(self.secret, retro.id, self.user_id)
+
+
+def author_key(secret: str, retro_id: int, user_id: int) -> str:
+    """The link from an anonymous note to its author: a keyed hash, different in every retro.
+
+    The server can show a person their own notes on any of their devices; a copy of the database
+    alone cannot tell who wrote a note, nor link one person's notes across retros.
+    """
+    message = f"retro-note-author:{retro_id}:{user_id}".encode()
+    digest = hmac.new(str(secret).encode(), message, hashlib.sha256).hexdigest()
+    return digest[:AUTHOR_KEY_LENGTH]
+
+
+def is_mine(item: RetroItem, writer: Writer) -> bool:
+    """Whether the note was written by this person (also an anonymous one)."""
+    if item.author_id is not None:
+        return item.author_id == writer.user_id
+    return item.author_key is not None and hmac.compare_digest(
+        item.author_key, writer.key(item.retro)
+    )
+
+
 def add_item(
-    session: Session, meeting: Meeting, retro: Retro, author: User, prompt: int, text: str
+    session: Session, meeting: Meeting, retro: Retro, writer: Writer, prompt: int, text: str
 ) -> RetroItem:
-    """Write a note; with anonymity on, its author is not stored."""
+    """Write a note; with anonymity on, only the author's key for this retro is stored."""
     text = _item_text(text)
     if not 0 <= prompt < len(prompts_of(retro)):
         raise MeetingError(_l("Please choose one of the prompts."))
@@ -486,14 +491,24 @@ def add_item(
     if retro.phase not in ("write", "reveal"):
         raise MeetingError(_l("Writing is over for this retro."))
     item = RetroItem(
+        id=_free_note_id(session),
         retro_id=retro.id,
-        author_id=None if retro.anonymous else author.id,
+        author_id=None if retro.anonymous else writer.user_id,
+        author_key=writer.key(retro) if retro.anonymous else None,
         prompt=prompt,
         text=text,
     )
     session.add(item)
     session.flush()
     return item
+
+
+def _free_note_id(session: Session) -> int:
+    """A random note id nobody has yet (31 bits: a second draw is all but never needed)."""
+    while True:
+        candidate = models.new_note_id()
+        if session.get(RetroItem, candidate) is None:
+            return candidate
 
 
 def _item_text(text: str) -> str:

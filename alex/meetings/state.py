@@ -118,7 +118,7 @@ def live_state(
     session: Session,
     membership: Membership,
     meeting: Meeting,
-    my_anonymous_items: list[int],
+    writer: service.Writer,
     errors: dict[str, str],
 ) -> LiveState:
     """The run-sheet for one viewer; other people's notes stay out until the reveal."""
@@ -129,7 +129,7 @@ def live_state(
     hidden = 0
     used = 0
     if retro is not None:
-        items, hidden = _visible_items(session, retro, user_id, set(my_anonymous_items))
+        items, hidden = _visible_items(session, retro, writer)
         used = service.votes_used(session, retro, user_id)
     previous = service.previous_meeting(session, meeting)
     review_user = meeting.review_user_id
@@ -165,9 +165,14 @@ def live_state(
 
 
 def _visible_items(
-    session: Session, retro: Retro, user_id: int, my_anonymous: set[int]
+    session: Session, retro: Retro, writer: service.Writer | None
 ) -> tuple[list[ItemView], int]:
-    """Before the reveal only one's own notes are loaded at all; after it, everyone's."""
+    """Before the reveal only one's own notes are loaded at all; after it, everyone's.
+
+    Notes come in the order of their random ids: the order says nothing about who wrote first.
+    """
+    user_id = writer.user_id if writer else None
+    my_key = writer.key(retro) if writer and retro.anonymous else None
     query = (
         select(RetroItem)
         .options(selectinload(RetroItem.author))  # author names in one query, not one per note
@@ -176,7 +181,7 @@ def _visible_items(
     )
     if not service.is_revealed(retro):
         if retro.anonymous:
-            query = query.where(RetroItem.id.in_(my_anonymous or {-1}))
+            query = query.where(RetroItem.author_key == my_key)
         else:
             query = query.where(RetroItem.author_id == user_id)
     rows = list(session.scalars(query))
@@ -199,7 +204,9 @@ def _visible_items(
     views = [
         ItemView(
             item=item,
-            mine=(item.author_id == user_id) if item.author_id else item.id in my_anonymous,
+            mine=(item.author_id == user_id)
+            if item.author_id
+            else my_key is not None and item.author_key == my_key,
             votes=votes[item.id],
             my_votes=mine[item.id],
             group_title=groups.get(item.group_id) if item.group_id else None,
@@ -235,7 +242,7 @@ def record_state(session: Session, meeting: Meeting) -> RecordState:
     retro = service.retro_of(session, meeting)
     items: list[ItemView] = []
     if retro is not None and service.is_revealed(retro):
-        items, _hidden = _visible_items(session, retro, -1, set())
+        items, _hidden = _visible_items(session, retro, None)
     attendance = [a for a in service.attendance_of(session, meeting) if a.present]
     present = {a.user_id for a in attendance}
     expedition = session.get(Expedition, meeting.expedition_id)

@@ -1,4 +1,4 @@
-"""Tables of the progress area: Rückenwind (kudos), support answers, notifications, calendar tokens."""
+"""Tables of the progress area: Rückenwind (kudos), support answers, calendar tokens."""
 
 from __future__ import annotations
 
@@ -14,16 +14,7 @@ from alex.db import Base, UTCDateTime, utcnow
 # Stable keys (forms, URLs, stored rows); the labels live in alex.progress.labels.
 KUDOS_KINDS = ("great_step", "brave_experiment", "learned_too", "keep_going")
 SUPPORT_KINDS = ("note", "talk")
-NOTIFICATION_KINDS = (
-    "kudos",
-    "support_answered",
-    "meeting_scheduled",
-    "meeting_moved",
-    "action_assigned",
-)
 NOTE_MAX = 280
-SUBJECT_MAX = 200
-LINK_MAX = 500
 
 
 class Kudos(Base):
@@ -73,27 +64,6 @@ class SupportResponse(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     responder: Mapped[User | None] = relationship(foreign_keys=[responder_id])
-
-
-class Notification(Base):
-    """An in-app message for one person; the text is rendered from `kind` in the reader's language."""
-
-    __tablename__ = "notification"
-    __table_args__ = (Index("ix_notification_user_read", "user_id", "read_at", "created_at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
-    expedition_id: Mapped[int | None] = mapped_column(
-        ForeignKey("expedition.id", ondelete="CASCADE"), index=True
-    )
-    kind: Mapped[str] = mapped_column(String(32))  # NOTIFICATION_KINDS
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
-    subject: Mapped[str] = mapped_column(String(SUBJECT_MAX), default="")  # e.g. a card title
-    link: Mapped[str] = mapped_column(String(LINK_MAX), default="")  # a local path
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
 
 
 class CalendarToken(Base):

@@ -25,9 +25,9 @@ from alex.expeditions import service as expeditions
 from alex.expeditions.calendar import Standing
 from alex.expeditions.models import Expedition, Membership
 from alex.meetings.models import Meeting, RetroAction
+from alex.notifications import notify
 from alex.progress import charts
 from alex.progress.models import KUDOS_KINDS, NOTE_MAX, SUPPORT_KINDS, Kudos, SupportResponse
-from alex.progress.notifications import notify
 
 SHARED = "zirkel"  # the only visibility this area ever reads
 RECENT_LEARNINGS = 3  # cards with a learning shown per member

@@ -20,13 +20,14 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
 
+from alex import notifications
 from alex.caching import fragment, revision_cache
 from alex.expeditions.access import get_membership_or_404
 from alex.expeditions.models import Membership
 from alex.expeditions.service import today_in
 from alex.extensions import db
 from alex.meetings.models import Meeting
-from alex.progress import calendar_feed, charts, labels, notifications, service
+from alex.progress import calendar_feed, charts, labels, service
 from alex.progress.forms import ConfirmForm, KudosForm, SupportResponseForm
 from alex.progress.models import NOTE_MAX
 from alex.web import render, render_fragment, wants_fragment

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from html.parser import HTMLParser
 
 from alex.db import utcnow
 from alex.extensions import db
@@ -69,3 +70,36 @@ def run_to(zirkel: Zirkel, facilitator_client, step: str) -> None:
         zirkel.url("/step"), {"step": step, "version": version_of(page)}, htmx=True
     )
     assert response.status_code == 200, response.get_data(as_text=True)
+
+
+class _Targets(HTMLParser):
+    """Collects the root element's id and the ids of out-of-band elements."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.root: dict | None = None
+        self.oob: set[str] = set()
+
+    def handle_starttag(self, tag, attrs) -> None:
+        found = dict(attrs)
+        if self.root is None:
+            self.root = {"tag": tag, **found}
+        elif "hx-swap-oob" in found and found.get("id"):
+            self.oob.add(found["id"])
+
+
+def swapped_targets(response) -> set[str]:
+    """The ids an HTMX answer replaces: its root element's and every out-of-band element's.
+
+    A full page (an <html> root) names no target of its own.
+    """
+    parser = _Targets()
+    parser.feed(response.get_data(as_text=True))
+    root = parser.root or {}
+    main = {root["id"]} if root.get("tag") != "html" and root.get("id") else set()
+    return main | parser.oob
+
+
+def errors_shown(response) -> set[str]:
+    """The ids of the error messages a run-sheet answer shows next to its forms."""
+    return set(re.findall(r'<p class="error" id="(error-[^"]+)"', response.get_data(as_text=True)))

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from alex.boards.models import Card
-from alex.expeditions.models import Expedition
+from alex.expeditions.models import Expedition, Membership
 from alex.extensions import db
 from alex.meetings.models import Meeting, RetroAction, RetroItem
-from tests.http.meeting_helpers import make_zirkel, run_to, version_of
+from tests.http.meeting_helpers import (
+    errors_shown,
+    make_zirkel,
+    run_to,
+    swapped_targets,
+    version_of,
+)
 
 
 @pytest.fixture
@@ -152,8 +160,7 @@ def test_poll_answers_204_while_nothing_changed_and_the_fragment_after(actor, z)
     run_to(z, mona, "checkin")
     changed = ada.get(z.url(f"/live?v={version}"), htmx=True)
     assert changed.status_code == 200
-    body = changed.get_data(as_text=True)
-    assert body.lstrip().startswith('<div id="meeting-live"') and "<html" not in body
+    assert swapped_targets(changed) == {"meeting-live"}
     assert version_of(changed) > version
 
 
@@ -162,6 +169,26 @@ def test_poll_refuses_strangers(client, actor, z, who, status):
     acting = _client(actor, z, who)
     response = (acting.client if acting else client).get(z.url("/live?v=1"))
     assert response.status_code == status
+
+
+def test_a_removed_member_stops_polling(app, actor, z):
+    """An unchanged poll may skip the loaders for a few seconds; new content never does."""
+    ada, mona = actor(z.ada), actor(z.facilitator)
+    version = version_of(ada.get(z.url()))
+    assert ada.get(z.url(f"/live?v={version}"), htmx=True).status_code == 204
+    with app.app_context():
+        db.session.execute(
+            delete(Membership).where(
+                Membership.user_id == z.ada.id, Membership.expedition_id == z.expedition.id
+            )
+        )
+        db.session.commit()
+    assert ada.get(z.url(f"/live?v={version}"), htmx=True).status_code == 204  # no news
+    run_to(z, mona, "checkin")
+    assert ada.get(z.url(f"/live?v={version}"), htmx=True).status_code == 404
+    new_version = version_of(mona.get(z.url()))
+    app.extensions["alex_meeting_poll_grants"].clear()  # the grant ran out
+    assert ada.get(z.url(f"/live?v={new_version}"), htmx=True).status_code == 404
 
 
 def test_poll_of_a_meeting_in_another_expedition_is_404(app, world, actor, z):
@@ -181,7 +208,8 @@ def test_stale_step_change_gets_409_with_the_fresh_state(actor, z):
     )
     late = mona.post(z.url("/step"), {"step": "retro", "version": version}, htmx=True)
     assert late.status_code == 409
-    assert 'id="meeting-live"' in late.get_data(as_text=True)
+    assert swapped_targets(late) == {"meeting-live"}
+    assert errors_shown(late) == {"error-step"}
 
 
 def test_unknown_step_and_phase_get_a_clear_message(actor, z):
@@ -206,7 +234,7 @@ def test_check_in_with_mood_and_word(actor, z):
     assert "neugierig" in mona.get(z.url()).get_data(as_text=True)
     bad = ada.post(z.url("/check-in"), {"mood": "9", "word": "x" * 41}, htmx=True)
     assert bad.status_code == 422
-    assert 'id="error-checkin"' in bad.get_data(as_text=True)
+    assert swapped_targets(bad) == {"meeting-live"} and errors_shown(bad) == {"error-checkin"}
 
 
 def _retro_with_notes(actor, z, **setup):
@@ -300,7 +328,7 @@ def test_votes_respect_the_limit(app, actor, z):
     assert ada.post(z.url(f"/retro/items/{item}/vote"), htmx=True).status_code == 200
     over = ada.post(z.url(f"/retro/items/{item}/vote"), htmx=True)
     assert over.status_code == 422
-    assert "2" in over.get_data(as_text=True) and 'id="error-vote"' in over.get_data(as_text=True)
+    assert "2" in over.get_data(as_text=True) and errors_shown(over) == {"error-vote"}
     assert ada.post(z.url(f"/retro/items/{item}/unvote"), htmx=True).status_code == 200
     assert ada.post(z.url(f"/retro/items/{item}/vote"), htmx=True).status_code == 200
 
@@ -326,7 +354,7 @@ def test_editing_own_note_while_the_facilitator_reveals_loses_nothing(app, actor
 def test_over_long_and_empty_notes_are_refused(actor, z):
     mona, ada, _ben = _retro_with_notes(actor, z)
     too_long = ada.post(z.url("/retro/items"), {"prompt": "0", "text": "x" * 501}, htmx=True)
-    assert too_long.status_code == 422 and 'id="error-item"' in too_long.get_data(as_text=True)
+    assert too_long.status_code == 422 and errors_shown(too_long) == {"error-item"}
     assert (
         ada.post(z.url("/retro/items"), {"prompt": "0", "text": "   "}, htmx=True).status_code
         == 422
@@ -388,7 +416,7 @@ def test_grouping_and_discussing(app, actor, z):
     _phase(mona, z, "discuss")
     first, second = _item_id(app, "Adas secret idea"), _item_id(app, "Bens quiet worry")
     assert (
-        mona.post(z.url(f"/retro/items/{first}/group"), {"with": second}, htmx=True).status_code
+        mona.post(z.url(f"/retro/items/{first}/group"), {"other_id": second}, htmx=True).status_code
         == 200
     )
     response = mona.post(z.url("/retro/discuss"), {"item_id": first}, htmx=True)
@@ -473,7 +501,7 @@ def test_action_for_a_non_member_is_refused(actor, z):
         z.url("/actions"), {"title": "Sneak", "owner_id": z.outsider.id, "kind": "task"}, htmx=True
     )
     assert response.status_code == 422
-    assert 'id="error-action"' in response.get_data(as_text=True)
+    assert errors_shown(response) == {"error-action"}
     long = mona.post(
         z.url("/actions"), {"title": "x" * 201, "owner_id": z.ada.id, "kind": "task"}, htmx=True
     )
@@ -510,3 +538,64 @@ def test_plain_form_posts_redirect_back(actor, z):
     version = version_of(mona.get(z.url()))
     response = mona.post(z.url("/step"), {"step": "checkin", "version": version})
     assert response.status_code == 302 and response.headers["Location"].endswith(z.url())
+
+
+HUGE = str(10**20)
+
+
+@pytest.mark.parametrize(
+    "at,suffix,data",
+    [
+        ("retro", "/step", {"step": "checkin", "version": HUGE}),
+        ("retro", "/finish", {"version": "-3"}),
+        ("retro", "/timer", {"minutes": HUGE}),
+        ("review_round", "/review", {"user_id": HUGE, "minutes": "5"}),
+        ("checkin", "/presence", {"user_id": HUGE, "present": "1"}),
+        ("checkin", "/check-in", {"mood": HUGE, "word": "wach"}),
+        ("retro", "/retro", {"format": "template:" + HUGE, "vote_limit": "3"}),
+        ("retro", "/retro", {"format": "start_stop_continue", "vote_limit": HUGE}),
+        ("retro", "/retro/phase", {"phase": "reveal", "version": "nope"}),
+        ("retro", "/retro/items", {"prompt": HUGE, "text": "x"}),
+        ("retro", "/retro/discuss", {"item_id": HUGE}),
+        ("retro:actions", "/actions", {"title": "x", "owner_id": HUGE, "kind": "task"}),
+        (
+            "retro:actions",
+            "/actions",
+            {"title": "x", "owner_id": "1", "kind": "task", "item_id": HUGE},
+        ),
+    ],
+)
+def test_numbers_out_of_range_get_a_message_not_an_error(actor, z, at, suffix, data):
+    """A number no column can hold is refused next to its form (or is a missing thing: 404)."""
+    mona = actor(z.facilitator)
+    step, _, retro_phase = at.partition(":")
+    run_to(z, mona, step)
+    if retro_phase:
+        _phase(mona, z, retro_phase)
+    response = mona.post(z.url(suffix), data, htmx=True)
+    assert response.status_code in (404, 422), response.get_data(as_text=True)[:300]
+    if response.status_code == 422:
+        assert swapped_targets(response) == {"meeting-live"}
+        assert len(errors_shown(response)) == 1
+
+
+def test_a_note_group_uses_the_other_notes_field(app, actor, z):
+    mona, _ada, _ben = _retro_with_notes(actor, z)
+    _phase(mona, z, "discuss")
+    first, second = _item_id(app, "Adas secret idea"), _item_id(app, "Bens quiet worry")
+    grouped = mona.post(z.url(f"/retro/items/{first}/group"), {"other_id": second}, htmx=True)
+    assert grouped.status_code == 200
+    assert swapped_targets(grouped) == {"meeting-live"}
+    assert grouped.headers.get("HX-Trigger") is None  # grouping announces nothing
+    ungrouped = mona.post(z.url(f"/retro/items/{first}/group"), {"other_id": ""}, htmx=True)
+    assert ungrouped.status_code == 200
+    with app.app_context():
+        assert db.session.get(RetroItem, first).group_id is None
+
+
+def test_a_command_announces_what_happened(actor, z):
+    mona = actor(z.facilitator)
+    version = version_of(mona.get(z.url()))
+    response = mona.post(z.url("/step"), {"step": "checkin", "version": version}, htmx=True)
+    assert response.status_code == 200
+    assert "announce" in json.loads(response.headers["HX-Trigger"])

@@ -6,8 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from alex.extensions import db
-from alex.progress.models import Notification
-from alex.progress.notifications import notify
+from alex.notifications import Notification, notify
 from tests.http.zirkel_fixtures import zirkel_fixture  # noqa: F401 (the `zirkel` fixture)
 
 

@@ -87,7 +87,8 @@ def build_scene(app: Flask, world: World) -> Scene:
         item = RetroItem(retro_id=retro.id, author_id=owner.id, text="Notiz")
         action = RetroAction(meeting_id=meeting.id, owner_id=owner.id, title="Ausprobieren")
         db.session.add_all([item, action])
-        from alex.progress.models import CalendarToken, Notification
+        from alex.notifications import Notification
+        from alex.progress.models import CalendarToken
 
         feed = CalendarToken(
             expedition_id=expedition.id, user_id=owner.id, token="scene-feed-token"

@@ -38,6 +38,14 @@ def z(app, world):
     return make_zirkel(app, world)
 
 
+SECRET = "test-secret"
+
+
+def writer(user) -> service.Writer:
+    """A person writing notes, with the app's secret that keys their anonymous notes."""
+    return service.Writer(user.id, SECRET)
+
+
 def _running_retro(session, z, **rules):
     meeting = session.get(Meeting, z.meeting_id)
     service.go_to_step(session, meeting, "retro", meeting.version)
@@ -68,20 +76,20 @@ def test_skipping_marks_the_step(session, z):
 def test_notes_are_hidden_from_others_until_the_reveal(session, z):
     meeting, retro = _running_retro(session, z)
     ada, ben = session.get(User, z.ada.id), session.get(User, z.ben.id)
-    service.add_item(session, meeting, retro, ada, 0, "Ada only")
+    service.add_item(session, meeting, retro, writer(ada), 0, "Ada only")
     session.commit()
     ben_membership = session.scalar(select(Membership).where(Membership.user_id == ben.id))
-    hidden = live_state(session, ben_membership, meeting, [], {})
+    hidden = live_state(session, ben_membership, meeting, writer(ben), {})
     assert hidden.items == [] and hidden.hidden_count == 1
     service.set_phase(session, meeting, "reveal", meeting.version)
-    shown = live_state(session, ben_membership, meeting, [], {})
+    shown = live_state(session, ben_membership, meeting, writer(ben), {})
     assert [v.item.text for v in shown.items] == ["Ada only"]
 
 
 def test_vote_limit_holds(session, z):
     meeting, retro = _running_retro(session, z, votes_enabled=True, vote_limit=1)
     ada = session.get(User, z.ada.id)
-    item = service.add_item(session, meeting, retro, ada, 0, "Vote me")
+    item = service.add_item(session, meeting, retro, writer(ada), 0, "Vote me")
     service.set_phase(session, meeting, "vote", meeting.version)
     service.vote(session, meeting, retro, item, ada.id)
     with pytest.raises(service.MeetingError):
@@ -92,12 +100,12 @@ def test_vote_limit_holds(session, z):
 def test_anonymous_items_have_no_author_and_deleted_accounts_keep_their_items(session, z):
     meeting, retro = _running_retro(session, z, anonymous=True)
     ada, ben = session.get(User, z.ada.id), session.get(User, z.ben.id)
-    anonymous = service.add_item(session, meeting, retro, ada, 0, "Who wrote me?")
+    anonymous = service.add_item(session, meeting, retro, writer(ada), 0, "Who wrote me?")
     assert anonymous.author_id is None
     session.commit()
     meeting2_retro = retro
     meeting2_retro.anonymous = False
-    named = service.add_item(session, meeting, retro, ben, 1, "Ben wrote me")
+    named = service.add_item(session, meeting, retro, writer(ben), 1, "Ben wrote me")
     session.commit()
     session.delete(ben)
     session.commit()
@@ -150,7 +158,7 @@ def test_live_page_costs_the_same_queries_for_few_and_many_notes(app, session, z
 
     def add(count: int) -> None:
         for n in range(count):
-            item = service.add_item(session, meeting, retro, ada, n % 3, f"Note {n}")
+            item = service.add_item(session, meeting, retro, writer(ada), n % 3, f"Note {n}")
             session.add(
                 RetroAction(meeting_id=meeting.id, owner_id=ada.id, title="A", item_id=item.id)
             )
@@ -159,7 +167,7 @@ def test_live_page_costs_the_same_queries_for_few_and_many_notes(app, session, z
     def cost() -> int:
         session.expire_all()
         with counted(db.engine) as statements:
-            state = live_state(session, membership, meeting, [], {})
+            state = live_state(session, membership, meeting, writer(ada), {})
             _ = [a.owner.name for a in state.actions] + [m.user.name for m in state.members]
             _ = [v.item.author.name for v in state.items]
         return len(statements)
@@ -170,15 +178,24 @@ def test_live_page_costs_the_same_queries_for_few_and_many_notes(app, session, z
     assert cost() == few
 
 
-def test_unchanged_poll_is_one_query(app, actor, z):
-    ada = actor(z.ada)
-    version = version_of(ada.get(z.url()))
+def _poll_statements(app, person, url) -> list[str]:
     with app.app_context(), counted(db.engine) as statements:
-        response = ada.get(z.url(f"/live?v={version}"), htmx=True)
+        response = person.get(url, htmx=True)
     assert response.status_code == 204
-    queries = [q for q in statements if q not in ("BEGIN", "COMMIT", "ROLLBACK")]
-    assert len(queries) == 1, statements
-    assert "login_session" in queries[0] and "membership" in queries[0]
+    return [q for q in statements if q not in ("BEGIN", "COMMIT", "ROLLBACK")]
+
+
+def test_unchanged_poll_goes_through_the_loaders_then_reads_only_the_version(app, actor, z):
+    """The first poll: user loader, membership loader, version; then, within the grant, the
+    version alone (alex.meetings.poll_grants)."""
+    ada = actor(z.ada)
+    url = z.url(f"/live?v={version_of(ada.get(z.url()))}")
+    user, membership, meeting = _poll_statements(app, ada, url)
+    assert "JOIN login_session" in user
+    assert "FROM membership JOIN expedition" in membership
+    assert meeting.startswith("SELECT meeting.version \nFROM meeting")  # no row object
+    for _ in range(3):
+        assert _poll_statements(app, ada, url) == [meeting]
 
 
 def test_demo_seed_has_meetings_with_records_and_the_next_one(app):
@@ -215,3 +232,45 @@ def test_poll_honours_the_expeditions_two_factor_requirement(app, actor, z):
         db.session.add(TwoFactor(user_id=z.ada.id, secret="JBSWY3DPEHPK3PXP", enabled_at=utcnow()))
         db.session.commit()
     assert ada.get(z.url(f"/live?v={version}"), htmx=True).status_code == 204
+
+
+def test_a_random_note_id_that_is_taken_is_drawn_again(session, z, monkeypatch):
+    meeting, retro = _running_retro(session, z, anonymous=True)
+    ada = session.get(User, z.ada.id)
+    first = service.add_item(session, meeting, retro, writer(ada), 0, "First")
+    session.commit()
+    draws = iter([first.id, first.id, 4242])
+    monkeypatch.setattr("alex.meetings.models.new_note_id", lambda: next(draws))
+    second = service.add_item(session, meeting, retro, writer(ada), 1, "Second")
+    session.commit()
+    assert second.id == 4242
+    assert {i.text for i in session.scalars(select(RetroItem))} == {"First", "Second"}
+
+
+def test_an_anonymous_note_is_only_its_authors_and_stores_no_author(session, z):
+    meeting, retro = _running_retro(session, z, anonymous=True)
+    ada, ben = session.get(User, z.ada.id), session.get(User, z.ben.id)
+    note = service.add_item(session, meeting, retro, writer(ada), 0, "Mine")
+    assert note.author_id is None and note.author_key
+    assert service.is_mine(note, writer(ada)) and not service.is_mine(note, writer(ben))
+    # Without the app's secret, the stored key cannot be matched to a person.
+    assert not service.is_mine(note, service.Writer(ada.id, "another-secret"))
+    assert ada.name not in note.author_key and str(ada.id) != note.author_key
+
+
+def test_meetings_do_not_reach_into_the_progress_area():
+    """Meetings send notifications through the core module; progress may read meetings."""
+    import ast
+    from pathlib import Path
+
+    import alex.meetings
+
+    package = Path(alex.meetings.__file__).parent
+    imported = set()
+    for path in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                imported.add(node.module)
+            elif isinstance(node, ast.Import):
+                imported.update(alias.name for alias in node.names)
+    assert not {name for name in imported if name.startswith("alex.progress")}

@@ -7,11 +7,13 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from alex import notifications
 from alex.boards.models import Card, CheckIn
 from alex.db import utcnow
 from alex.expeditions.models import Membership
-from alex.progress import notifications, service
-from alex.progress.models import NOTE_MAX, Kudos, Notification
+from alex.notifications import Notification
+from alex.progress import service
+from alex.progress.models import NOTE_MAX, Kudos
 from tests.zirkel_data import build_zirkel
 
 

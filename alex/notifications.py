@@ -1,34 +1,61 @@
 """In-app notifications any area can send: `notify(session, user_id, kind, …)`.
 
 A notification stores its kind and a few plain values; the sentence is written when it is shown,
-in the reader's language. No e-mail server is needed.
+in the reader's language. No e-mail server is needed. This module sits just above `auth` (a
+notification belongs to a user) and imports no other area, so every area may call it.
 
-    from alex.progress.notifications import notify
+    from alex.notifications import notify
     notify(session, owner_id, "action_assigned", expedition_id=exp.id, actor_id=me.id,
            subject=card.title, link=url_for("boards.board", expedition_id=exp.id))
 
-Kinds: kudos, support_answered, meeting_scheduled, meeting_moved, action_assigned.
+A new kind: add it to KINDS and its sentence to `notification_text`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
 from functools import cache
-from zoneinfo import ZoneInfo
 
-from babel import dates
-from flask_babel import get_locale
+from flask import Flask
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import ForeignKey, Index, String, bindparam, func, select, update
+from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relationship
 
 from alex.auth.models import User
 from alex.auth.service import register_user_extra
-from alex.db import utcnow
-from alex.expeditions.models import Membership
-from alex.progress.charts import event_label
-from alex.progress.models import LINK_MAX, NOTIFICATION_KINDS, SUBJECT_MAX, Notification
+from alex.db import Base, UTCDateTime, utcnow
 
+KINDS = ("kudos", "support_answered", "meeting_scheduled", "meeting_moved", "action_assigned")
+SUBJECT_MAX = 200
+LINK_MAX = 500
 LIST_LIMIT = 50
+
+
+class Notification(Base):
+    """An in-app message for one person; the text is rendered from `kind` in the reader's language."""
+
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_user_read", "user_id", "read_at", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    expedition_id: Mapped[int | None] = mapped_column(
+        ForeignKey("expedition.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(32))  # KINDS
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    subject: Mapped[str] = mapped_column(String(SUBJECT_MAX), default="")  # e.g. a card title
+    link: Mapped[str] = mapped_column(String(LINK_MAX), default="")  # a local path
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+
+
+def init_app(app: Flask) -> None:
+    """Have the user loader read each person's unread count (the header badge on every page)."""
+    register_user_extra("unread_notifications", unread_count_of_user)
 
 
 def notify(
@@ -42,7 +69,7 @@ def notify(
     link: str = "",
 ) -> Notification | None:
     """Add a notification for a person (none when they caused it themselves)."""
-    if kind not in NOTIFICATION_KINDS:
+    if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
     if actor_id is not None and actor_id == user_id:
         return None
@@ -60,19 +87,17 @@ def notify(
     return notification
 
 
-def notify_members(
+def notify_all(
     session: Session,
-    expedition_id: int,
+    user_ids: Iterable[int],
     kind: str,
     *,
-    actor_id: int | None,
+    expedition_id: int | None = None,
+    actor_id: int | None = None,
     subject: str = "",
     link: str = "",
 ) -> int:
-    """Notify everyone in the expedition but the person who acted; returns how many."""
-    user_ids = session.scalars(
-        select(Membership.user_id).where(Membership.expedition_id == expedition_id)
-    ).all()
+    """Notify several people (the one who acted is left out); returns how many."""
     sent = [
         notify(
             session,
@@ -88,18 +113,9 @@ def notify_members(
     return sum(1 for n in sent if n is not None)
 
 
-def meeting_subject(meeting, timezone: str) -> str:
-    """A meeting named for a notification: its kind and when, in the actor's language."""
-    number = meeting.sprint_number if meeting.kind == "zirkeltreffen" else None
-    when = dates.format_datetime(
-        meeting.starts_at, "short", tzinfo=ZoneInfo(timezone), locale=get_locale()
-    )
-    return f"{event_label(meeting.kind, number)}, {when}"
-
-
 @cache
 def _unread_query():
-    """Built once: the header of every page runs it."""
+    """Built once: a request that writes counts again for the header badge."""
     return select(func.count(Notification.id)).where(
         Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None)
     )
@@ -112,9 +128,6 @@ def unread_count_of_user():
         .where(Notification.user_id == User.id, Notification.read_at.is_(None))
         .scalar_subquery()
     )
-
-
-register_user_extra("unread_notifications", unread_count_of_user)
 
 
 def unread_count(session: Session, user_id: int) -> int:

@@ -1,0 +1,224 @@
+"""The expedition's meetings: the calendar, scheduling and moving a meeting, and its record."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel import dates
+from flask import Response, flash, redirect, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from alex.expeditions.access import get_facilitation_or_403, get_membership_or_404
+from alex.expeditions.models import Expedition, Membership
+from alex.expeditions.service import members
+from alex.extensions import db
+from alex.meetings import service
+from alex.meetings.forms import ScheduleForm
+from alex.meetings.models import Meeting
+from alex.meetings.state import KIND_NAMES, meeting_list, record_state
+from alex.meetings.views.common import bp, load_meeting
+from alex.notifications import notify_all
+from alex.web import render
+
+
+@bp.get("")
+@login_required
+def index(expedition_id: int):
+    """The expedition's meetings; the facilitator schedules new ones here."""
+    membership = get_membership_or_404(expedition_id)
+    return _index_page(membership, _schedule_form(membership))
+
+
+def _index_page(membership: Membership, form: ScheduleForm, status: int = 200) -> Response:
+    expedition = membership.expedition
+    upcoming, past = meeting_list(db.session, expedition)
+    return render(
+        "meetings/index.html",
+        status=status,
+        expedition=expedition,
+        membership=membership,
+        upcoming=upcoming,
+        past=past,
+        form=form,
+        active_nav="meetings",
+    )
+
+
+def _schedule_form(membership: Membership, meeting: Meeting | None = None) -> ScheduleForm:
+    """The schedule form with the expedition's sprints and members as choices.
+
+    A GET of an existing meeting fills it from the meeting; a POST from what was sent.
+    """
+    expedition = membership.expedition
+    if meeting is not None:
+        local = meeting.starts_at.astimezone(ZoneInfo(expedition.timezone))
+        form = ScheduleForm(
+            data={
+                "kind": meeting.kind,
+                "day": local.date(),
+                "time": local.time().replace(second=0, microsecond=0),
+                "duration_minutes": meeting.duration_minutes,
+                "location": meeting.location,
+                "sprint_number": str(meeting.sprint_number or ""),
+                "moderator_id": str(meeting.moderator_id or ""),
+            }
+        )
+    else:
+        form = ScheduleForm()
+    form.sprint_number.choices = [SelectChoice("", _("None"))] + [
+        SelectChoice(str(n), _("Sprint %(num)d", num=n))
+        for n in range(1, expedition.sprint_count + 1)
+    ]
+    form.moderator_id.choices = [SelectChoice("", _("The expedition's facilitators"))] + [
+        SelectChoice(str(m.user_id), m.user.name) for m in members(db.session, expedition)
+    ]
+    return form
+
+
+def _plan_from(expedition: Expedition, form: ScheduleForm) -> service.Schedule:
+    zone = ZoneInfo(expedition.timezone)
+    return service.Schedule(
+        kind=form.kind.data,
+        starts_at=datetime.combine(form.day.data, form.time.data, tzinfo=zone),
+        duration_minutes=form.duration_minutes.data,
+        location=form.location.data or "",
+        sprint_number=int(form.sprint_number.data) if form.sprint_number.data else None,
+        moderator_id=int(form.moderator_id.data) if form.moderator_id.data else None,
+    )
+
+
+def meeting_subject(meeting: Meeting, timezone: str) -> str:
+    """A meeting named in a notification: its kind and when, in the actor's language."""
+    if meeting.kind == "zirkeltreffen" and meeting.sprint_number:
+        name = _("Zirkeltreffen after sprint %(num)d", num=meeting.sprint_number)
+    else:
+        name = str(KIND_NAMES.get(meeting.kind, meeting.kind))
+    when = dates.format_datetime(
+        meeting.starts_at, "short", tzinfo=ZoneInfo(timezone), locale=get_locale()
+    )
+    return f"{name}, {when}"
+
+
+def _tell_members(expedition: Expedition, meeting: Meeting, kind: str) -> None:
+    """Everyone else in the expedition learns that a meeting was scheduled or moved."""
+    notify_all(
+        db.session,
+        db.session.scalars(
+            select(Membership.user_id).where(Membership.expedition_id == expedition.id)
+        ),
+        kind,
+        expedition_id=expedition.id,
+        actor_id=current_user.id,
+        subject=meeting_subject(meeting, expedition.timezone),
+        link=url_for("meetings.show", expedition_id=expedition.id, meeting_id=meeting.id),
+    )
+
+
+@bp.post("")
+@login_required
+def schedule(expedition_id: int):
+    """Put a new meeting on the calendar."""
+    membership = get_facilitation_or_403(expedition_id)
+    form = _schedule_form(membership)
+    if not form.validate_on_submit():
+        return _index_page(membership, form, 422)
+    try:
+        meeting = service.schedule_meeting(
+            db.session, membership.expedition, _plan_from(membership.expedition, form)
+        )
+    except service.MeetingError as error:
+        db.session.rollback()
+        form.kind.errors = [str(error)]
+        return _index_page(membership, form, 422)
+    _tell_members(membership.expedition, meeting, "meeting_scheduled")
+    db.session.commit()
+    flash(_("The meeting is on the calendar."), "success")
+    return redirect(url_for("meetings.show", expedition_id=expedition_id, meeting_id=meeting.id))
+
+
+@bp.get("/<int:meeting_id>/edit")
+@login_required
+def edit(expedition_id: int, meeting_id: int):
+    """Move a meeting or change who moderates."""
+    live = _load_for_facilitation(expedition_id, meeting_id)
+    return _edit_page(live.membership, live.meeting, _schedule_form(live.membership, live.meeting))
+
+
+def _edit_page(membership: Membership, meeting: Meeting, form, status: int = 200) -> Response:
+    return render(
+        "meetings/edit.html",
+        status=status,
+        expedition=membership.expedition,
+        meeting=meeting,
+        form=form,
+        active_nav="meetings",
+    )
+
+
+def _load_for_facilitation(expedition_id: int, meeting_id: int):
+    """Only the expedition's facilitators schedule: 404 for outsiders, 403 for others."""
+    get_facilitation_or_403(expedition_id)
+    return load_meeting(expedition_id, meeting_id)
+
+
+@bp.post("/<int:meeting_id>/edit")
+@login_required
+def update(expedition_id: int, meeting_id: int):
+    """Save the new date, place or moderation."""
+    live = _load_for_facilitation(expedition_id, meeting_id)
+    membership, meeting = live.membership, live.meeting
+    form = _schedule_form(membership)
+    if form.validate_on_submit():
+        try:
+            service.reschedule_meeting(
+                db.session, membership.expedition, meeting, _plan_from(membership.expedition, form)
+            )
+        except service.MeetingError as error:
+            db.session.rollback()
+            form.kind.errors = [str(error)]
+        else:
+            _tell_members(membership.expedition, meeting, "meeting_moved")
+            db.session.commit()
+            flash(_("The meeting is saved."), "success")
+            return redirect(
+                url_for("meetings.show", expedition_id=expedition_id, meeting_id=meeting_id)
+            )
+    return _edit_page(membership, meeting, form, 422)
+
+
+@bp.post("/<int:meeting_id>/delete")
+@login_required
+def delete(expedition_id: int, meeting_id: int):
+    """Take a meeting that has not started off the calendar."""
+    live = _load_for_facilitation(expedition_id, meeting_id)
+    try:
+        service.delete_meeting(db.session, live.meeting)
+    except service.MeetingError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(
+            url_for("meetings.edit", expedition_id=expedition_id, meeting_id=meeting_id)
+        )
+    db.session.commit()
+    flash(_("The meeting is off the calendar."), "success")
+    return redirect(url_for("meetings.index", expedition_id=expedition_id))
+
+
+@bp.get("/<int:meeting_id>/record")
+@login_required
+def record(expedition_id: int, meeting_id: int):
+    """What happened: who was there, moods, notes, votes, actions. Printable."""
+    live = load_meeting(expedition_id, meeting_id)
+    return render(
+        "meetings/record.html",
+        expedition=live.membership.expedition,
+        membership=live.membership,
+        meeting=live.meeting,
+        r=record_state(db.session, live.meeting),
+        active_nav="meetings",
+    )
