@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.ops.forms import Form, discover_forms, get_paths
-from tests.ops.scene import (
+from tests.support.scene import (
     build_scene,
     client_for,
     fast_hashes,

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import csrf_token, login
 from tests.page_walk import LOGINS, PASSWORD, WTFORMS_TUPLE_CHOICES, seed_scenario, walk_urls
+from tests.support.accounts import csrf_token, login
 
 VNU_JAR = Path(__file__).resolve().parents[1] / ".tools/node_modules/vnu-jar/build/dist/vnu.jar"
 HTMX_ATTRIBUTE = re.compile(r"^Attribute “hx-[a-z-]+” not allowed on element")

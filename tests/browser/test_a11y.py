@@ -15,7 +15,6 @@ import pytest
 from alex import create_app
 from alex.boards.models import Card, CheckIn
 from alex.extensions import db
-from tests.browser.board_stand_in import install_if_missing
 from tests.browser.conftest import (
     DESKTOP,
     PHONE,
@@ -35,7 +34,6 @@ def demo(app, live_app_config):
     """The demo expedition served on a loopback port, with its walk of pages."""
     scenario = seed_scenario(app)
     served = create_app(live_app_config)
-    install_if_missing(served)
     live = LiveServer(served)
     live.start()
     yield live, walk_urls(served, scenario), scenario

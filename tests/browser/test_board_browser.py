@@ -20,7 +20,7 @@ from tests.browser.conftest import (
     new_context,
     screenshot,
 )
-from tests.conftest import TEST_PASSWORD
+from tests.support.accounts import TEST_PASSWORD
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 

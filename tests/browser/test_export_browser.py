@@ -12,8 +12,7 @@ from tests.browser.conftest import (
     new_context,
     screenshot,
 )
-from tests.conftest import TEST_PASSWORD
-from tests.exports_fixtures import sample_fixture  # noqa: F401 (the `sample` fixture)
+from tests.support.accounts import TEST_PASSWORD
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])

@@ -19,7 +19,7 @@ from tests.browser.conftest import (
     new_context,
     screenshot,
 )
-from tests.conftest import TEST_PASSWORD
+from tests.support.accounts import TEST_PASSWORD
 
 FOLLOW_MS = 2000  # every screen follows the facilitator within two seconds
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"

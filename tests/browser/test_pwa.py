@@ -1,7 +1,7 @@
 """The progressive web app in headless Chromium: installable, readable offline, writes that wait.
 
 The offline queue is exercised through the boards area's interface (card moves with a version,
-Logbuch check-ins); while that area is not installed, tests/browser/board_stand_in.py keeps it.
+Logbuch check-ins).
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from sqlalchemy import select, update
 from alex import create_app
 from alex.boards.models import Card, CheckIn
 from alex.extensions import db
-from tests.browser.board_stand_in import install_if_missing
 from tests.browser.conftest import (
     CHROMIUM,
     PHONE,
@@ -34,7 +33,6 @@ from tests.conftest import TEST_PASSWORD
 def server(app, live_app_config):
     """The app on a loopback port, with the board interface the offline queue writes to."""
     served = create_app(live_app_config)
-    install_if_missing(served)
     live = LiveServer(served)
     live.start()
     yield live
@@ -396,7 +394,6 @@ def test_first_visit_precache_costs_little_and_fetches_nothing_twice(
     manifest) must stay small, and the precache must reuse what the page already loaded.
     """
     served = create_app(live_app_config)
-    install_if_missing(served)
     counter = ByteCounter(served.wsgi_app)
     served.wsgi_app = counter
     server = LiveServer(served)

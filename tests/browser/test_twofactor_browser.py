@@ -14,7 +14,7 @@ from tests.browser.conftest import (
     new_context,
     screenshot,
 )
-from tests.conftest import TEST_PASSWORD
+from tests.support.accounts import TEST_PASSWORD
 
 # Foundation's account form still passes choices as tuples (fixed on its branch).
 pytestmark = pytest.mark.filterwarnings(

@@ -20,9 +20,8 @@ from tests.browser.conftest import (
     new_context,
     screenshot,
 )
-from tests.conftest import TEST_PASSWORD
-from tests.http.zirkel_fixtures import _password_hash
-from tests.zirkel_data import build_zirkel
+from tests.support.accounts import TEST_PASSWORD, password_hash
+from tests.support.zirkel import build_zirkel
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 # The README's screenshots are rewritten only on request, so a test run leaves the tree clean.
@@ -33,7 +32,7 @@ UPDATE_DOCS = os.environ.get("ALEX_UPDATE_SCREENSHOTS") == "1"
 def zirkel(app):
     """A Zirkel in sprint 3 with some Rückenwind already sent to Ada."""
     with app.app_context():
-        data = build_zirkel(db.session, password_hash=_password_hash(), cards_per_member=9)
+        data = build_zirkel(db.session, password_hash=password_hash(), cards_per_member=9)
         ada, ben, cem = data.members
         card = db.session.get(Card, data.shared_card_ids[ada.id][2])
         service.send_kudos(

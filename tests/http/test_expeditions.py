@@ -13,7 +13,7 @@ from sqlalchemy import event, func, select, update
 from alex.db import utcnow
 from alex.expeditions.models import Expedition, Invite, Membership
 from alex.extensions import db
-from tests.conftest import TEST_PASSWORD, csrf_token, login
+from tests.support.accounts import TEST_PASSWORD, csrf_token, login
 
 
 def _field_error(html: str, field: str) -> str:

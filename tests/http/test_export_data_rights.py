@@ -20,8 +20,7 @@ from alex.expeditions.models import Expedition, Membership
 from alex.exports.models import FinalReflection
 from alex.extensions import db
 from alex.meetings.models import Meeting
-from tests.conftest import TEST_PASSWORD, login
-from tests.exports_fixtures import sample_fixture  # noqa: F401 (the `sample` fixture)
+from tests.support.accounts import TEST_PASSWORD, login
 
 SCHEMA = Path(__file__).resolve().parents[2] / "alex/exports/schemas/account-export-1.0.schema.json"
 

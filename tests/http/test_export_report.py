@@ -11,7 +11,6 @@ from sqlalchemy import select
 from alex.boards.models import Card
 from alex.exports.models import ReportSelection
 from alex.extensions import db
-from tests.exports_fixtures import sample_fixture  # noqa: F401 (the `sample` fixture)
 
 REPORT_ROUTES = ["/report", "/report/print", "/report.md", "/report.pdf", "/reflection"]
 

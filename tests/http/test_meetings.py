@@ -9,7 +9,7 @@ from alex.boards.models import Card
 from alex.expeditions.models import Expedition
 from alex.extensions import db
 from alex.meetings.models import Meeting, RetroAction, RetroItem
-from tests.http.meeting_helpers import make_zirkel, run_to, version_of
+from tests.support.meetings import make_zirkel, run_to, version_of
 
 
 @pytest.fixture

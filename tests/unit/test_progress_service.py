@@ -12,7 +12,7 @@ from alex.db import utcnow
 from alex.expeditions.models import Membership
 from alex.progress import notifications, service
 from alex.progress.models import NOTE_MAX, Kudos, Notification
-from tests.zirkel_data import build_zirkel
+from tests.support.zirkel import build_zirkel
 
 
 @pytest.fixture

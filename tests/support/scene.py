@@ -12,7 +12,7 @@ from sqlalchemy import func, literal, select, union_all
 
 from alex.db import Base, utcnow
 from alex.extensions import db
-from tests.conftest import World, csrf_token, login
+from tests.support.accounts import World, csrf_token, login
 
 VISITORS = ("anonymous", "outsider", "member", "owner", "facilitator")
 
