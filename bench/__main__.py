@@ -1,4 +1,4 @@
-"""make bench: the goals table of issue 9, measured as deployed (gunicorn, deploy/ config).
+"""make bench: the performance goals table, measured as deployed (gunicorn, deploy/ config).
 
 python -m bench [--postgres [URL]] [--only sqlite|postgres]
 """

@@ -1,7 +1,7 @@
 """What the bench needs to know about the app: endpoints, ids of the demo data, query counts.
 
-Pages of areas that have not landed yet are simply absent from the URL map; their figures then
-read "n/a (area not merged)". When an area lands, its endpoint name below is all that changes.
+A page that is not installed is absent from the URL map; its figures then read "n/a (page not
+installed)". An area's figures need only its endpoint name below.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ class Site:
         self.demo = self._demo()
 
     def endpoint(self, figure: str) -> str | None:
-        """The endpoint behind a figure, or None while its area is not merged."""
+        """The endpoint behind a figure, or None when its area is not installed."""
         entry = ENDPOINTS[figure]
         name = entry(self.app) if callable(entry) else entry
         return name if name and name in self.app.view_functions else None

@@ -1,7 +1,7 @@
 """Every page of the walk is valid HTML by the Nu HTML Checker (vnu.jar, run on the system's Java).
 
 `make test` installs vnu.jar from npm into .tools/. The checker's only allowed complaint is about
-htmx's own `hx-*` attributes (the issue permits them; `data-hx-*` avoids them).
+htmx's own `hx-*` attributes (we accept them; `data-hx-*` would avoid them).
 """
 
 from __future__ import annotations

@@ -165,8 +165,10 @@ class _Timeline:
         return self.sprint_start(number + 1) - timedelta(days=1)
 
     def at(self, day: date, hour: int = 10) -> datetime:
+        """The moment, or yesterday evening if it lies later: the story happened before today."""
         moment = datetime.combine(max(day, self.expedition.start_date), time(hour), tzinfo=UTC)
-        return min(moment, datetime.now(UTC), datetime.combine(self.today, time(23), tzinfo=UTC))
+        yesterday = datetime.combine(self.today - timedelta(days=1), time(18), tzinfo=UTC)
+        return min(moment, yesterday, datetime.now(UTC))
 
     def local(self, day: date, hour: int) -> datetime:
         return datetime.combine(day, time(hour), ZoneInfo(self.expedition.timezone))

@@ -15,7 +15,8 @@ import pytest
 from alex import create_app
 from alex.boards.models import Card, CheckIn
 from alex.extensions import db
-from tests.browser.conftest import (
+from tests.page_walk import LOGINS, PASSWORD, WTFORMS_TUPLE_CHOICES, seed_scenario, walk_urls
+from tests.support.browser import (
     DESKTOP,
     PHONE,
     LiveServer,
@@ -23,7 +24,6 @@ from tests.browser.conftest import (
     new_context,
     screenshot,
 )
-from tests.page_walk import LOGINS, PASSWORD, WTFORMS_TUPLE_CHOICES, seed_scenario, walk_urls
 
 pytestmark = pytest.mark.filterwarnings(WTFORMS_TUPLE_CHOICES)
 NARROWEST = {"width": 320, "height": 640}  # WCAG 1.4.10: 1280 px at 400 %, or 640 px at 200 %

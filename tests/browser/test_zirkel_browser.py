@@ -12,7 +12,8 @@ from playwright.sync_api import expect
 from alex.boards.models import Card
 from alex.extensions import db
 from alex.progress import service
-from tests.browser.conftest import (
+from tests.support.accounts import TEST_PASSWORD, password_hash
+from tests.support.browser import (
     DESKTOP,
     PHONE,
     assert_no_axe_violations,
@@ -20,7 +21,6 @@ from tests.browser.conftest import (
     new_context,
     screenshot,
 )
-from tests.support.accounts import TEST_PASSWORD, password_hash
 from tests.support.zirkel import build_zirkel
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"

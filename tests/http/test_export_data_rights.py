@@ -67,7 +67,7 @@ def test_export_has_exactly_my_data_and_validates(actor, sample, app):
     [membership] = data["memberships"]
     assert membership["expedition"]["id"] == sample.expedition_id
     assert len(membership["cards"]) == 18  # 6 sprints × (2 tasks + 1 experiment)
-    assert all(len(c["moves"]) == 4 for c in membership["cards"])
+    assert all(len(c["moves"]) == 5 for c in membership["cards"])  # an idea, then four columns
     assert len(membership["vorhaben"]["history"]) == 2
     assert len(membership["sprint_reflections"]) == 6
     assert len(membership["check_ins"]) == 6
@@ -333,7 +333,7 @@ def test_purge_removes_expired_expeditions_completely(sample, world, app):
         before = _rows_of_expedition(sample.expedition_id)
         assert before["card"] == 18 and before["membership"] == 4
         cards = select(Card.id).where(Card.expedition_id == sample.expedition_id)
-        assert _count(CardMove, CardMove.card_id.in_(cards)) == 72
+        assert _count(CardMove, CardMove.card_id.in_(cards)) == 18 * 5  # an idea, then four moves
     result = runner.invoke(args=["alex", "purge-expired"])
     assert result.exit_code == 0, result.output
     assert f"#{sample.expedition_id}" in result.output
