@@ -137,7 +137,7 @@ def build_expedition(
         today,
         cards_per_board,
     )
-    timeline = _Timeline(expedition, today)
+    timeline = Timeline(expedition, today)
     for person in participants:
         _journey(session, built, timeline, story, person)
     for meeting in story.meetings:
@@ -150,18 +150,20 @@ def build_expedition(
 
 
 @dataclass
-class _Timeline:
-    """Days of the expedition as moments, never later than now."""
+class Timeline:
+    """Days of the expedition as moments in its story, which ends yesterday evening."""
 
     expedition: Expedition
     today: date
 
     def sprint_start(self, number: int) -> date:
+        """The Monday sprint `number` starts."""
         return self.expedition.start_date + timedelta(
             weeks=self.expedition.sprint_weeks * (number - 1)
         )
 
     def sprint_end(self, number: int) -> date:
+        """The last day (a Sunday) of sprint `number`."""
         return self.sprint_start(number + 1) - timedelta(days=1)
 
     def at(self, day: date, hour: int = 10) -> datetime:
@@ -171,6 +173,7 @@ class _Timeline:
         return min(moment, yesterday, datetime.now(UTC))
 
     def local(self, day: date, hour: int) -> datetime:
+        """A time of day in the expedition's time zone (meetings are planned in local time)."""
         return datetime.combine(day, time(hour), ZoneInfo(self.expedition.timezone))
 
     def meeting_day(self, spec: MeetingSpec) -> date:
@@ -182,7 +185,7 @@ class _Timeline:
 
 
 def _journey(
-    session: Session, built: BuiltExpedition, timeline: _Timeline, story: Story, person: PersonSpec
+    session: Session, built: BuiltExpedition, timeline: Timeline, story: Story, person: PersonSpec
 ) -> None:
     """One participant's Vorhaben, board, sprint notes, Logbuch and closing reflection."""
     ex, user = built.expedition, built.people[person.key]
@@ -252,14 +255,16 @@ def _journey(
     )
 
 
-def _current_sprint(timeline: _Timeline) -> int:
+def _current_sprint(timeline: Timeline) -> int:
+    """The sprint `today` falls in (1 before the start)."""
     days = (timeline.today - timeline.expedition.start_date).days
     return max(1, days // (7 * timeline.expedition.sprint_weeks) + 1)
 
 
 def _vorhaben(
-    session: Session, ex: Expedition, user: User, timeline: _Timeline, person: PersonSpec
+    session: Session, ex: Expedition, user: User, timeline: Timeline, person: PersonSpec
 ) -> None:
+    """The canvas as it reads now, with each earlier wording kept as a version."""
     spec = person.vorhaben
     texts = {
         "what": spec.what,
@@ -295,7 +300,7 @@ def _next_positions(session: Session, expedition_id: int, owner_id: int) -> dict
 
 
 def insert_cards(
-    session: Session, expedition_id: int, owner_id: int, cards: list[CardSpec], timeline: _Timeline
+    session: Session, expedition_id: int, owner_id: int, cards: list[CardSpec], timeline: Timeline
 ) -> list[int]:
     """The cards at the end of their columns, each with its walk through the columns and checklist."""
     if not cards:
@@ -342,7 +347,7 @@ def insert_cards(
     return list(ids)
 
 
-def _walk(spec: CardSpec, n: int, timeline: _Timeline) -> list[dict]:
+def _walk(spec: CardSpec, n: int, timeline: Timeline) -> list[dict]:
     """The card's moves: created as an idea, then column by column during its sprint."""
     if spec.sprint is None:
         created = timeline.at(timeline.expedition.start_date + timedelta(days=n % 10), 9)
@@ -424,7 +429,7 @@ def bulk_insert_cards(
 
 
 def _meeting(
-    session: Session, built: BuiltExpedition, timeline: _Timeline, spec: MeetingSpec
+    session: Session, built: BuiltExpedition, timeline: Timeline, spec: MeetingSpec
 ) -> None:
     """A meeting; a finished one with its check-in round, retro and the actions it agreed."""
     people = built.people

@@ -37,6 +37,28 @@ LEARNINGS = (
     "Früh fragen spart später Abstimmung.",
     "Ein grober Entwurf lädt mehr zur Rückmeldung ein als ein fertiges Papier.",
 )
+CHECK_INS = (  # done, learned, next: one per member, in turn
+    (
+        "Entwurf mit dem Team besprochen",
+        "Rückmeldungen kommen schneller, wenn ich konkret frage",
+        "Zweiten Entwurf schreiben",
+    ),
+    (
+        "Pilotgruppe hat die erste Woche geschafft",
+        "Der Arbeitsplatz gehört zur Einführung dazu",
+        "Sprechstunde anbieten",
+    ),
+    (
+        "Wartezeiten eine Woche lang gemessen",
+        "Montags ist es am vollsten",
+        "Antrag für den Experimentierraum",
+    ),
+    (
+        "Besprechung mit fester Tagesordnung ausprobiert",
+        "Zehn Minuten weniger reichen",
+        "Protokoll kürzen",
+    ),
+)
 FOCUS = (
     "Verstehen, wo es heute hakt.",
     "Einen ersten kleinen Versuch starten.",
@@ -78,7 +100,7 @@ def zirkel_story(
                 cards=[_card(i, n, sprints_elapsed) for n in range(cards_per_member)],
                 sprints=[
                     SprintSpec(
-                        number, FOCUS[(number - 1) % len(FOCUS)], min(10, 4 + number + i % 2)
+                        number, FOCUS[(number - 1 + i) % len(FOCUS)], min(10, 4 + number + i % 2)
                     )
                     for number in range(1, sprints_elapsed + 1)
                 ],
@@ -86,9 +108,9 @@ def zirkel_story(
                     CheckInSpec(
                         sprint=sprints_elapsed,
                         day=2,
-                        done="Entwurf mit dem Team besprochen",
-                        learned="Rückmeldungen kommen schneller, wenn ich konkret frage",
-                        next="Zweiten Versuch planen",
+                        done=CHECK_INS[i % len(CHECK_INS)][0],
+                        learned=CHECK_INS[i % len(CHECK_INS)][1],
+                        next=CHECK_INS[i % len(CHECK_INS)][2],
                         stuck="Mir fehlt eine Ansprechperson im IT-Referat" if i == 0 else "",
                         needs_support=i == 0,
                     ),
