@@ -7,26 +7,20 @@ from types import SimpleNamespace
 import pytest
 
 from alex.extensions import db
-from tests.support.accounts import detached, password_hash
+from tests.support.accounts import detached, make_cast, password_hash
 from tests.support.zirkel import build_zirkel
 
 
 @pytest.fixture
 def zirkel(world):
     """An expedition with a facilitator, the owner Ada, her peer Ben and an outsider."""
-    mona = world.user("Mona Moderation")
-    ada = world.user("Ada Lorenz")
-    ben = world.user("Ben Okafor")
-    olga = world.user("Olga Outside")
-    expedition = world.expedition(mona, participates=False)
-    world.join(expedition, ada)
-    world.join(expedition, ben)
+    cast = make_cast(world)
     return {
-        "expedition": expedition,
-        "facilitator": mona,
-        "owner": ada,
-        "peer": ben,
-        "outsider": olga,
+        "expedition": cast.expedition,
+        "facilitator": cast.facilitator,
+        "owner": cast.ada,
+        "peer": cast.ben,
+        "outsider": cast.outsider,
     }
 
 

@@ -93,6 +93,29 @@ class World:
             return detached(membership)
 
 
+@dataclass
+class Cast:
+    """The people most tests need around one expedition."""
+
+    expedition: object
+    facilitator: object  # Mona, who facilitates without taking part
+    ada: object
+    ben: object
+    outsider: object  # Olga, in no expedition of theirs
+    ben_membership: object
+
+
+def make_cast(world: World) -> Cast:
+    """Mona facilitates an expedition in which Ada and Ben take part; Olga is outside it."""
+    mona = world.user("Mona Moderation")
+    ada = world.user("Ada Lorenz")
+    ben = world.user("Ben Okafor")
+    olga = world.user("Olga Außen")
+    expedition = world.expedition(mona, participates=False)
+    world.join(expedition, ada)
+    return Cast(expedition, mona, ada, ben, olga, world.join(expedition, ben))
+
+
 def login(client: FlaskClient, email: str, password: str = TEST_PASSWORD):
     """Log in through the real form (with CSRF) and return the response."""
     return client.post(
