@@ -165,7 +165,7 @@ def test_one_tap_move_on_a_phone_with_touch(app, browser, live_server, board_wor
 
 
 def test_phone_and_laptop_race_on_the_same_card(app, browser, live_server, board_world):
-    card_id = board_world["ids"]["Bescheid mit Kasten „Was Sie jetzt tun müssen“"]
+    card_id = board_world["ids"]["Bescheid mit Kasten »Was Sie jetzt tun müssen«"]
     ex = board_world["expedition"]
     laptop_ctx, laptop = open_board(browser, live_server, ex, DESKTOP)
     phone_ctx, phone = open_board(browser, live_server, ex, PHONE)
@@ -212,7 +212,7 @@ def test_peer_board_in_the_browser(browser, live_server, board_world):
     log_in(page, live_server.url, "ben@example.org", TEST_PASSWORD)
     page.goto(f"{live_server.url}/expeditions/{ex.id}/board/{board_world['ada'].id}")
     page.wait_for_load_state("networkidle")
-    assert "Fortbildung „Leichte Sprache“" not in page.content()  # private
+    assert "Fortbildung »Leichte Sprache«" not in page.content()  # private
     assert page.locator(".card-next").count() == 0
     assert_no_axe_violations(page)
     screenshot(page, "board-peer-phone")
