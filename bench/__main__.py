@@ -1,4 +1,4 @@
-"""make bench: the goals table of the README, measured as deployed (gunicorn, deploy/ config).
+"""make bench: the performance goals table, measured as deployed (gunicorn, deploy/ config).
 
 python -m bench [--postgres [URL]] [--only sqlite|postgres]
 """
@@ -136,7 +136,9 @@ def main(argv: list[str] | None = None) -> int:
     write(results, {"backends": kinds, "cards": [SMALL, MEDIUM, ZIRKEL, LARGE]})
     for kind, rows in results.items():
         print(f"\n{kind}\n{table(rows)}")
-    log(f"done in {time.monotonic() - started:.0f} s; bench/results.json and README.md written")
+    log(
+        f"done in {time.monotonic() - started:.0f} s; bench/results.json and docs/PERFORMANCE.md written"
+    )
     return 0
 
 

@@ -1,4 +1,4 @@
-"""The figures of the goals table (README, Bench), each measured beside the /healthz baseline."""
+"""The figures of the performance goals table, each measured beside the /healthz baseline."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from bench.client import Connection, Response, Timing, log_in, measure
 from bench.server import DEMO_PASSWORD, Gunicorn
 from bench.site import Site
 
-NOT_MERGED = "n/a (area not merged)"
+NOT_MERGED = "n/a (page not installed)"
 COMPRESSIBLE = ("text/", "application/javascript", "image/svg+xml", "application/json", "manifest")
 # What a browser fetches by itself: href= and src=, not data-…-src= (loaded later, by script).
 ASSET = re.compile(r'(?<![-\w])(?:href|src)="(/static/[^"#]+)')

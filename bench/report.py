@@ -1,4 +1,4 @@
-"""Results out: bench/results.json and the marked table in README.md."""
+"""Results out: bench/results.json and the marked table in docs/PERFORMANCE.md."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from bench.figures import Row
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results.json"
-README = ROOT / "README.md"
+FIGURES = ROOT / "docs" / "PERFORMANCE.md"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 MARK = {"met": "✅ met", "missed": "❌ missed", "n/a": "–"}
 
@@ -43,7 +43,7 @@ def table(rows: list[Row]) -> str:
 
 
 def write(results: dict[str, list[Row]], settings: dict) -> dict:
-    """Write results.json and the README table; return the JSON document."""
+    """Write results.json and the table in docs/PERFORMANCE.md; return the JSON document."""
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     document = {
         "taken_at": stamp,
@@ -61,9 +61,9 @@ def write(results: dict[str, list[Row]], settings: dict) -> dict:
     for kind, rows in results.items():
         parts.append(f"**{'SQLite' if kind == 'sqlite' else 'PostgreSQL'}**\n\n{table(rows)}")
     block = "\n\n".join(parts)
-    text = README.read_text()
+    text = FIGURES.read_text()
     if START in text and END in text:
         head, rest = text.split(START, 1)
         _, tail = rest.split(END, 1)
-        README.write_text(f"{head}{START}\n{block}\n{END}{tail}")
+        FIGURES.write_text(f"{head}{START}\n{block}\n{END}{tail}")
     return document

@@ -1,7 +1,7 @@
 """What the bench needs to know about the app: endpoints, ids of the demo data, query counts.
 
-Pages of areas that are not installed are absent from the URL map; their figures then read
-"n/a". A page that moves to another endpoint needs only its name below changed.
+A page that is not installed is absent from the URL map; its figures then read "n/a (page not
+installed)". An area's figures need only its endpoint name below.
 """
 
 from __future__ import annotations

@@ -11,8 +11,6 @@ import os
 import re
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date, timedelta
 
 import pytest
 from flask import Flask
@@ -27,8 +25,10 @@ from alex.db import Base
 from alex.extensions import db
 from alex.i18n import compile_catalogs
 from alex.migrate import upgrade
+from tests.support.accounts import TEST_PASSWORD, Actor, World, csrf_token, login
 
-TEST_PASSWORD = "correct horse battery staple"
+# Test modules of other folders import these from here too.
+__all__ = ["TEST_PASSWORD", "csrf_token", "login"]
 
 # Fuzzing: a quick pass in make test; make soak runs pytest --hypothesis-profile=soak.
 _FUZZ_HEALTH = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
@@ -187,120 +187,10 @@ def session(app: Flask):
         yield db.session
 
 
-def _detached(obj):
-    """Load the row's columns, then hand it out independent of any session."""
-    db.session.refresh(obj)
-    db.session.expunge(obj)
-    return obj
-
-
-@dataclass
-class World:
-    """Factories for the things tests need, written straight through the service layer."""
-
-    app: Flask
-
-    def user(
-        self, name: str = "Ada Lorenz", email: str | None = None, password: str = TEST_PASSWORD
-    ):
-        from alex.auth.service import register_user
-
-        with self.app.app_context():
-            user = register_user(
-                db.session,
-                name,
-                email or f"{name.split()[0].lower()}-{uuid.uuid4().hex[:6]}@example.org",
-                password,
-            )
-            db.session.commit()
-            return _detached(user)
-
-    def expedition(
-        self,
-        facilitator,
-        title: str = "Lern-Expedition",
-        start: date | None = None,
-        participates: bool = True,
-        **settings,
-    ):
-        from alex.expeditions.service import ExpeditionSettings, create_expedition
-
-        with self.app.app_context():
-            owner = db.session.merge(facilitator)
-            expedition = create_expedition(
-                db.session,
-                owner,
-                ExpeditionSettings(
-                    title=title,
-                    description="",
-                    start_date=start or date.today() - timedelta(days=10),
-                    **settings,
-                ),
-                creator_participates=participates,
-            )
-            db.session.commit()
-            return _detached(expedition)
-
-    def join(self, expedition, user, facilitator: bool = False, participant: bool = True):
-        from alex.expeditions.models import Membership
-
-        with self.app.app_context():
-            membership = Membership(
-                expedition_id=expedition.id,
-                user_id=user.id,
-                is_facilitator=facilitator,
-                is_participant=participant,
-            )
-            db.session.add(membership)
-            db.session.commit()
-            return _detached(membership)
-
-
 @pytest.fixture
 def world(app: Flask) -> World:
+    """Factories for users, expeditions and memberships."""
     return World(app)
-
-
-def login(client: FlaskClient, email: str, password: str = TEST_PASSWORD):
-    """Log in through the real form (with CSRF) and return the response."""
-    return client.post(
-        "/login", data={"email": email, "password": password, "csrf_token": csrf_token(client)}
-    )
-
-
-def csrf_token(client: FlaskClient, path: str = "/login") -> str:
-    """The CSRF token of the client's session, read from a rendered page."""
-    page = client.get(path).get_data(as_text=True)
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or re.search(
-        r'"X-CSRFToken": "([^"]+)"', page
-    )
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
-
-
-@dataclass
-class Actor:
-    """A logged-in test client with its user."""
-
-    client: FlaskClient
-    user: object
-
-    def token(self, path: str = "/") -> str:
-        return csrf_token(self.client, path)
-
-    def post(self, path: str, data: dict | None = None, htmx: bool = False, **kwargs):
-        payload = dict(data or {})
-        payload.setdefault("csrf_token", self.token())
-        headers = kwargs.pop("headers", {})
-        if htmx:
-            headers["HX-Request"] = "true"
-        return self.client.post(path, data=payload, headers=headers, **kwargs)
-
-    def get(self, path: str, htmx: bool = False, **kwargs):
-        headers = kwargs.pop("headers", {})
-        if htmx:
-            headers["HX-Request"] = "true"
-        return self.client.get(path, headers=headers, **kwargs)
 
 
 @pytest.fixture
@@ -315,3 +205,11 @@ def actor(app: Flask, world: World):
         return Actor(client, user)
 
     return make
+
+
+@pytest.fixture
+def sample(app: Flask):
+    """A finished six-sprint expedition with Sabine's full record (alex/demo/finished.toml)."""
+    from tests.support.sample import build_sample
+
+    return build_sample(app)

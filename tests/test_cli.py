@@ -8,7 +8,7 @@ from alex import create_app
 from alex.auth.models import User
 from alex.expeditions.models import Expedition, Membership
 from alex.extensions import db
-from tests.conftest import login
+from tests.support.accounts import login
 
 
 def _run(app, *args, **kw):

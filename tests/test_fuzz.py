@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from wtforms.fields.core import UnboundField
 
 from tests.ops.forms import Form, discover_forms, get_paths
-from tests.ops.scene import (
+from tests.support.scene import (
     build_scene,
     client_for,
     fast_hashes,

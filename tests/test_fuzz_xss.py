@@ -10,7 +10,7 @@ import pytest
 from markupsafe import escape
 
 from tests.ops.forms import crawl, discover_forms, get_paths
-from tests.ops.scene import build_scene, client_for, fast_hashes, token_for
+from tests.support.scene import build_scene, client_for, fast_hashes, token_for
 from tests.test_fuzz import SESSION_ENDING, _endpoint
 
 pytestmark = pytest.mark.filterwarnings(

@@ -1,7 +1,7 @@
 """Every page of the walk is valid HTML by the Nu HTML Checker (vnu.jar, run on the system's Java).
 
 `make test` installs vnu.jar from npm into .tools/. The checker's only allowed complaint is about
-htmx's own `hx-*` attributes (the issue permits them; `data-hx-*` avoids them).
+htmx's own `hx-*` attributes (we accept them; `data-hx-*` would avoid them).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import csrf_token, login
 from tests.page_walk import LOGINS, PASSWORD, WTFORMS_TUPLE_CHOICES, seed_scenario, walk_urls
+from tests.support.accounts import csrf_token, login
 
 VNU_JAR = Path(__file__).resolve().parents[1] / ".tools/node_modules/vnu-jar/build/dist/vnu.jar"
 HTMX_ATTRIBUTE = re.compile(r"^Attribute “hx-[a-z-]+” not allowed on element")

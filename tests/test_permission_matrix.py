@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import pytest
 from flask import Flask
 
-from tests.ops.scene import (
+from tests.support.scene import (
     VISITORS,
     Scene,
     build_scene,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from alex.auth import service as auth
 from alex.expeditions import service
 from alex.expeditions.models import Expedition, Membership
-from tests.conftest import TEST_PASSWORD
+from tests.support.accounts import TEST_PASSWORD
 
 
 @pytest.fixture
@@ -68,7 +69,11 @@ def test_shift_detection(session, people):
     assert not service.shifts_sprints(expedition, same)
     moved = service.ExpeditionSettings("Runde", "", date(2026, 1, 12))
     assert service.shifts_sprints(expedition, moved)
-    assert isinstance(expedition, Expedition)
+    # A new title or description leaves the sprints where they are; their length moves them.
+    renamed = replace(same, title="Neue Runde", description="Mit Beschreibung")
+    assert not service.shifts_sprints(expedition, renamed)
+    assert service.shifts_sprints(expedition, replace(same, sprint_weeks=same.sprint_weeks + 1))
+    assert service.shifts_sprints(expedition, replace(same, sprint_count=same.sprint_count - 1))
 
 
 @pytest.fixture

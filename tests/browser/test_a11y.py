@@ -15,8 +15,8 @@ import pytest
 from alex import create_app
 from alex.boards.models import Card, CheckIn
 from alex.extensions import db
-from tests.browser.board_stand_in import install_if_missing
-from tests.browser.conftest import (
+from tests.page_walk import LOGINS, PASSWORD, WTFORMS_TUPLE_CHOICES, seed_scenario, walk_urls
+from tests.support.browser import (
     DESKTOP,
     PHONE,
     LiveServer,
@@ -24,7 +24,6 @@ from tests.browser.conftest import (
     new_context,
     screenshot,
 )
-from tests.page_walk import LOGINS, PASSWORD, WTFORMS_TUPLE_CHOICES, seed_scenario, walk_urls
 
 pytestmark = pytest.mark.filterwarnings(WTFORMS_TUPLE_CHOICES)
 NARROWEST = {"width": 320, "height": 640}  # WCAG 1.4.10: 1280 px at 400 %, or 640 px at 200 %
@@ -35,7 +34,6 @@ def demo(app, live_app_config):
     """The demo expedition served on a loopback port, with its walk of pages."""
     scenario = seed_scenario(app)
     served = create_app(live_app_config)
-    install_if_missing(served)
     live = LiveServer(served)
     live.start()
     yield live, walk_urls(served, scenario), scenario

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import (
+from tests.support.accounts import TEST_PASSWORD
+from tests.support.browser import (
     DESKTOP,
     PHONE,
     assert_no_axe_violations,
@@ -12,8 +13,6 @@ from tests.browser.conftest import (
     new_context,
     screenshot,
 )
-from tests.conftest import TEST_PASSWORD
-from tests.exports_fixtures import sample_fixture  # noqa: F401 (the `sample` fixture)
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])

@@ -1,7 +1,7 @@
 """The foundation in a real browser: login, an expedition page at phone width, no axe violations."""
 
-from tests.browser.conftest import PHONE, assert_no_axe_violations, log_in, new_context, screenshot
-from tests.conftest import TEST_PASSWORD
+from tests.support.accounts import TEST_PASSWORD
+from tests.support.browser import PHONE, assert_no_axe_violations, log_in, new_context, screenshot
 
 
 def test_login_page_is_accessible_on_phone_and_desktop(browser, live_server):

@@ -12,7 +12,7 @@ import pytest
 from alex.demo import DEMO_PASSWORD, seed_demo
 from alex.expeditions.service import create_invite
 from alex.extensions import db
-from tests.browser.conftest import (
+from tests.support.browser import (
     DESKTOP,
     PHONE,
     assert_no_axe_violations,

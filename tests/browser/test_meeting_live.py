@@ -11,7 +11,8 @@ from playwright.sync_api import expect
 from alex.db import utcnow
 from alex.extensions import db
 from alex.meetings import service
-from tests.browser.conftest import (
+from tests.support.accounts import TEST_PASSWORD
+from tests.support.browser import (
     DESKTOP,
     PHONE,
     assert_no_axe_violations,
@@ -19,7 +20,6 @@ from tests.browser.conftest import (
     new_context,
     screenshot,
 )
-from tests.conftest import TEST_PASSWORD
 
 FOLLOW_MS = 2000  # every screen follows the facilitator within two seconds
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"

@@ -6,7 +6,8 @@ import time
 import pyotp
 import pytest
 
-from tests.browser.conftest import (
+from tests.support.accounts import TEST_PASSWORD
+from tests.support.browser import (
     DESKTOP,
     PHONE,
     assert_no_axe_violations,
@@ -14,7 +15,6 @@ from tests.browser.conftest import (
     new_context,
     screenshot,
 )
-from tests.conftest import TEST_PASSWORD
 
 # Foundation's account form still passes choices as tuples (fixed on its branch).
 pytestmark = pytest.mark.filterwarnings(

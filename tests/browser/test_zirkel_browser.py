@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import os
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from alex.boards.models import Card
+from alex.demo import DEMO
+from alex.demo.build import build_expedition
 from alex.extensions import db
-from alex.progress import service
-from tests.browser.conftest import (
+from tests.support.accounts import TEST_PASSWORD, password_hash
+from tests.support.browser import (
     DESKTOP,
     PHONE,
     assert_no_axe_violations,
@@ -20,9 +22,6 @@ from tests.browser.conftest import (
     new_context,
     screenshot,
 )
-from tests.conftest import TEST_PASSWORD
-from tests.http.zirkel_fixtures import _password_hash
-from tests.zirkel_data import build_zirkel
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 # The README's screenshots are rewritten only on request, so a test run leaves the tree clean.
@@ -31,20 +30,16 @@ UPDATE_DOCS = os.environ.get("ALEX_UPDATE_SCREENSHOTS") == "1"
 
 @pytest.fixture
 def zirkel(app):
-    """A Zirkel in sprint 3 with some Rückenwind already sent to Ada."""
+    """The demo expedition in sprint 3: Ada asks for support, Ben has answered, Rückenwind sent."""
     with app.app_context():
-        data = build_zirkel(db.session, password_hash=_password_hash(), cards_per_member=9)
-        ada, ben, cem = data.members
-        card = db.session.get(Card, data.shared_card_ids[ada.id][2])
-        service.send_kudos(
-            db.session, ben.id, card, "brave_experiment", "Das war mutig – danke fürs Teilen!"
-        )
+        built = build_expedition(db.session, DEMO, date.today(), password_hash())
         db.session.commit()
+        ada, ben, _cem = built.participants
         return {
-            "expedition_id": data.expedition.id,
+            "expedition_id": built.expedition.id,
             "ada": ada.email,
             "ben": ben.email,
-            "facilitator": data.facilitator.email,
+            "facilitator": built.facilitator.email,
             "ada_name": ada.name,
         }
 
@@ -118,7 +113,7 @@ def test_send_rueckenwind_with_htmx_and_see_it_arrive(browser, live_server, zirk
     received = page.locator("#rueckenwind")
     assert "Bleib dran!" in received.inner_text() and "Du schaffst das!" in received.inner_text()
     badge = page.locator("#notifications-badge")
-    assert "2" in badge.inner_text()
+    assert "3" in badge.inner_text()  # with the demo's Rückenwind and Ben's answer
     badge.click()
     page.wait_for_load_state("networkidle")
     assert_no_axe_violations(page)

@@ -11,7 +11,7 @@ from sqlalchemy import event, select, update
 from alex.boards.models import Card, CardMove
 from alex.expeditions.models import Membership
 from alex.extensions import db
-from tests.http.test_board_pages import fresh, make_card
+from tests.support.boards import fresh, make_card
 
 
 @pytest.fixture
@@ -247,7 +247,7 @@ def count_queries(app, fn):
 
 
 def bulk_cards(app, ex, user, count):
-    from alex.boards.demo import bulk_insert_cards
+    from alex.demo.build import bulk_insert_cards
 
     with app.app_context():
         bulk_insert_cards(db.session, ex.id, user.id, count, sprint=1)

@@ -4,46 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from alex.boards import service
 from alex.boards.models import Card
 from alex.extensions import db
 from tests.conftest import TEST_PASSWORD, csrf_token
-
-
-@pytest.fixture
-def zirkel(world):
-    """An expedition with a facilitator, the owner Ada, her peer Ben and an outsider."""
-    mona = world.user("Mona Moderation")
-    ada = world.user("Ada Lorenz")
-    ben = world.user("Ben Okafor")
-    olga = world.user("Olga Outside")
-    expedition = world.expedition(mona, participates=False)
-    world.join(expedition, ada)
-    world.join(expedition, ben)
-    return {
-        "expedition": expedition,
-        "facilitator": mona,
-        "owner": ada,
-        "peer": ben,
-        "outsider": olga,
-    }
-
-
-def make_card(app, expedition, user, title, **kwargs):
-    """A card straight through the service."""
-    with app.app_context():
-        card = service.create_card(db.session, expedition.id, user.id, title, **kwargs)
-        db.session.commit()
-        return card.id
-
-
-def fresh(app, card_id):
-    with app.app_context():
-        card = db.session.get(Card, card_id)
-        if card is None:
-            return None
-        db.session.expunge(card)
-        return card
+from tests.support.boards import fresh, make_card
 
 
 def test_own_board_shows_columns_and_cards(app, actor, zirkel):

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from alex.boards.models import Card, CheckIn, SprintReflection, Vorhaben
 from alex.expeditions.models import Membership
 from alex.extensions import db
-from tests.http.test_board_pages import fresh, make_card, zirkel  # noqa: F401
+from tests.support.boards import fresh, make_card
 
 PAGES = ["board", "vorhaben", "sprint", "logbook"]
 

@@ -11,7 +11,7 @@ from alex.boards.models import Card
 from alex.expeditions.models import Expedition, Membership
 from alex.extensions import db
 from alex.meetings.models import Meeting, RetroAction, RetroItem
-from tests.http.meeting_helpers import (
+from tests.support.meetings import (
     errors_shown,
     make_zirkel,
     run_to,

@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, func, select, text
 
 from alex.auth.models import User
 from alex.extensions import db
-from tests.conftest import csrf_token, login
+from tests.support.accounts import csrf_token, login
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -12,34 +12,36 @@ from alex.boards.models import Card, CheckIn
 from alex.db import utcnow
 from alex.extensions import db
 from alex.progress.models import Kudos, SupportResponse
-from tests.http.zirkel_fixtures import zirkel_fixture  # noqa: F401 (the `zirkel` fixture)
+from tests.support.htmx import swapped_targets
 
 
-def _client_for(who, zirkel, actor, client):
+def _client_for(who, busy_zirkel, actor, client):
     if who == "anonymous":
         return SimpleNamespace(
             get=lambda path, htmx=False: client.get(path),
             post=lambda path, data=None, htmx=False: client.post(path, data=data or {}),
         )
-    return actor(getattr(zirkel, who))
+    return actor(getattr(busy_zirkel, who))
 
 
 @pytest.mark.parametrize(
     ("who", "status"),
     [("anonymous", 302), ("outsider", 404), ("ben", 200), ("facilitator", 200)],
 )
-def test_zirkel_page_permissions(zirkel, actor, client, who, status):
-    response = _client_for(who, zirkel, actor, client).get(
-        f"/expeditions/{zirkel.expedition_id}/zirkel"
+def test_zirkel_page_permissions(busy_zirkel, actor, client, who, status):
+    response = _client_for(who, busy_zirkel, actor, client).get(
+        f"/expeditions/{busy_zirkel.expedition_id}/zirkel"
     )
     assert response.status_code == status
     if who == "anonymous":
         assert "/login" in response.headers["Location"]
 
 
-def test_zirkel_page_shows_every_participant_and_only_shared_things(zirkel, actor):
+def test_zirkel_page_shows_every_participant_and_only_shared_things(busy_zirkel, actor):
     page = (
-        actor(zirkel.ben).get(f"/expeditions/{zirkel.expedition_id}/zirkel").get_data(as_text=True)
+        actor(busy_zirkel.ben)
+        .get(f"/expeditions/{busy_zirkel.expedition_id}/zirkel")
+        .get_data(as_text=True)
     )
     for name in ("Ada Lorenz", "Ben Okafor", "Cem Yıldız"):
         assert name in page
@@ -51,10 +53,10 @@ def test_zirkel_page_shows_every_participant_and_only_shared_things(zirkel, acto
     assert 'id="rueckenwind"' in page
 
 
-def test_facilitator_view_lists_open_support(zirkel, actor):
+def test_facilitator_view_lists_open_support(busy_zirkel, actor):
     page = (
-        actor(zirkel.facilitator)
-        .get(f"/expeditions/{zirkel.expedition_id}/zirkel")
+        actor(busy_zirkel.facilitator)
+        .get(f"/expeditions/{busy_zirkel.expedition_id}/zirkel")
         .get_data(as_text=True)
     )
     section = page.split('id="facilitation-heading"')[1].split("</section>")[0]
@@ -62,19 +64,21 @@ def test_facilitator_view_lists_open_support(zirkel, actor):
     assert "Retro" in section  # the empty state of the retro-action hook
 
 
-def test_zirkel_page_htmx_returns_the_fragment(zirkel, actor):
-    response = actor(zirkel.ben).get(f"/expeditions/{zirkel.expedition_id}/zirkel", htmx=True)
+def test_zirkel_page_htmx_returns_the_fragment(busy_zirkel, actor):
+    response = actor(busy_zirkel.ben).get(
+        f"/expeditions/{busy_zirkel.expedition_id}/zirkel", htmx=True
+    )
     body = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert body.lstrip().startswith('<div id="zirkel"') and "<html" not in body
+    assert swapped_targets(body) == {"zirkel"} and "<html" not in body
     assert "HX-Request" in response.headers["Vary"]
 
 
-def test_each_rueckenwind_box_names_its_target_and_carries_the_viewers_token(zirkel, actor):
+def test_each_rueckenwind_box_names_its_target_and_carries_the_viewers_token(busy_zirkel, actor):
     """The boxes come from one cached blank box per kind: ids and token are filled in."""
 
-    path = f"/expeditions/{zirkel.expedition_id}/zirkel"
-    ben, cem = actor(zirkel.ben), actor(zirkel.cem)
+    path = f"/expeditions/{busy_zirkel.expedition_id}/zirkel"
+    ben, cem = actor(busy_zirkel.ben), actor(busy_zirkel.cem)
     for viewer in (ben, cem, ben):  # the second viewer must not get the first one's token
         page = viewer.get(path).get_data(as_text=True)
         own_token = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
@@ -82,8 +86,11 @@ def test_each_rueckenwind_box_names_its_target_and_carries_the_viewers_token(zir
             r'<div class="kudos" id="kudos-(card|check_in)-(\d+)">(.*?)</form>', page, re.S
         )
         shown_cards = {int(i) for kind, i, _ in boxes if kind == "card"}
-        assert shown_cards and shown_cards <= set(zirkel.shared_cards[zirkel.ada.id]) | set(
-            zirkel.shared_cards[zirkel.ben.id] + zirkel.shared_cards[zirkel.cem.id]
+        assert shown_cards and shown_cards <= set(
+            busy_zirkel.shared_cards[busy_zirkel.ada.id]
+        ) | set(
+            busy_zirkel.shared_cards[busy_zirkel.ben.id]
+            + busy_zirkel.shared_cards[busy_zirkel.cem.id]
         )
         assert any(kind == "check_in" for kind, _, _ in boxes)
         for kind, target_id, box in boxes:
@@ -103,18 +110,18 @@ def test_each_rueckenwind_box_names_its_target_and_carries_the_viewers_token(zir
     assert response.status_code == 302
 
 
-def _card_kudos(zirkel, card_id, expedition_id=None):
-    return f"/expeditions/{expedition_id or zirkel.expedition_id}/zirkel/cards/{card_id}/kudos"
+def _card_kudos(busy_zirkel, card_id, expedition_id=None):
+    return f"/expeditions/{expedition_id or busy_zirkel.expedition_id}/zirkel/cards/{card_id}/kudos"
 
 
 @pytest.mark.parametrize(
     ("who", "status"),
     [("anonymous", 400), ("outsider", 404), ("ben", 302), ("facilitator", 302), ("ada", 422)],
 )
-def test_card_kudos_permissions(zirkel, actor, client, app, who, status):
-    card_id = zirkel.shared_cards[zirkel.ada.id][0]
-    response = _client_for(who, zirkel, actor, client).post(
-        _card_kudos(zirkel, card_id), {"kind": "great_step"}
+def test_card_kudos_permissions(busy_zirkel, actor, client, app, who, status):
+    card_id = busy_zirkel.shared_cards[busy_zirkel.ada.id][0]
+    response = _client_for(who, busy_zirkel, actor, client).post(
+        _card_kudos(busy_zirkel, card_id), {"kind": "great_step"}
     )
     assert response.status_code == status
     with app.app_context():
@@ -122,40 +129,41 @@ def test_card_kudos_permissions(zirkel, actor, client, app, who, status):
     assert count == (1 if status == 302 else 0)
 
 
-def test_kudos_on_private_or_foreign_things_is_404(zirkel, actor, world):
-    ben = actor(zirkel.ben)
-    ada = zirkel.ada.id
+def test_kudos_on_private_or_foreign_things_is_404(busy_zirkel, actor, world):
+    ben = actor(busy_zirkel.ben)
+    ada = busy_zirkel.ada.id
     assert (
         ben.post(
-            _card_kudos(zirkel, zirkel.private_cards[ada][0]), {"kind": "great_step"}
+            _card_kudos(busy_zirkel, busy_zirkel.private_cards[ada][0]), {"kind": "great_step"}
         ).status_code
         == 404
     )
-    private_check_in = f"/expeditions/{zirkel.expedition_id}/zirkel/check-ins/{zirkel.private_check_ins[ada]}/kudos"
+    private_check_in = f"/expeditions/{busy_zirkel.expedition_id}/zirkel/check-ins/{busy_zirkel.private_check_ins[ada]}/kudos"
     assert ben.post(private_check_in, {"kind": "keep_going"}).status_code == 404
-    other = world.expedition(zirkel.ben, title="Andere Expedition")
+    other = world.expedition(busy_zirkel.ben, title="Andere Expedition")
     # Ben is a member there, but the card belongs to the first expedition.
     assert (
         ben.post(
-            _card_kudos(zirkel, zirkel.shared_cards[ada][0], other.id), {"kind": "great_step"}
+            _card_kudos(busy_zirkel, busy_zirkel.shared_cards[ada][0], other.id),
+            {"kind": "great_step"},
         ).status_code
         == 404
     )
-    assert ben.post(_card_kudos(zirkel, 999999), {"kind": "great_step"}).status_code == 404
+    assert ben.post(_card_kudos(busy_zirkel, 999999), {"kind": "great_step"}).status_code == 404
 
 
-def test_kudos_htmx_success_swaps_the_box_and_notifies(zirkel, actor, app):
-    card_id = zirkel.shared_cards[zirkel.ada.id][0]
-    response = actor(zirkel.ben).post(
-        _card_kudos(zirkel, card_id), {"kind": "brave_experiment", "note": "Mutig!"}, htmx=True
+def test_kudos_htmx_success_swaps_the_box_and_notifies(busy_zirkel, actor, app):
+    card_id = busy_zirkel.shared_cards[busy_zirkel.ada.id][0]
+    response = actor(busy_zirkel.ben).post(
+        _card_kudos(busy_zirkel, card_id), {"kind": "brave_experiment", "note": "Mutig!"}, htmx=True
     )
     body = response.get_data(as_text=True)
     assert response.status_code == 200
     assert body.startswith(f'<div class="kudos" id="kudos-card-{card_id}"')
     assert "Rückenwind geschickt" in body
     assert "announce" in response.headers["HX-Trigger"]
-    ada = actor(zirkel.ada)
-    page = ada.get(f"/expeditions/{zirkel.expedition_id}/zirkel").get_data(as_text=True)
+    ada = actor(busy_zirkel.ada)
+    page = ada.get(f"/expeditions/{busy_zirkel.expedition_id}/zirkel").get_data(as_text=True)
     received = page.split('id="rueckenwind"')[1].split("</section>")[0]
     assert "Mutiges Experiment" in received and "Ben Okafor" in received and "Mutig!" in received
     assert 'class="notification-count">1<' in page
@@ -171,10 +179,10 @@ def test_kudos_htmx_success_swaps_the_box_and_notifies(zirkel, actor, app):
         ({"kind": "keep_going", "note": "x" * 281}, "höchstens 280 Zeichen"),
     ],
 )
-def test_kudos_bad_input_gets_a_message_next_to_the_field(zirkel, actor, data, message):
-    card_id = zirkel.shared_cards[zirkel.ada.id][0]
-    ben = actor(zirkel.ben)
-    response = ben.post(_card_kudos(zirkel, card_id), data, htmx=True)
+def test_kudos_bad_input_gets_a_message_next_to_the_field(busy_zirkel, actor, data, message):
+    card_id = busy_zirkel.shared_cards[busy_zirkel.ada.id][0]
+    ben = actor(busy_zirkel.ben)
+    response = ben.post(_card_kudos(busy_zirkel, card_id), data, htmx=True)
     assert response.status_code == 422
     body = response.get_data(as_text=True)
     assert (
@@ -182,65 +190,65 @@ def test_kudos_bad_input_gets_a_message_next_to_the_field(zirkel, actor, data, m
         and 'class="error"' in body
         and '<details class="kudos-details" open' in body
     )
-    plain = ben.post(_card_kudos(zirkel, card_id), data)
+    plain = ben.post(_card_kudos(busy_zirkel, card_id), data)
     assert plain.status_code == 422 and message in plain.get_data(as_text=True)
     assert "<html" in plain.get_data(as_text=True)
 
 
-def test_kudos_on_own_card_says_why(zirkel, actor):
-    card_id = zirkel.shared_cards[zirkel.ada.id][0]
-    response = actor(zirkel.ada).post(
-        _card_kudos(zirkel, card_id), {"kind": "keep_going"}, htmx=True
+def test_kudos_on_own_card_says_why(busy_zirkel, actor):
+    card_id = busy_zirkel.shared_cards[busy_zirkel.ada.id][0]
+    response = actor(busy_zirkel.ada).post(
+        _card_kudos(busy_zirkel, card_id), {"kind": "keep_going"}, htmx=True
     )
     assert response.status_code == 422
     assert "Rückenwind ist für die anderen" in response.get_data(as_text=True)
 
 
-def test_kudos_without_csrf_is_refused(zirkel, actor, app):
-    ben = actor(zirkel.ben)
-    card_id = zirkel.shared_cards[zirkel.ada.id][0]
-    response = ben.client.post(_card_kudos(zirkel, card_id), data={"kind": "great_step"})
+def test_kudos_without_csrf_is_refused(busy_zirkel, actor, app):
+    ben = actor(busy_zirkel.ben)
+    card_id = busy_zirkel.shared_cards[busy_zirkel.ada.id][0]
+    response = ben.client.post(_card_kudos(busy_zirkel, card_id), data={"kind": "great_step"})
     assert response.status_code == 400
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Kudos)) == 0
 
 
-def test_check_in_kudos(zirkel, actor, app):
-    path = f"/expeditions/{zirkel.expedition_id}/zirkel/check-ins/{zirkel.shared_check_ins[zirkel.cem.id]}/kudos"
-    response = actor(zirkel.ada).post(path, {"kind": "learned_too"}, htmx=True)
+def test_check_in_kudos(busy_zirkel, actor, app):
+    path = f"/expeditions/{busy_zirkel.expedition_id}/zirkel/check-ins/{busy_zirkel.shared_check_ins[busy_zirkel.cem.id]}/kudos"
+    response = actor(busy_zirkel.ada).post(path, {"kind": "learned_too"}, htmx=True)
     assert response.status_code == 200
     with app.app_context():
         kudos = db.session.scalar(select(Kudos))
-        assert kudos.receiver_id == zirkel.cem.id and kudos.check_in_id is not None
+        assert kudos.receiver_id == busy_zirkel.cem.id and kudos.check_in_id is not None
 
 
-def _support(zirkel, check_in_id=None):
-    return f"/expeditions/{zirkel.expedition_id}/zirkel/check-ins/{check_in_id or zirkel.support_check_in}/support"
+def _support(busy_zirkel, check_in_id=None):
+    return f"/expeditions/{busy_zirkel.expedition_id}/zirkel/check-ins/{check_in_id or busy_zirkel.support_check_in}/support"
 
 
 @pytest.mark.parametrize(
     ("who", "status"),
     [("anonymous", 400), ("outsider", 404), ("ben", 200), ("facilitator", 200), ("ada", 422)],
 )
-def test_support_response_permissions(zirkel, actor, client, who, status):
-    response = _client_for(who, zirkel, actor, client).post(
-        _support(zirkel), {"kind": "talk"}, htmx=True
+def test_support_response_permissions(busy_zirkel, actor, client, who, status):
+    response = _client_for(who, busy_zirkel, actor, client).post(
+        _support(busy_zirkel), {"kind": "talk"}, htmx=True
     )
     assert response.status_code == status  # anonymous: no session, so no CSRF token
 
 
-def test_support_response_notifies_the_asker(zirkel, actor, app):
-    ben = actor(zirkel.ben)
+def test_support_response_notifies_the_asker(busy_zirkel, actor, app):
+    ben = actor(busy_zirkel.ben)
     response = ben.post(
-        _support(zirkel), {"kind": "note", "note": "Frag mal Frau Schulz."}, htmx=True
+        _support(busy_zirkel), {"kind": "note", "note": "Frag mal Frau Schulz."}, htmx=True
     )
     assert response.status_code == 200
     body = response.get_data(as_text=True)
-    assert body.startswith(f'<div class="support-box" id="support-{zirkel.support_check_in}"')
+    assert body.startswith(f'<div class="support-box" id="support-{busy_zirkel.support_check_in}"')
     assert "Frag mal Frau Schulz." in body
-    plain = ben.post(_support(zirkel), {"kind": "talk"})
-    assert plain.status_code == 302 and f"#member-{zirkel.ada.id}" in plain.headers["Location"]
-    notes = actor(zirkel.ada).get("/notifications").get_data(as_text=True)
+    plain = ben.post(_support(busy_zirkel), {"kind": "talk"})
+    assert plain.status_code == 302 and f"#member-{busy_zirkel.ada.id}" in plain.headers["Location"]
+    notes = actor(busy_zirkel.ada).get("/notifications").get_data(as_text=True)
     assert notes.count("hat auf deine Bitte um Unterstützung geantwortet") == 2
 
 
@@ -252,36 +260,38 @@ def test_support_response_notifies_the_asker(zirkel, actor, app):
         ({"kind": "note", "note": "x" * 281}, "höchstens 280 Zeichen"),
     ],
 )
-def test_support_bad_input(zirkel, actor, app, data, message):
-    response = actor(zirkel.ben).post(_support(zirkel), data, htmx=True)
+def test_support_bad_input(busy_zirkel, actor, app, data, message):
+    response = actor(busy_zirkel.ben).post(_support(busy_zirkel), data, htmx=True)
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(SupportResponse)) == 0
 
 
-def test_support_on_private_or_unflagged_check_in_is_404(zirkel, actor):
-    ben = actor(zirkel.ben)
+def test_support_on_private_or_unflagged_check_in_is_404(busy_zirkel, actor):
+    ben = actor(busy_zirkel.ben)
     assert (
         ben.post(
-            _support(zirkel, zirkel.private_check_ins[zirkel.ada.id]), {"kind": "talk"}
+            _support(busy_zirkel, busy_zirkel.private_check_ins[busy_zirkel.ada.id]),
+            {"kind": "talk"},
         ).status_code
         == 404
     )
     assert (
         ben.post(
-            _support(zirkel, zirkel.shared_check_ins[zirkel.cem.id]), {"kind": "talk"}
+            _support(busy_zirkel, busy_zirkel.shared_check_ins[busy_zirkel.cem.id]),
+            {"kind": "talk"},
         ).status_code
         == 404
     )
 
 
-def test_support_closed_meanwhile_is_409_with_the_fresh_box(zirkel, actor, app):
-    ben = actor(zirkel.ben)
+def test_support_closed_meanwhile_is_409_with_the_fresh_box(busy_zirkel, actor, app):
+    ben = actor(busy_zirkel.ben)
     with app.app_context():
-        db.session.get(CheckIn, zirkel.support_check_in).support_cleared_at = utcnow()
+        db.session.get(CheckIn, busy_zirkel.support_check_in).support_cleared_at = utcnow()
         db.session.commit()
-    response = ben.post(_support(zirkel), {"kind": "talk"}, htmx=True)
+    response = ben.post(_support(busy_zirkel), {"kind": "talk"}, htmx=True)
     assert response.status_code == 409
     body = response.get_data(as_text=True)
     assert "in der Zwischenzeit geschlossen" in body and "<form" not in body
@@ -289,23 +299,23 @@ def test_support_closed_meanwhile_is_409_with_the_fresh_box(zirkel, actor, app):
         assert db.session.scalar(select(func.count()).select_from(SupportResponse)) == 0
 
 
-def test_english_page(zirkel, actor, app):
-    ben = actor(zirkel.ben)
+def test_english_page(busy_zirkel, actor, app):
+    ben = actor(busy_zirkel.ben)
     page = ben.get(
-        f"/expeditions/{zirkel.expedition_id}/zirkel", headers={"Accept-Language": "en"}
+        f"/expeditions/{busy_zirkel.expedition_id}/zirkel", headers={"Accept-Language": "en"}
     ).get_data(as_text=True)
     assert "What everyone is working on" in page and "Send Rückenwind" in page
 
 
-def test_reused_figures_follow_every_change_of_a_members_cards(zirkel, actor, app, make_app):
+def test_reused_figures_follow_every_change_of_a_members_cards(busy_zirkel, actor, app, make_app):
     """The tiles' card figures are reused per process until a participant's board revision
     moves: each kind of change must show, in this worker and in another one."""
-    from tests.conftest import TEST_PASSWORD, csrf_token
+    from tests.support.accounts import TEST_PASSWORD, csrf_token
 
-    ex, ada = zirkel.expedition_id, zirkel.ada
-    me, viewer = actor(ada), actor(zirkel.ben)
+    ex, ada = busy_zirkel.expedition_id, busy_zirkel.ada
+    me, viewer = actor(ada), actor(busy_zirkel.ben)
     other_worker = make_app().test_client()
-    login = {"email": zirkel.cem.email, "password": TEST_PASSWORD}
+    login = {"email": busy_zirkel.cem.email, "password": TEST_PASSWORD}
     login["csrf_token"] = csrf_token(other_worker)
     assert other_worker.post("/login", data=login).status_code == 302
 

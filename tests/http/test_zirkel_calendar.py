@@ -13,8 +13,7 @@ from sqlalchemy import select
 from alex.expeditions.models import Membership
 from alex.extensions import db
 from alex.meetings.models import Meeting
-from tests.conftest import TEST_PASSWORD
-from tests.http.zirkel_fixtures import zirkel_fixture  # noqa: F401 (the `zirkel` fixture)
+from tests.support.accounts import TEST_PASSWORD
 
 
 def _feed_url(page: str) -> str:
@@ -31,8 +30,8 @@ def _create_feed(member, expedition_id: int) -> str:
     return _feed_url(response.get_data(as_text=True))
 
 
-def test_feed_lists_sprints_meetings_and_the_abschluss(zirkel, actor, client):
-    url = _create_feed(actor(zirkel.ben), zirkel.expedition_id)
+def test_feed_lists_sprints_meetings_and_the_abschluss(busy_zirkel, actor, client):
+    url = _create_feed(actor(busy_zirkel.ben), busy_zirkel.expedition_id)
     response = client.get(url)  # no login: calendar apps cannot log in
     assert response.status_code == 200
     assert response.mimetype == "text/calendar"
@@ -55,25 +54,25 @@ def test_feed_lists_sprints_meetings_and_the_abschluss(zirkel, actor, client):
     assert str(kickoff["LOCATION"]) == "Raum 2.14"
 
 
-def test_renewing_or_revoking_ends_the_old_url(zirkel, actor, client):
-    ben = actor(zirkel.ben)
-    old = _create_feed(ben, zirkel.expedition_id)
-    new = _create_feed(ben, zirkel.expedition_id)
+def test_renewing_or_revoking_ends_the_old_url(busy_zirkel, actor, client):
+    ben = actor(busy_zirkel.ben)
+    old = _create_feed(ben, busy_zirkel.expedition_id)
+    new = _create_feed(ben, busy_zirkel.expedition_id)
     assert old != new
     assert client.get(old).status_code == 404
     assert client.get(new).status_code == 200
-    response = ben.post(f"/expeditions/{zirkel.expedition_id}/calendar-feed/revoke")
+    response = ben.post(f"/expeditions/{busy_zirkel.expedition_id}/calendar-feed/revoke")
     assert response.status_code == 302
     assert client.get(new).status_code == 404
-    page = ben.get(f"/expeditions/{zirkel.expedition_id}/zirkel").get_data(as_text=True)
+    page = ben.get(f"/expeditions/{busy_zirkel.expedition_id}/zirkel").get_data(as_text=True)
     assert "Meinen Kalender-Link erstellen" in page
 
 
-def test_leaving_the_expedition_ends_the_feed(zirkel, actor, client, app):
-    url = _create_feed(actor(zirkel.cem), zirkel.expedition_id)
+def test_leaving_the_expedition_ends_the_feed(busy_zirkel, actor, client, app):
+    url = _create_feed(actor(busy_zirkel.cem), busy_zirkel.expedition_id)
     with app.app_context():
         membership = db.session.scalar(
-            select(Membership).where(Membership.user_id == zirkel.cem.id)
+            select(Membership).where(Membership.user_id == busy_zirkel.cem.id)
         )
         db.session.delete(membership)
         db.session.commit()
@@ -123,12 +122,12 @@ def test_unknown_tokens_are_404(client, token):
 @pytest.mark.parametrize(
     ("who", "status"), [("anonymous", 400), ("outsider", 404), ("ben", 200), ("facilitator", 200)]
 )
-def test_feed_token_permissions(zirkel, actor, client, who, status):
-    path = f"/expeditions/{zirkel.expedition_id}/calendar-feed"
+def test_feed_token_permissions(busy_zirkel, actor, client, who, status):
+    path = f"/expeditions/{busy_zirkel.expedition_id}/calendar-feed"
     if who == "anonymous":
         response = client.post(path)
     else:
-        response = actor(getattr(zirkel, who)).post(path, htmx=True)
+        response = actor(getattr(busy_zirkel, who)).post(path, htmx=True)
     assert response.status_code == status
 
 
@@ -144,11 +143,11 @@ def _meeting_id(app, expedition_id: int) -> int:
 @pytest.mark.parametrize(
     ("who", "status"), [("anonymous", 302), ("outsider", 404), ("ben", 200), ("facilitator", 200)]
 )
-def test_meeting_file_permissions(zirkel, actor, client, app, who, status):
-    path = (
-        f"/expeditions/{zirkel.expedition_id}/meetings/{_meeting_id(app, zirkel.expedition_id)}.ics"
+def test_meeting_file_permissions(busy_zirkel, actor, client, app, who, status):
+    path = f"/expeditions/{busy_zirkel.expedition_id}/meetings/{_meeting_id(app, busy_zirkel.expedition_id)}.ics"
+    response = (
+        client.get(path) if who == "anonymous" else actor(getattr(busy_zirkel, who)).get(path)
     )
-    response = client.get(path) if who == "anonymous" else actor(getattr(zirkel, who)).get(path)
     assert response.status_code == status
     if status == 200:
         calendar = Calendar.from_ical(response.data)
@@ -157,32 +156,34 @@ def test_meeting_file_permissions(zirkel, actor, client, app, who, status):
         assert "attachment" in response.headers["Content-Disposition"]
 
 
-def test_meeting_of_another_expedition_is_404(zirkel, actor, app, world):
-    other = world.expedition(zirkel.ben, title="Andere")
-    meeting_id = _meeting_id(app, zirkel.expedition_id)
-    ben = actor(zirkel.ben)
+def test_meeting_of_another_expedition_is_404(busy_zirkel, actor, app, world):
+    other = world.expedition(busy_zirkel.ben, title="Andere")
+    meeting_id = _meeting_id(app, busy_zirkel.expedition_id)
+    ben = actor(busy_zirkel.ben)
     assert ben.get(f"/expeditions/{other.id}/meetings/{meeting_id}.ics").status_code == 404
 
 
-def test_meeting_table_offers_the_calendar_file(zirkel, actor, app):
+def test_meeting_table_offers_the_calendar_file(busy_zirkel, actor, app):
     page = (
-        actor(zirkel.ben).get(f"/expeditions/{zirkel.expedition_id}/zirkel").get_data(as_text=True)
+        actor(busy_zirkel.ben)
+        .get(f"/expeditions/{busy_zirkel.expedition_id}/zirkel")
+        .get_data(as_text=True)
     )
-    meeting_id = _meeting_id(app, zirkel.expedition_id)
+    meeting_id = _meeting_id(app, busy_zirkel.expedition_id)
     assert f"/meetings/{meeting_id}.ics" in page
 
 
-def test_the_map_follows_new_meetings_and_belongs_to_its_expedition(zirkel, actor, app, world):
+def test_the_map_follows_new_meetings_and_belongs_to_its_expedition(busy_zirkel, actor, app, world):
     """The Expeditionskarte renders once per timeline: a new meeting must redraw it, and an
     expedition never shows another's map."""
     from datetime import UTC
 
-    ben = actor(zirkel.ben)
-    path = f"/expeditions/{zirkel.expedition_id}/zirkel"
+    ben = actor(busy_zirkel.ben)
+    path = f"/expeditions/{busy_zirkel.expedition_id}/zirkel"
     before = ben.get(path).get_data(as_text=True)
     with app.app_context():
         meeting = Meeting(
-            expedition_id=zirkel.expedition_id,
+            expedition_id=busy_zirkel.expedition_id,
             kind="pit_stop",
             starts_at=datetime(2026, 12, 24, 9, 0, tzinfo=UTC),
         )
@@ -192,7 +193,7 @@ def test_the_map_follows_new_meetings_and_belongs_to_its_expedition(zirkel, acto
     after = ben.get(path).get_data(as_text=True)
     assert f"/meetings/{meeting_id}.ics" not in before
     assert f"/meetings/{meeting_id}.ics" in after
-    other = world.expedition(zirkel.ben, title="Andere")
+    other = world.expedition(busy_zirkel.ben, title="Andere")
     elsewhere = ben.get(f"/expeditions/{other.id}/zirkel").get_data(as_text=True)
     table = elsewhere.split('id="expeditionskarte"')[1].split("</section>")[0]
-    assert f"/expeditions/{zirkel.expedition_id}/" not in table
+    assert f"/expeditions/{busy_zirkel.expedition_id}/" not in table

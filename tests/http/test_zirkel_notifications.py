@@ -7,26 +7,26 @@ from sqlalchemy import select
 
 from alex.extensions import db
 from alex.notifications import Notification, notify
-from tests.http.zirkel_fixtures import zirkel_fixture  # noqa: F401 (the `zirkel` fixture)
+from tests.support.htmx import swapped_targets
 
 
 @pytest.fixture
-def notes(zirkel, app):
+def notes(busy_zirkel, app):
     """Two notifications for Ada: a moved meeting and an action from the retro."""
     with app.app_context():
         notify(
             db.session,
-            zirkel.ada.id,
+            busy_zirkel.ada.id,
             "meeting_moved",
-            expedition_id=zirkel.expedition_id,
+            expedition_id=busy_zirkel.expedition_id,
             subject="Zirkeltreffen 3",
             link="/",
         )
         notify(
             db.session,
-            zirkel.ada.id,
+            busy_zirkel.ada.id,
             "action_assigned",
-            actor_id=zirkel.facilitator.id,
+            actor_id=busy_zirkel.facilitator.id,
             subject="Retro-Format testen",
         )
         db.session.commit()
@@ -34,19 +34,19 @@ def notes(zirkel, app):
 
 
 @pytest.mark.parametrize(("who", "status"), [("anonymous", 302), ("ada", 200), ("outsider", 200)])
-def test_list_permissions(zirkel, notes, actor, client, who, status):
+def test_list_permissions(busy_zirkel, notes, actor, client, who, status):
     response = (
         client.get("/notifications")
         if who == "anonymous"
-        else actor(getattr(zirkel, who)).get("/notifications")
+        else actor(getattr(busy_zirkel, who)).get("/notifications")
     )
     assert response.status_code == status
     if who == "outsider":
         assert "Retro-Format testen" not in response.get_data(as_text=True)
 
 
-def test_list_and_badge(zirkel, notes, actor):
-    ada = actor(zirkel.ada)
+def test_list_and_badge(busy_zirkel, notes, actor):
+    ada = actor(busy_zirkel.ada)
     page = ada.get("/notifications").get_data(as_text=True)
     assert "Ein Treffen wurde verschoben: Zirkeltreffen 3." in page
     assert (
@@ -58,26 +58,25 @@ def test_list_and_badge(zirkel, notes, actor):
     assert page.count('class="badge">Neu<') == 2
 
 
-def test_mark_one_read_htmx_updates_the_list_and_the_badge(zirkel, notes, actor):
-    ada = actor(zirkel.ada)
+def test_mark_one_read_htmx_updates_the_list_and_the_badge(busy_zirkel, notes, actor):
+    ada = actor(busy_zirkel.ada)
     response = ada.post(f"/notifications/{notes[0]}/read", htmx=True)
     body = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert body.startswith('<div id="notification-list"')
-    assert 'id="notifications-badge"' in body and 'hx-swap-oob="true"' in body
+    assert swapped_targets(body) == {"notification-list", "notifications-badge"}
     assert '<span class="notification-count">1<' in body
     assert "announce" in response.headers["HX-Trigger"]
 
 
-def test_someone_elses_notification_stays_unread(zirkel, notes, actor, app):
-    response = actor(zirkel.ben).post(f"/notifications/{notes[0]}/read")
+def test_someone_elses_notification_stays_unread(busy_zirkel, notes, actor, app):
+    response = actor(busy_zirkel.ben).post(f"/notifications/{notes[0]}/read")
     assert response.status_code == 302
     with app.app_context():
         assert db.session.get(Notification, notes[0]).read_at is None
 
 
-def test_mark_all_read(zirkel, notes, actor, app):
-    ada = actor(zirkel.ada)
+def test_mark_all_read(busy_zirkel, notes, actor, app):
+    ada = actor(busy_zirkel.ada)
     assert ada.post("/notifications/read").status_code == 302
     page = ada.get("/notifications").get_data(as_text=True)
     assert "notification-count" not in page and "Alle als gelesen markieren" not in page
@@ -85,18 +84,18 @@ def test_mark_all_read(zirkel, notes, actor, app):
         assert all(n.read_at for n in db.session.scalars(select(Notification)))
 
 
-def test_marking_needs_csrf(zirkel, notes, actor):
-    ada = actor(zirkel.ada)
+def test_marking_needs_csrf(busy_zirkel, notes, actor):
+    ada = actor(busy_zirkel.ada)
     assert ada.client.post("/notifications/read").status_code == 400
 
 
-def test_empty_list_invites(zirkel, actor):
-    page = actor(zirkel.ben).get("/notifications").get_data(as_text=True)
+def test_empty_list_invites(busy_zirkel, actor):
+    page = actor(busy_zirkel.ben).get("/notifications").get_data(as_text=True)
     assert "Nichts Neues" in page
 
 
 def test_meetings_notify_members(app, world, actor):
-    from tests.http.meeting_helpers import make_zirkel
+    from tests.support.meetings import make_zirkel
 
     z = make_zirkel(app, world)
     mona = actor(z.facilitator)
@@ -131,7 +130,7 @@ def test_meetings_notify_members(app, world, actor):
 def test_retro_action_notifies_its_owner_and_awaits_review(app, world, actor):
     from alex.meetings import service as meetings
     from alex.meetings.models import Meeting
-    from tests.http.meeting_helpers import make_zirkel
+    from tests.support.meetings import make_zirkel
 
     z = make_zirkel(app, world)
     with app.app_context():

@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 from flask import Flask
 
-from tests.ops.scene import Scene, rules
+from tests.support.scene import Scene, rules
 
 TEXT_TYPES = {"text", "email", "search", "url", "tel", "password", None}
 

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 import pytest
 from flask import Flask, url_for
 
-from tests.conftest import TEST_PASSWORD, csrf_token, login
+from tests.support.accounts import TEST_PASSWORD, csrf_token, login
 
 # Foundation's forms still pass choices as tuples (fixed on its branch); not these tests' subject.
 pytestmark = pytest.mark.filterwarnings(

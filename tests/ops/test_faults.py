@@ -25,9 +25,9 @@ from sqlalchemy import create_engine, select, text
 from alex.expeditions.models import Expedition
 from bench.client import Connection, csrf_token, log_in
 from bench.server import Gunicorn
-from tests.conftest import TEST_PASSWORD
 from tests.ops.forms import forms_in
 from tests.ops.servers import add_user, fresh_postgres, reachable
+from tests.support.accounts import TEST_PASSWORD
 
 pytestmark = pytest.mark.ops
 PG_BIN = Path("/usr/lib/postgresql/15/bin")

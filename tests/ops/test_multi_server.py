@@ -12,8 +12,8 @@ import pytest
 
 from bench.client import Connection, csrf_token
 from bench.server import Gunicorn
-from tests.conftest import TEST_PASSWORD
 from tests.ops.servers import add_user, fresh_postgres, need_postgres_and_redis
+from tests.support.accounts import TEST_PASSWORD
 
 pytestmark = pytest.mark.ops
 

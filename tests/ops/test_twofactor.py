@@ -12,8 +12,8 @@ from sqlalchemy import select
 from alex.extensions import db
 from alex.twofactor import service
 from alex.twofactor.models import RecoveryCode, TwoFactor
-from tests.conftest import TEST_PASSWORD, Actor, csrf_token, login
-from tests.ops.scene import fast_hashes
+from tests.support.accounts import TEST_PASSWORD, Actor, csrf_token, login
+from tests.support.scene import fast_hashes
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:Passing SelectField choices as tuples:DeprecationWarning"

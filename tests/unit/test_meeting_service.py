@@ -15,7 +15,7 @@ from alex.extensions import db
 from alex.meetings import service
 from alex.meetings.models import Meeting, RetroAction, RetroItem
 from alex.meetings.state import live_state
-from tests.http.meeting_helpers import make_zirkel, version_of
+from tests.support.meetings import make_zirkel, version_of
 
 
 @contextmanager

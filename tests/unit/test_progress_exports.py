@@ -5,7 +5,7 @@ from __future__ import annotations
 from alex.boards.models import Card
 from alex.exports import data_rights, report
 from alex.progress import service
-from tests.zirkel_data import build_zirkel
+from tests.support.zirkel import build_zirkel
 
 
 def test_kudos_in_report_and_data_export(session):

@@ -11,9 +11,8 @@ from sqlalchemy import event
 from alex.boards.models import Card, CheckIn
 from alex.extensions import db
 from alex.progress import service
-from tests.conftest import login
-from tests.http.zirkel_fixtures import _password_hash
-from tests.zirkel_data import build_zirkel
+from tests.support.accounts import login, password_hash
+from tests.support.zirkel import build_zirkel
 
 
 @contextmanager
@@ -40,7 +39,7 @@ def _zirkel(app, members: int, sprints_elapsed: int):
             members=members,
             sprints_elapsed=sprints_elapsed,
             cards_per_member=12,
-            password_hash=_password_hash(),
+            password_hash=password_hash(),
             today=date.today(),
         )
         _encourage(db.session, data)

@@ -14,7 +14,7 @@ from alex.expeditions.models import Membership
 from alex.notifications import Notification
 from alex.progress import service
 from alex.progress.models import NOTE_MAX, Kudos
-from tests.zirkel_data import build_zirkel
+from tests.support.zirkel import build_zirkel
 
 
 @pytest.fixture

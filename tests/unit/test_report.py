@@ -19,7 +19,6 @@ from alex.exports.pdf import BASE_URL, RefusedURL, StaticOnlyFetcher, render_pdf
 from alex.exports.report import compose_report
 from alex.exports.text import escape_inline, escape_markdown, notes_html
 from alex.extensions import db
-from tests.exports_fixtures import sample_fixture  # noqa: F401 (the `sample` fixture)
 
 STATIC = Path(__file__).resolve().parents[2] / "static"
 TRICKY_TEXTS = [

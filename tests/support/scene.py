@@ -12,7 +12,7 @@ from sqlalchemy import func, literal, select, union_all
 
 from alex.db import Base, utcnow
 from alex.extensions import db
-from tests.conftest import World, csrf_token, login
+from tests.support.accounts import World, csrf_token, login, make_cast
 
 VISITORS = ("anonymous", "outsider", "member", "owner", "facilitator")
 
@@ -52,13 +52,15 @@ def build_scene(app: Flask, world: World) -> Scene:
     from alex.expeditions.models import Expedition, Membership
     from alex.meetings.models import Meeting, Retro, RetroAction, RetroItem
 
-    facilitator = world.user("Mona Moderation")
-    owner = world.user("Ada Lorenz")
-    member = world.user("Ben Okafor")
-    outsider = world.user("Olga Außen")
-    expedition = world.expedition(facilitator, participates=False)
-    world.join(expedition, owner)
-    member_membership = world.join(expedition, member)
+    cast = make_cast(world)
+    expedition, facilitator, owner, member, outsider = (
+        cast.expedition,
+        cast.facilitator,
+        cast.ada,
+        cast.ben,
+        cast.outsider,
+    )
+    member_membership = cast.ben_membership
     world.expedition(outsider, title="Andere Expedition")
     with app.app_context():
         invite = expeditions.create_invite(

@@ -1,31 +1,37 @@
-"""Fixtures of the Zirkel tests (imported by each test module): a busy expedition whose members can log in."""
+"""Fixtures the HTTP tests share: a small cast around one expedition and a busy Zirkel."""
 
 from __future__ import annotations
 
-from functools import cache
 from types import SimpleNamespace
 
 import pytest
 
-from alex.auth.service import hash_password
 from alex.extensions import db
-from tests.conftest import TEST_PASSWORD, _detached
-from tests.zirkel_data import build_zirkel
+from tests.support.accounts import detached, make_cast, password_hash
+from tests.support.zirkel import build_zirkel
 
 
-@cache
-def _password_hash() -> str:
-    return hash_password(TEST_PASSWORD)  # argon2 is slow on purpose: once per run
+@pytest.fixture
+def zirkel(world):
+    """An expedition with a facilitator, the owner Ada, her peer Ben and an outsider."""
+    cast = make_cast(world)
+    return {
+        "expedition": cast.expedition,
+        "facilitator": cast.facilitator,
+        "owner": cast.ada,
+        "peer": cast.ben,
+        "outsider": cast.outsider,
+    }
 
 
-@pytest.fixture(name="zirkel")
-def zirkel_fixture(app, world):
+@pytest.fixture
+def busy_zirkel(app, world):
     """An expedition in sprint 3 with Ada (asks for support), Ben and Cem, moderated by Mona."""
     with app.app_context():
-        data = build_zirkel(db.session, password_hash=_password_hash())
+        data = build_zirkel(db.session, password_hash=password_hash())
         db.session.commit()
         expedition_id = data.expedition.id
-        users = [_detached(u) for u in (data.facilitator, *data.members)]
+        users = [detached(u) for u in (data.facilitator, *data.members)]
         db.session.commit()
     return SimpleNamespace(
         expedition_id=expedition_id,
