@@ -75,6 +75,18 @@ _.facilitation
 
 # Set by the access loader for the view's loader in the same request (flask.g).
 _._prefetched_membership
+_._membership_access
+
+# Read by the board templates (boards/_column.html, boards/_moved.html).
+_.cards_html
+_.changed_columns
+_.successor
+
+# Columns the unlock command resets (SQLAlchemy writes them on commit).
+_.failed_logins
+_.next_login_at
+_.failed_codes
+_.next_code_at
 
 # Parts of a result or a record that callers may read (tests, the JSON export).
 expeditions_deleted
@@ -89,3 +101,12 @@ extract_messages
 # 403 reasons for the meeting views (the meetings area names what it refuses with these).
 MEETING_RUNNER_ONLY
 SECOND_FACTOR_NEEDED
+
+# Read back through flask.g by the account-check limiter (alex/auth/protect.py).
+_.alex_failed_check
+
+# Read by the account page's device list (templates/auth/account.html).
+_.is_current
+
+# SQLAlchemy's hybrid expression for queries that filter on has_learning.
+_._has_learning_expression

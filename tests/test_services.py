@@ -9,7 +9,7 @@ import pytest
 
 from alex.auth import service as auth
 from alex.expeditions import service
-from alex.expeditions.models import Expedition, Membership
+from alex.expeditions.models import Membership
 from tests.support.accounts import TEST_PASSWORD
 
 

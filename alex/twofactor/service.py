@@ -10,14 +10,12 @@ from dataclasses import dataclass
 import pyotp
 import segno
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from alex.auth.models import User
 from alex.db import utcnow
-from alex.expeditions.access import membership_access
 from alex.expeditions.models import Membership
 from alex.twofactor.models import RecoveryCode, TwoFactor, TwoFactorRequirement
 
@@ -202,11 +200,3 @@ def holds_back(user, required: bool) -> bool:
     stays held back even after two-factor login was turned on elsewhere.
     """
     return bool(required) and not user.passed_second_factor
-
-
-def blocks_member(session: Session, user_id: int, expedition_id: int) -> bool:
-    """Whether the requirement holds back the current login session (of `user_id`) here."""
-    if not current_user.is_authenticated or current_user.id != user_id:
-        return True
-    access = membership_access(current_user, expedition_id)
-    return access is not None and not access.allowed

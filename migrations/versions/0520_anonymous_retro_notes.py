@@ -6,7 +6,7 @@ list of note ids in the (signed, readable) session cookie. New notes get random 
 model); the ids of notes written before stay as they were.
 
 Revision ID: 0520
-Revises: 0502
+Revises: 0503
 Create Date: 2026-12-03
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0520"
-down_revision: str | None = "0502"
+down_revision: str | None = "0503"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -4,7 +4,7 @@ The hard lock (`locked_until`) becomes the time of the next allowed attempt (`ne
 Existing sessions start their idle time now and count as not having passed a second factor.
 
 Revision ID: 0601
-Revises: 0502
+Revises: 0520
 Create Date: 2026-12-03
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 import alex.db
 
 revision: str = "0601"
-down_revision: str | None = "0502"
+down_revision: str | None = "0520"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

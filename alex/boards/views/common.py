@@ -11,8 +11,8 @@ from alex.boards import forms, service
 from alex.boards.markdown import render_markdown
 from alex.boards.models import Card
 from alex.boards.present import BoardHtml, board_labels
-from alex.errors import OWNER_ONLY
 from alex.caching import revision_cache
+from alex.errors import OWNER_ONLY
 from alex.expeditions.access import get_in_expedition_or_404, get_membership_or_404
 from alex.expeditions.models import Expedition, Membership
 from alex.expeditions.service import expedition_standing, today_in

@@ -15,7 +15,7 @@ from alex.expeditions.access import get_in_expedition_or_404, get_membership_or_
 from alex.expeditions.models import Membership
 from alex.expeditions.service import members, sprint_calendar
 from alex.extensions import db
-from alex.forms import ConfirmForm
+from alex.forms import ConfirmForm, bounded_int
 from alex.web import render
 
 
@@ -167,9 +167,9 @@ def carry_over(expedition_id: int):
     ConfirmForm().validate_on_submit() or abort(400)
     # One radio group per offered card, named card-<id>: their number is the board's.
     decisions = {
-        int(key[5:]): value
+        card_id: value
         for key, value in request.form.items()
-        if key.startswith("card-") and key[5:].isdigit() and len(key) <= 14
+        if key.startswith("card-") and (card_id := bounded_int(key[5:])) is not None
     }
     number = current_sprint_number(membership.expedition)
     next_sprint = min(number + 1, membership.expedition.sprint_count)
