@@ -27,7 +27,7 @@ from tests.browser.conftest import (
     new_context,
     screenshot,
 )
-from tests.conftest import TEST_PASSWORD
+from tests.support.accounts import TEST_PASSWORD
 
 
 @pytest.fixture

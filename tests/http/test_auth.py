@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from alex.auth.models import LoginSession, User
 from alex.extensions import db
-from tests.conftest import TEST_PASSWORD, csrf_token, login
+from tests.support.accounts import TEST_PASSWORD, csrf_token, login
 
 NEW_PASSWORD = "seven purple kites over hamburg"
 

@@ -6,7 +6,7 @@ import pytest
 
 from alex.boards.models import Card
 from alex.extensions import db
-from tests.conftest import TEST_PASSWORD, csrf_token
+from tests.support.accounts import TEST_PASSWORD, csrf_token
 from tests.support.boards import fresh, make_card
 
 

@@ -14,8 +14,7 @@ from alex.auth import service
 from alex.auth.models import LoginSession, User
 from alex.db import utcnow
 from alex.extensions import db
-from tests.conftest import TEST_PASSWORD, csrf_token, login
-from tests.http.zirkel_fixtures import zirkel_fixture  # noqa: F401 (the `zirkel` fixture)
+from tests.support.accounts import TEST_PASSWORD, csrf_token, login
 
 IPHONE = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
@@ -377,7 +376,7 @@ def test_rueckenwind_shows_the_senders_role_beside_the_name(zirkel, actor):
 
 
 def test_retro_notes_show_the_authors_role_beside_the_name(app, world, actor):
-    from tests.http.meeting_helpers import make_zirkel, run_to, version_of
+    from tests.support.meetings import make_zirkel, run_to, version_of
 
     z = make_zirkel(app, world)
     mona, ada = actor(z.facilitator), actor(z.ada)

@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from alex.extensions import db
 from alex.meetings.models import RetroItem
-from tests.conftest import csrf_token, login
-from tests.http.meeting_helpers import make_zirkel, run_to, swapped_targets, version_of
+from tests.support.accounts import csrf_token, login
+from tests.support.meetings import make_zirkel, run_to, swapped_targets, version_of
 
 
 @pytest.fixture
