@@ -37,7 +37,7 @@ def _limit() -> str:
 
 
 def _account_key() -> str:
-    return f"account:{current_user.get_id() and current_user.id}"
+    return f"account:{current_user.id if current_user.is_authenticated else '-'}"
 
 
 def account_check_limit(view: Callable) -> Callable:
