@@ -9,9 +9,9 @@ from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, case, func, insert, inspect, select, update
-from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import Session, aliased, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 
 from alex.boards.models import (
     CARD_KINDS,
@@ -509,27 +509,35 @@ def delete_card(session: Session, card: Card) -> None:
     """Remove a card; the cards below it move up."""
     session.flush()  # what is pending goes first: the statement below bypasses autoflush
     raise_board_revision(session, card.expedition_id, card.owner_id)  # the board's lock
+    values = {"b_expedition": card.expedition_id, "b_owner": card.owner_id, "b_card": card.id}
+    session.connection().execute(_close_gap_below(), values)
+    _forget_shifted_positions(session, card)
+    session.delete(card)
     try:
-        session.refresh(card, ["column", "position"])  # its place now that no one else writes
-    except InvalidRequestError as gone:  # deleted on another device meanwhile
+        session.flush()  # conditional on the version, like every change of a card
+    except StaleDataError as gone:  # deleted or changed on another device meanwhile
         raise StaleCard(
             _l("This card was changed in the meantime. Here is the latest state.")
         ) from gone
-    close_gap, _ = _move_statements()
-    session.connection().execute(
-        close_gap,
-        {
-            "b_expedition": card.expedition_id,
-            "b_owner": card.owner_id,
-            "b_card": card.id,
-            "in_column": card.column,
-            "after": card.position,
-            "upto": END,
-        },
+
+
+@cache
+def _close_gap_below():
+    """The cards below a card move up by one; its place is read in the same statement, after
+    the board's lock, so a move that committed in between cannot outdate it."""
+    this = aliased(Card)
+    where_it_is = select(this.column, this.position).where(this.id == bindparam("b_card"))
+    return (
+        update(Card)
+        .where(
+            Card.expedition_id == bindparam("b_expedition"),
+            Card.owner_id == bindparam("b_owner"),
+            Card.id != bindparam("b_card"),
+            Card.column == where_it_is.with_only_columns(this.column).scalar_subquery(),
+            Card.position > where_it_is.with_only_columns(this.position).scalar_subquery(),
+        )
+        .values(position=Card.position - 1, updated_at=Card.updated_at)
     )
-    _forget_shifted_positions(session, card)
-    session.delete(card)
-    session.flush()
 
 
 def add_checklist_item(session: Session, card: Card, text: str) -> ChecklistItem:
