@@ -418,6 +418,15 @@ def save_template(session: Session, expedition_id: int, name: str, prompts: list
     template.prompts = "\n".join(prompts)
 
 
+def saved_prompts(session: Session, expedition_id: int, template_id: int) -> str | None:
+    """The prompts of one of the expedition's saved formats (None: no such format here)."""
+    return session.scalar(
+        select(RetroTemplate.prompts).where(
+            RetroTemplate.id == template_id, RetroTemplate.expedition_id == expedition_id
+        )
+    )
+
+
 def templates_of(session: Session, expedition_id: int) -> list[RetroTemplate]:
     """The expedition's saved retro prompts."""
     return list(

@@ -599,3 +599,21 @@ def test_a_command_announces_what_happened(actor, z):
     response = mona.post(z.url("/step"), {"step": "checkin", "version": version}, htmx=True)
     assert response.status_code == 200
     assert "announce" in json.loads(response.headers["HX-Trigger"])
+
+
+def test_a_saved_format_is_chosen_by_its_id_within_the_expedition(app, world, actor, z):
+    from alex.meetings.models import RetroTemplate
+
+    other = make_zirkel(app, world)
+    with app.app_context():
+        ours = RetroTemplate(expedition_id=z.expedition.id, name="Unser", prompts="Hell\nDunkel")
+        theirs = RetroTemplate(expedition_id=other.expedition.id, name="Fremd", prompts="X")
+        db.session.add_all([ours, theirs])
+        db.session.commit()
+        ours_id, theirs_id = ours.id, theirs.id
+    mona = actor(z.facilitator)
+    run_to(z, mona, "retro")
+    chosen = mona.post(z.url("/retro"), {"format": f"template:{ours_id}"}, htmx=True)
+    assert chosen.status_code == 200 and "Dunkel" in chosen.get_data(as_text=True)
+    foreign = mona.post(z.url("/retro"), {"format": f"template:{theirs_id}"}, htmx=True)
+    assert foreign.status_code == 404

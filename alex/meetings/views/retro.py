@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import abort
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from alex.extensions import db
 from alex.forms import ConfirmForm
@@ -19,7 +18,6 @@ from alex.meetings.forms import (
     PhaseForm,
     RetroSetupForm,
 )
-from alex.meetings.models import RetroTemplate
 from alex.meetings.state import PHASE_LABELS
 from alex.meetings.views.common import (
     Live,
@@ -43,15 +41,10 @@ def retro_setup(live: Live, form: RetroSetupForm) -> str | None:
     chosen, prompts = form.format.data, form.prompts.data
     template_id = form.saved_template_id()
     if template_id is not None:
-        template = db.session.scalar(
-            select(RetroTemplate).where(
-                RetroTemplate.id == template_id,
-                RetroTemplate.expedition_id == live.meeting.expedition_id,
-            )
-        )
-        if template is None:
+        saved = service.saved_prompts(db.session, live.meeting.expedition_id, template_id)
+        if saved is None:
             abort(404)
-        chosen, prompts = "custom", template.prompts
+        chosen, prompts = "custom", saved
     service.configure_retro(
         db.session,
         live.meeting,
