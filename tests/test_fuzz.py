@@ -106,8 +106,6 @@ NUMBERS = [
     "abc",
 ]
 WORST_NUMBERS = ["100000000000000000000", "-1", "100000000000000000000:1", "abc"]
-# Areas that still read numbers from request.form by hand instead of through alex.forms' fields.
-NOT_YET_ON_FORMS = {"meetings"}
 # Routes that take away what later routes work on run last (the scene is built once per test).
 DESTRUCTIVE = ("delete", "remove", "revoke", "clear")
 
@@ -161,7 +159,6 @@ def _post_routes(app: Flask, scene) -> list[tuple[str, str]]:
         for endpoint, method, rule in rules(app)
         if method == "POST"
         and endpoint not in SESSION_ENDING
-        and endpoint.split(".")[0] not in NOT_YET_ON_FORMS
     ]
     return sorted(routes, key=lambda route: (any(w in route[0] for w in DESTRUCTIVE), route[0]))
 

@@ -478,7 +478,6 @@ def _meeting(
             author_id=people[note.by].id,
             prompt=PROMPT_KEYS[spec.retro.format].index(note.prompt),
             text=note.text,
-            created_at=starts + timedelta(minutes=30 + n),
         )
         item.votes = [RetroVote(user_id=people[voter].id) for voter in note.dots]
         session.add(item)

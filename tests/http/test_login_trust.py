@@ -363,16 +363,16 @@ def test_account_pages_are_never_stored(actor, path):
     assert "no-store" in response.headers["Cache-Control"]
 
 
-def test_rueckenwind_shows_the_senders_role_beside_the_name(zirkel, actor):
-    card_id = zirkel.shared_cards[zirkel.ada.id][0]
-    path = f"/expeditions/{zirkel.expedition_id}/zirkel/cards/{card_id}/kudos"
-    assert actor(zirkel.ben).post(path, {"kind": "great_step"}).status_code == 302
-    assert actor(zirkel.facilitator).post(path, {"kind": "great_step"}).status_code == 302
-    page = actor(zirkel.ada).get(f"/expeditions/{zirkel.expedition_id}/zirkel")
+def test_rueckenwind_shows_the_senders_role_beside_the_name(busy_zirkel, actor):
+    card_id = busy_zirkel.shared_cards[busy_zirkel.ada.id][0]
+    path = f"/expeditions/{busy_zirkel.expedition_id}/zirkel/cards/{card_id}/kudos"
+    assert actor(busy_zirkel.ben).post(path, {"kind": "great_step"}).status_code == 302
+    assert actor(busy_zirkel.facilitator).post(path, {"kind": "great_step"}).status_code == 302
+    page = actor(busy_zirkel.ada).get(f"/expeditions/{busy_zirkel.expedition_id}/zirkel")
     box = page.get_data(as_text=True).split('id="rueckenwind"')[1].split("</section>")[0]
     text = " ".join(re.sub(r"<[^>]+>", " ", box).split())
-    assert f"von {zirkel.ben.name} (Teilnehmer:in)" in text
-    assert f"von {zirkel.facilitator.name} (Moderation)" in text
+    assert f"von {busy_zirkel.ben.name} (Teilnehmer:in)" in text
+    assert f"von {busy_zirkel.facilitator.name} (Moderation)" in text
 
 
 def test_retro_notes_show_the_authors_role_beside_the_name(app, world, actor):

@@ -85,13 +85,13 @@ def _membership_id(app, user_id: int) -> int:
 
 
 @pytest.mark.parametrize("how", ["removed", "left"])
-def test_a_feed_stays_dead_after_its_owner_rejoins(zirkel, actor, client, app, world, how):
-    expedition_id = zirkel.expedition_id
-    cem = actor(zirkel.cem)
+def test_a_feed_stays_dead_after_its_owner_rejoins(busy_zirkel, actor, client, app, world, how):
+    expedition_id = busy_zirkel.expedition_id
+    cem = actor(busy_zirkel.cem)
     url = _create_feed(cem, expedition_id)
     if how == "removed":
-        member_id = _membership_id(app, zirkel.cem.id)
-        response = actor(zirkel.facilitator).post(
+        member_id = _membership_id(app, busy_zirkel.cem.id)
+        response = actor(busy_zirkel.facilitator).post(
             f"/expeditions/{expedition_id}/members/{member_id}/remove"
         )
     else:
@@ -99,16 +99,16 @@ def test_a_feed_stays_dead_after_its_owner_rejoins(zirkel, actor, client, app, w
     assert response.status_code in (200, 302)
     assert client.get(url).status_code == 404
     # Invited again: the old link must not come back to life with the new membership.
-    world.join(SimpleNamespace(id=expedition_id), zirkel.cem)
+    world.join(SimpleNamespace(id=expedition_id), busy_zirkel.cem)
     assert client.get(url).status_code == 404, "the old feed link works again after rejoining"
-    page = cem.get(f"/expeditions/{expedition_id}/zirkel").get_data(as_text=True)
+    page = cem.get(f"/expeditions/{expedition_id}/busy_zirkel").get_data(as_text=True)
     assert url not in page  # the page offers a new link, not the dead one
     assert client.get(_create_feed(cem, expedition_id)).status_code == 200
 
 
-def test_deleting_the_account_ends_the_feed(zirkel, actor, client):
-    cem = actor(zirkel.cem)
-    url = _create_feed(cem, zirkel.expedition_id)
+def test_deleting_the_account_ends_the_feed(busy_zirkel, actor, client):
+    cem = actor(busy_zirkel.cem)
+    url = _create_feed(cem, busy_zirkel.expedition_id)
     response = cem.post("/account/delete", {"password": TEST_PASSWORD})
     assert response.status_code == 302
     assert client.get(url).status_code == 404

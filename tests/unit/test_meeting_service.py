@@ -219,7 +219,13 @@ def test_demo_seed_has_meetings_with_records_and_the_next_one(app):
 
 
 def test_poll_honours_the_expeditions_two_factor_requirement(app, actor, z):
-    """The poll skips the app-wide 2FA hook, so its own query must refuse a member without 2FA."""
+    """The poll skips the app-wide guard hook, so it must refuse a session without 2FA itself.
+
+    What counts is the login session having passed the second factor, not the account's setting.
+    """
+    from sqlalchemy import update
+
+    from alex.auth.models import LoginSession
     from alex.twofactor.models import TwoFactor, TwoFactorRequirement
 
     ada = actor(z.ada)
@@ -230,6 +236,15 @@ def test_poll_honours_the_expeditions_two_factor_requirement(app, actor, z):
     assert ada.get(z.url(f"/live?v={version}"), htmx=True).status_code == 403
     with app.app_context():
         db.session.add(TwoFactor(user_id=z.ada.id, secret="JBSWY3DPEHPK3PXP", enabled_at=utcnow()))
+        db.session.commit()
+    # Turned on elsewhere: this password-only session is still held back.
+    assert ada.get(z.url(f"/live?v={version}"), htmx=True).status_code == 403
+    with app.app_context():
+        db.session.execute(
+            update(LoginSession)
+            .where(LoginSession.user_id == z.ada.id)
+            .values(passed_second_factor=True)
+        )
         db.session.commit()
     assert ada.get(z.url(f"/live?v={version}"), htmx=True).status_code == 204
 

@@ -6,7 +6,8 @@ from flask import Response, abort, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from alex.expeditions.access import get_membership_or_404
+from alex.errors import SECOND_FACTOR_NEEDED, refuse
+from alex.expeditions.access import membership_access
 from alex.extensions import db, login_manager
 from alex.meetings import poll_grants, service
 from alex.meetings.forms import (
@@ -54,11 +55,14 @@ def poll(expedition_id: int, meeting_id: int):
             return Response(status=204)
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    membership = get_membership_or_404(expedition_id)
-    # The app-wide two-factor hook skips the poll (it would redirect a background request);
-    # the loader's membership already says whether the requirement holds this member back.
-    if membership.needs_second_factor:
-        abort(403)
+    # The app-wide guard hook skips the poll (it would redirect a background request); the
+    # same predicate as every page's loader decides here, answering a plain refusal instead.
+    access = membership_access(current_user, expedition_id)
+    if access is None:
+        abort(404)
+    if not access.allowed:
+        refuse(SECOND_FACTOR_NEEDED)
+    membership = access.membership
     version = service.meeting_version(db.session, expedition_id, meeting_id)
     if version is None:
         abort(404)
