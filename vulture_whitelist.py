@@ -94,8 +94,7 @@ facilitation_handed_to
 meeting_date
 MEETING_STATUSES
 
-# Used by the test suite (tests/exports_fixtures.py, tests/test_i18n.py).
-build_finished_expedition
+# Used by the test suite (tests/test_i18n.py).
 extract_messages
 
 # 403 reasons for the meeting views (the meetings area names what it refuses with these).

@@ -157,8 +157,7 @@ def _post_routes(app: Flask, scene) -> list[tuple[str, str]]:
     routes = [
         (endpoint, scene.url(app, rule))
         for endpoint, method, rule in rules(app)
-        if method == "POST"
-        and endpoint not in SESSION_ENDING
+        if method == "POST" and endpoint not in SESSION_ENDING
     ]
     return sorted(routes, key=lambda route: (any(w in route[0] for w in DESTRUCTIVE), route[0]))
 

@@ -11,7 +11,6 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
-    IntegerField,
     SelectField,
     StringField,
     TextAreaField,
@@ -20,7 +19,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from alex.forms import BaseForm, single_line
+from alex.forms import BaseForm, BoundedIntegerField, single_line
 from alex.meetings.models import ITEM_MAX, PROMPT_MAX, WORD_MAX
 from alex.meetings.service import NOTES_MAX, TIMER_MAX_MINUTES, VOTE_LIMIT_MAX
 
@@ -41,11 +40,17 @@ PROMPTS_TEXT_MAX = 2000
 
 def whole_number(
     label: str, minimum: int = 1, maximum: int = NUMBER_MAX, message=None, required: bool = True
-) -> IntegerField:
+) -> BoundedIntegerField:
     """A whole number within bounds (ids and versions: anything the database can hold)."""
     message = message or _l("Please choose one of the options.")
     presence = InputRequired(message) if required else Optional()
-    return IntegerField(label, validators=[presence, NumberRange(minimum, maximum, message)])
+    return BoundedIntegerField(
+        label,
+        validators=[presence, NumberRange(minimum, maximum, message)],
+        minimum=minimum,
+        maximum=maximum,
+        invalid=message,
+    )
 
 
 def flag(label: str) -> BooleanField:
@@ -67,7 +72,7 @@ class ScheduleForm(BaseForm):
     )
     day = DateField(_l("Date"), validators=[InputRequired(_l("Please choose a date."))])
     time = TimeField(_l("Time"), validators=[InputRequired(_l("Please choose a time."))])
-    duration_minutes = IntegerField(
+    duration_minutes = BoundedIntegerField(
         _l("Duration in minutes"),
         default=90,
         validators=[
@@ -115,7 +120,7 @@ class ReviewPersonForm(BaseForm):
     """Whose turn it is in the review round, with their time."""
 
     user_id = whole_number(_l("Person"), message=_l("Please choose a member of the expedition."))
-    minutes = IntegerField(
+    minutes = BoundedIntegerField(
         _l("Minutes"),
         default=5,
         validators=[
@@ -171,7 +176,7 @@ class RetroSetupForm(BaseForm):
     )
     anonymous = flag(_l("Anonymous notes"))
     votes_enabled = flag(_l("Dot voting"))
-    vote_limit = IntegerField(
+    vote_limit = BoundedIntegerField(
         _l("Votes per person"),
         default=3,
         validators=[

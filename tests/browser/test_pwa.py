@@ -18,7 +18,8 @@ from sqlalchemy import select, update
 from alex import create_app
 from alex.boards.models import Card, CheckIn
 from alex.extensions import db
-from tests.browser.conftest import (
+from tests.support.accounts import TEST_PASSWORD
+from tests.support.browser import (
     CHROMIUM,
     PHONE,
     LiveServer,
@@ -27,7 +28,6 @@ from tests.browser.conftest import (
     new_context,
     screenshot,
 )
-from tests.support.accounts import TEST_PASSWORD
 
 
 @pytest.fixture
@@ -119,6 +119,17 @@ def move_offline(page, expedition_id: int, card_id: int, column: str, version: i
             {"column": column, "position": 0, "version": version},
         ],
     )
+
+
+def ada_on_her_board(browser, server, circle, viewport=None):
+    """Ada's board in a fresh browser context, its service worker controlling the page."""
+    context = new_context(browser, viewport) if viewport else new_context(browser)
+    page = context.new_page()
+    log_in(page, server.url, "ada@example.org", TEST_PASSWORD)
+    controlled(page)
+    page.goto(board_url(server, circle))
+    page.wait_for_load_state("networkidle")
+    return context, page
 
 
 def wait_until(check, timeout: float = 20.0) -> None:
@@ -225,12 +236,7 @@ def test_offline_move_and_check_in_wait_then_reach_the_server(app, browser, serv
 
 def test_a_conflicting_offline_move_asks_which_version_counts(app, browser, server, circle):
     expedition_id, card_id = circle["expedition"].id, circle["cards"][0]
-    context = new_context(browser)
-    page = context.new_page()
-    log_in(page, server.url, "ada@example.org", TEST_PASSWORD)
-    controlled(page)
-    page.goto(board_url(server, circle))
-    page.wait_for_load_state("networkidle")
+    context, page = ada_on_her_board(browser, server, circle)
     stale_version = card(app, card_id).version
     context.set_offline(True)
     move_offline(page, expedition_id, card_id, "doing", stale_version)
@@ -272,12 +278,7 @@ def test_a_conflicting_offline_move_asks_which_version_counts(app, browser, serv
 
 def test_keeping_the_server_version_drops_the_offline_move(app, browser, server, circle):
     expedition_id, card_id = circle["expedition"].id, circle["cards"][0]
-    context = new_context(browser, PHONE)
-    page = context.new_page()
-    log_in(page, server.url, "ada@example.org", TEST_PASSWORD)
-    controlled(page)
-    page.goto(board_url(server, circle))
-    page.wait_for_load_state("networkidle")
+    context, page = ada_on_her_board(browser, server, circle, PHONE)
     context.set_offline(True)
     move_offline(page, expedition_id, card_id, "doing", card(app, card_id).version)
     page.locator(f"#card-{card_id} .pending-badge").wait_for()
@@ -301,12 +302,7 @@ def test_logout_warns_about_waiting_changes_then_empties_pages_and_queue(
     app, browser, server, circle
 ):
     expedition_id, card_id = circle["expedition"].id, circle["cards"][0]
-    context = new_context(browser)
-    page = context.new_page()
-    log_in(page, server.url, "ada@example.org", TEST_PASSWORD)
-    controlled(page)
-    page.goto(board_url(server, circle))
-    page.wait_for_load_state("networkidle")
+    context, page = ada_on_her_board(browser, server, circle)
     assert any(name.startswith("alex-pages-") for name in cache_names(page))
     context.set_offline(True)
     move_offline(page, expedition_id, card_id, "doing", card(app, card_id).version)
@@ -338,12 +334,7 @@ def test_logout_warns_about_waiting_changes_then_empties_pages_and_queue(
 
 
 def test_one_users_pages_are_never_served_to_another(browser, server, circle):
-    context = new_context(browser)
-    page = context.new_page()
-    log_in(page, server.url, "ada@example.org", TEST_PASSWORD)
-    controlled(page)
-    page.goto(board_url(server, circle))
-    page.wait_for_load_state("networkidle")
+    context, page = ada_on_her_board(browser, server, circle)
     # Ada's session ends without a logout (expired, cookies cleared); Ben logs in on the device.
     context.clear_cookies()
     log_in(page, server.url, "ben@example.org", TEST_PASSWORD)
@@ -389,12 +380,7 @@ def queued_anywhere(page) -> int:
 
 def test_a_session_ended_elsewhere_leaves_no_page_and_no_queue_behind(app, browser, server, circle):
     expedition_id, card_id = circle["expedition"].id, circle["cards"][0]
-    context = new_context(browser, PHONE)
-    page = context.new_page()
-    log_in(page, server.url, "ada@example.org", TEST_PASSWORD)
-    controlled(page)
-    page.goto(board_url(server, circle))
-    page.wait_for_load_state("networkidle")
+    context, page = ada_on_her_board(browser, server, circle, PHONE)
     context.set_offline(True)
     move_offline(page, expedition_id, card_id, "doing", card(app, card_id).version)
     page.locator(f"#card-{card_id} .pending-badge").wait_for()
@@ -422,12 +408,7 @@ def test_a_session_ended_elsewhere_leaves_no_page_and_no_queue_behind(app, brows
 
 
 def test_offline_copies_expire_after_two_weeks(browser, server, circle):
-    context = new_context(browser, PHONE)
-    page = context.new_page()
-    log_in(page, server.url, "ada@example.org", TEST_PASSWORD)
-    controlled(page)
-    page.goto(board_url(server, circle))
-    page.wait_for_load_state("networkidle")
+    context, page = ada_on_her_board(browser, server, circle, PHONE)
     assert board_url(server, circle) in stored_pages(page)
     # Age the saved copy by 15 days, as if the device had not been online since.
     page.evaluate(
