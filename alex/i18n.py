@@ -28,7 +28,12 @@ PACKAGE = Path(__file__).resolve().parent
 ROOT = PACKAGE.parent
 # Areas with their own catalog. The core ("") owns alex/*.py and the shared templates.
 AREAS = ("", "auth", "expeditions", "boards", "meetings", "progress", "exports", "pwa", "twofactor")
-SHARED_TEMPLATE_DIRS = ("templates/components", "templates/errors", "templates/pages")
+SHARED_TEMPLATE_DIRS = (
+    "templates/components",
+    "templates/errors",
+    "templates/pages",
+    "templates/mail",  # mails: .html and .txt (alex/mail.py)
+)
 
 
 def catalog_dir(area: str) -> Path:
@@ -110,11 +115,14 @@ def extract_messages(area: str) -> set[str]:
         elif method == "python":
             mapping = [("**.py", "python")]
         else:
-            mapping = [("**.html", "jinja2")]
+            mapping = [("**.html", "jinja2"), ("**.txt", "jinja2")]
         for filename, _lineno, message, _comments, _context in extract_from_dir(
             str(directory),
             method_map=mapping,
-            options_map={"**.html": {"extensions": "jinja2.ext.do"}},
+            options_map={
+                "**.html": {"extensions": "jinja2.ext.do"},
+                "**.txt": {"extensions": "jinja2.ext.do"},
+            },
             keywords={
                 "_": None,
                 "gettext": None,
@@ -162,7 +170,10 @@ def update_catalogs() -> None:
         cfg = directory / "babel.cfg"
         paths = [str(p) for p, _ in _sources(area) if p.is_dir()]
         if area:
-            cfg.write_text("[python: **.py]\n[jinja2: **.html]\nextensions = jinja2.ext.do\n")
+            cfg.write_text(
+                "[python: **.py]\n[jinja2: **.html]\nextensions = jinja2.ext.do\n"
+                "[jinja2: **.txt]\nextensions = jinja2.ext.do\n"
+            )
         else:
             cfg.write_text(
                 "[python: alex/*.py]\n"
@@ -173,6 +184,8 @@ def update_catalogs() -> None:
                         "templates/components/*.html",
                         "templates/errors/*.html",
                         "templates/pages/*.html",
+                        "templates/mail/**.html",
+                        "templates/mail/**.txt",
                     )
                 )
             )

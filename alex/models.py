@@ -24,6 +24,7 @@ from alex.meetings.models import (
     RetroVote,
 )
 from alex.notifications import Notification
+from alex.outbox import OutboxMessage
 from alex.progress.models import CalendarToken, Kudos, SupportResponse
 from alex.twofactor.models import RecoveryCode, TwoFactor, TwoFactorRequirement
 
@@ -52,6 +53,7 @@ __all__ = [
     "RetroTemplate",
     "RetroVote",
     "Notification",
+    "OutboxMessage",
     "RecoveryCode",
     "SprintReflection",
     "SupportResponse",
