@@ -109,3 +109,9 @@ _.is_current
 
 # SQLAlchemy's hybrid expression for queries that filter on has_learning.
 _._has_learning_expression
+
+# Huey periodic tasks of the reach area: the consumer's scheduler calls them (alex/reach/jobs.py).
+nudge_people
+send_weekly_digests
+# When a reminder went out: kept for the operator and the data export (alex/reach/models.py).
+_.sent_at

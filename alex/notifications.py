@@ -326,10 +326,10 @@ def _send(
     attachments: Sequence[tuple[str, str, bytes | str]],
 ) -> None:
     """The outbox row that carries a notification by e-mail or push (sent after the commit)."""
-    from alex import outbox
+    from alex.outbox import enqueue
 
     actor = session.get(User, notification.actor_id) if notification.actor_id else None
-    outbox.enqueue(
+    enqueue(
         session,
         channel=channel,
         kind=notification.kind,

@@ -310,7 +310,7 @@ def _missed_notifications(
 
 def send_digests(session: Session, now: datetime) -> int:
     """Put one digest per due person into the outbox; returns how many. The caller commits."""
-    from alex import outbox
+    from alex.outbox import enqueue
     from alex.reach.unsubscribe import unsubscribe_url
 
     recipients = due_recipients(session, now)
@@ -326,7 +326,7 @@ def send_digests(session: Session, now: datetime) -> int:
         context = contexts[recipient.user_id]
         context["unsubscribe_url"] = unsubscribe_url(recipient.user_id, "digest")
         context["settings_link"] = local_link("reach.settings")
-        outbox.enqueue(
+        enqueue(
             session,
             channel="email",
             kind="digest",
