@@ -41,6 +41,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relationship
+from werkzeug.routing import BuildError
 
 from alex.auth.models import User
 from alex.auth.service import register_user_extra
@@ -139,6 +140,22 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["kind_sentence"] = kind_sentence
     app.jinja_env.globals["local_when"] = local_when
     app.jinja_env.globals["kind_label"] = kind_label
+    app.jinja_env.globals["absolute"] = absolute
+    app.jinja_env.globals["settings_path"] = settings_path
+
+
+def absolute(path: str) -> str:
+    """A local path made absolute with ALEX_BASE_URL (mails are read outside the app)."""
+    base = (current_app.config.get("ALEX_BASE_URL") or "").rstrip("/")
+    return f"{base}{path}"
+
+
+def settings_path() -> str:
+    """Where a person changes what reaches them (the account page if that area is not there)."""
+    try:
+        return local_link("reach.settings")
+    except BuildError:
+        return local_link("auth.account")
 
 
 def local_link(endpoint: str, **values) -> str:
