@@ -7,6 +7,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, SelectField
+from wtforms.fields.choices import SelectChoice
 
 from alex.forms import BaseForm
 from alex.notifications import KINDS, WEEKDAYS, allowed_channels, channel_label, kind_label
@@ -37,11 +38,11 @@ def prepare(form: BaseForm, default_of: dict[str, str], weekdays: range = WEEKDA
         field = form[PREFIX + kind]
         field.label.text = kind_label(kind)
         field.choices = [
-            ("", _("Default (%(channel)s)", channel=channel_label(default_of[kind])))
-        ] + [(channel, channel_label(channel)) for channel in allowed_channels(kind)]
+            SelectChoice("", _("Default (%(channel)s)", channel=channel_label(default_of[kind])))
+        ] + [SelectChoice(channel, channel_label(channel)) for channel in allowed_channels(kind)]
     if "digest_weekday" in form:
         names = get_day_names("wide", locale=get_locale())
-        form["digest_weekday"].choices = [(day, names[day]) for day in weekdays]
+        form["digest_weekday"].choices = [SelectChoice(day, names[day]) for day in weekdays]
 
 
 def fill(form: BaseForm, chosen: dict[str, str]) -> None:
