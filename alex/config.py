@@ -36,6 +36,9 @@ DEFAULTS: dict[str, Any] = {
     "SECURITY_POLICY_URL": "",  # e.g. the SECURITY.md of the code this installation runs
     "OPERATOR": "",  # who runs this instance (named on the privacy and accessibility pages)
     "CONTACT_EMAIL": "",  # where people send accessibility feedback and privacy requests
+    # No reminder and no digest in these hours (each expedition's time zone), nor at weekends.
+    "QUIET_HOURS": "19:00-07:30",
+    "QUIET_WEEKENDS": True,
 }
 
 _TRUE = {"1", "true", "yes", "on"}
