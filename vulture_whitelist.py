@@ -115,3 +115,13 @@ nudge_people
 send_weekly_digests
 # When a reminder went out: kept for the operator and the data export (alex/reach/models.py).
 _.sent_at
+# The outbox and mail engine's interface for the other areas (alex/outbox.py, alex/mail.py):
+# enqueue and absolute_url are what they call; columns and outcome counts the tests and the
+# account page read.
+enqueue
+absolute_url
+STATES
+last_error
+sent_at
+retry
+email_undeliverable_reason

@@ -39,6 +39,16 @@ DEFAULTS: dict[str, Any] = {
     # No reminder and no digest in these hours (each expedition's time zone), nor at weekends.
     "QUIET_HOURS": "19:00-07:30",
     "QUIET_WEEKENDS": True,
+    # Mail and the task queue (README, "Betrieb"; alex/mail.py, alex/tasks.py, alex/outbox.py).
+    "BASE_URL": "",  # how links in mails start, e.g. https://alex.example.org (required to send)
+    "SMTP_URL": "",  # smtp://, smtp+starttls://user:pw@host:587, smtps://…; empty: .eml files
+    "MAIL_FROM": "",  # e.g. "ALEx <alex@example.org>"
+    "REDIS_URL": "",  # redis://127.0.0.1:6379/0: the queue in Redis (several servers); else SQLite
+    "QUEUE_PATH": "",  # the SQLite queue's file (default: beside the SQLite database / instance/)
+    "OUTBOX_LEASE_SECONDS": 300,  # a message claimed this long by a dead consumer is tried again
+    "QUEUE_STALE_SECONDS": 300,  # /healthz/queue answers 503 when the consumer was silent longer
+    "RESET_RATE_LIMIT": "5 per hour",  # password-reset requests per IP and per address
+    "INVITE_MAIL_LIMIT": 30,  # addresses per invitation form
 }
 
 _TRUE = {"1", "true", "yes", "on"}

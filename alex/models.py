@@ -29,6 +29,7 @@ from alex.notifications import (
     Notification,
     NotificationPreference,
 )
+from alex.outbox import OutboxMessage
 from alex.progress.models import CalendarToken, Kudos, SupportResponse
 from alex.reach.models import NudgeSent
 from alex.twofactor.models import RecoveryCode, TwoFactor, TwoFactorRequirement
@@ -62,6 +63,7 @@ __all__ = [
     "ExpeditionNotificationDefault",
     "DigestSetting",
     "NudgeSent",
+    "OutboxMessage",
     "RecoveryCode",
     "SprintReflection",
     "SupportResponse",

@@ -98,9 +98,7 @@ def outbox_write_row(database_url: str) -> Row:
             samples = []
             for n in range(CHECK_INS):
                 started = time.perf_counter()
-                add_check_in(
-                    session, expedition.id, ids[1], stuck=f"Frage {n}", needs_support=True
-                )
+                add_check_in(session, expedition.id, ids[1], stuck=f"Frage {n}", needs_support=True)
                 session.commit()
                 samples.append(time.perf_counter() - started)
             return statistics.median(samples) * 1000

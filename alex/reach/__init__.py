@@ -11,7 +11,4 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Declare the periodic jobs on the queue (the web app and the consumer both call this)."""
-    try:  # TEMP until reach-engine is merged
-        from alex.reach import jobs  # noqa: F401  (declaring the tasks is the import's effect)
-    except ImportError:
-        pass
+    from alex.reach import jobs  # noqa: F401  (declaring the tasks is the import's effect)
