@@ -110,6 +110,11 @@ _.is_current
 # SQLAlchemy's hybrid expression for queries that filter on has_learning.
 _._has_learning_expression
 
+# Huey periodic tasks of the reach area: the consumer's scheduler calls them (alex/reach/jobs.py).
+nudge_people
+send_weekly_digests
+# When a reminder went out: kept for the operator and the data export (alex/reach/models.py).
+_.sent_at
 # The outbox and mail engine's interface for the other areas (alex/outbox.py, alex/mail.py):
 # enqueue and absolute_url are what they call; columns and outcome counts the tests and the
 # account page read.

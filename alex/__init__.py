@@ -75,6 +75,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from alex.boards import init_app as init_boards
 
     init_boards(app)
+    from alex.reach import init_app as init_reach
+
+    init_reach(app)
     _register_blueprints(app)
     return app
 
@@ -90,6 +93,7 @@ def _register_blueprints(app: Flask) -> None:
     from alex.progress.views import bp as progress_bp
     from alex.pwa import views as pwa_views
     from alex.pwa.pages import bp as pages_bp
+    from alex.reach.views import bp as reach_bp
     from alex.twofactor.views import bp as twofactor_bp
     from alex.wellknown import bp as wellknown_bp
 
@@ -105,6 +109,7 @@ def _register_blueprints(app: Flask) -> None:
         exports_bp,
         pwa_views.bp,
         pages_bp,
+        reach_bp,
     ]
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -36,6 +36,9 @@ DEFAULTS: dict[str, Any] = {
     "SECURITY_POLICY_URL": "",  # e.g. the SECURITY.md of the code this installation runs
     "OPERATOR": "",  # who runs this instance (named on the privacy and accessibility pages)
     "CONTACT_EMAIL": "",  # where people send accessibility feedback and privacy requests
+    # No reminder and no digest in these hours (each expedition's time zone), nor at weekends.
+    "QUIET_HOURS": "19:00-07:30",
+    "QUIET_WEEKENDS": True,
     # Mail and the task queue (README, "Betrieb"; alex/mail.py, alex/tasks.py, alex/outbox.py).
     "BASE_URL": "",  # how links in mails start, e.g. https://alex.example.org (required to send)
     "SMTP_URL": "",  # smtp://, smtp+starttls://user:pw@host:587, smtps://…; empty: .eml files

@@ -23,9 +23,15 @@ from alex.meetings.models import (
     RetroTemplate,
     RetroVote,
 )
-from alex.notifications import Notification
+from alex.notifications import (
+    DigestSetting,
+    ExpeditionNotificationDefault,
+    Notification,
+    NotificationPreference,
+)
 from alex.outbox import OutboxMessage
 from alex.progress.models import CalendarToken, Kudos, SupportResponse
+from alex.reach.models import NudgeSent
 from alex.twofactor.models import RecoveryCode, TwoFactor, TwoFactorRequirement
 
 __all__ = [
@@ -53,6 +59,10 @@ __all__ = [
     "RetroTemplate",
     "RetroVote",
     "Notification",
+    "NotificationPreference",
+    "ExpeditionNotificationDefault",
+    "DigestSetting",
+    "NudgeSent",
     "OutboxMessage",
     "RecoveryCode",
     "SprintReflection",

@@ -8,25 +8,69 @@ notification belongs to a user) and imports no other area, so every area may cal
     notify(session, owner_id, "action_assigned", expedition_id=exp.id, actor_id=me.id,
            subject=card.title, link=url_for("boards.board", expedition_id=exp.id))
 
-A new kind: add it to KINDS and its sentence to `notification_text`.
+A new kind: add it to KINDS and its sentence to `kind_sentence`.
+
+Routing: each person chooses per kind where a notification goes (CHANNELS): in the app, by
+e-mail at once, into the weekly digest, as a push message, or nowhere. What they did not choose
+comes from the expedition's defaults (set by its facilitators), else from DEFAULT_CHANNELS.
+Every channel except "off" keeps the in-app row; "email" and "push" also write an outbox row in
+the caller's transaction (alex.outbox), so a rolled-back change sends nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from functools import cache
+from zoneinfo import ZoneInfo
 
-from flask import Flask
+from babel import dates
+from flask import Flask, current_app, has_request_context, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import ForeignKey, Index, String, bindparam, func, select, update
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    bindparam,
+    func,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relationship
+from werkzeug.routing import BuildError
 
 from alex.auth.models import User
 from alex.auth.service import register_user_extra
 from alex.db import Base, UTCDateTime, utcnow
 
-KINDS = ("kudos", "support_answered", "meeting_scheduled", "meeting_moved", "action_assigned")
+DIRECT_KINDS = (
+    "support_requested",
+    "support_answered",
+    "action_assigned",
+    "meeting_scheduled",
+    "meeting_moved",
+    "meeting_cancelled",
+    "kudos",
+)
+# Reminders in the circle's rhythm (alex.reach.nudges); they are never put into the digest.
+NUDGE_KINDS = (
+    "nudge_check_in",
+    "nudge_support_unanswered",
+    "nudge_action_untouched",
+    "nudge_self_assessment",
+    "nudge_report",
+)
+KINDS = DIRECT_KINDS + NUDGE_KINDS
+CHANNELS = ("app", "email", "digest", "push", "off")
+NUDGE_CHANNELS = ("app", "email", "push", "off")
+# What a kind does when neither the person nor the expedition chose: direct news and nudges by
+# e-mail (they are meant to reach people between visits), Rückenwind in the app and the digest.
+DEFAULT_CHANNELS = dict.fromkeys(KINDS, "email") | {"kudos": "digest"}
+WEEKDAYS = range(7)  # Monday = 0, as datetime.weekday()
 SUBJECT_MAX = 200
 LINK_MAX = 500
 LIST_LIMIT = 50
@@ -53,9 +97,200 @@ class Notification(Base):
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
 
 
+class NotificationPreference(Base):
+    """Where one person wants one kind of notification (CHANNELS); no row: the defaults."""
+
+    __tablename__ = "notification_preference"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(8))
+
+
+class ExpeditionNotificationDefault(Base):
+    """The facilitators' default channel of a kind for the members of their expedition."""
+
+    __tablename__ = "expedition_notification_default"
+
+    expedition_id: Mapped[int] = mapped_column(
+        ForeignKey("expedition.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(8))
+
+
+class DigestSetting(Base):
+    """A person's weekly digest: on or off, the weekday, and when the last one went out."""
+
+    __tablename__ = "digest_setting"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    weekday: Mapped[int] = mapped_column(Integer, default=0)  # Monday = 0
+    last_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 def init_app(app: Flask) -> None:
     """Have the user loader read each person's unread count (the header badge on every page)."""
     register_user_extra("unread_notifications", unread_count_of_user)
+    app.jinja_env.globals["kind_sentence"] = kind_sentence
+    app.jinja_env.globals["local_when"] = local_when
+    app.jinja_env.globals["kind_label"] = kind_label
+    app.jinja_env.globals["absolute"] = absolute
+    app.jinja_env.globals["settings_path"] = settings_path
+
+
+def absolute(path: str) -> str:
+    """A local path made absolute with ALEX_BASE_URL (mails are read outside the app)."""
+    base = (current_app.config.get("ALEX_BASE_URL") or "").rstrip("/")
+    return f"{base}{path}"
+
+
+def settings_path() -> str:
+    """Where a person changes what reaches them (the account page if that area is not there)."""
+    try:
+        return local_link("reach.settings")
+    except BuildError:
+        return local_link("auth.account")
+
+
+def local_link(endpoint: str, **values) -> str:
+    """A local path for a notification, inside a request or in a background job alike."""
+    if has_request_context():
+        return url_for(endpoint, **values)
+    return current_app.url_map.bind("localhost").build(endpoint, values)
+
+
+def local_when(iso: str, timezone: str, style: str = "full") -> str:
+    """A moment stored as ISO text, in the reader's language and the expedition's time zone."""
+    moment = datetime.fromisoformat(iso)
+    date_part = dates.format_date(moment.astimezone(ZoneInfo(timezone)), style, locale=get_locale())
+    time_part = dates.format_time(moment, "short", tzinfo=ZoneInfo(timezone), locale=get_locale())
+    return f"{date_part}, {time_part}"
+
+
+def allowed_channels(kind: str) -> tuple[str, ...]:
+    """The choices a kind offers: nudges are about now, so they never wait for the digest."""
+    return NUDGE_CHANNELS if kind in NUDGE_KINDS else CHANNELS
+
+
+@cache
+def _channel_query():
+    """The person's choice, else the expedition's default, for several people at once."""
+    own = (
+        select(NotificationPreference.channel)
+        .where(
+            NotificationPreference.user_id == User.id,
+            NotificationPreference.kind == bindparam("kind"),
+        )
+        .scalar_subquery()
+    )
+    expedition = (
+        select(ExpeditionNotificationDefault.channel)
+        .where(
+            ExpeditionNotificationDefault.expedition_id == bindparam("expedition_id"),
+            ExpeditionNotificationDefault.kind == bindparam("kind"),
+        )
+        .scalar_subquery()
+    )
+    return select(User.id, func.coalesce(own, expedition, literal(""))).where(
+        User.id.in_(bindparam("user_ids", expanding=True))
+    )
+
+
+def channels_for(
+    session: Session, user_ids: Iterable[int], kind: str, expedition_id: int | None
+) -> dict[int, str]:
+    """Where `kind` goes for each of these people (one query, whatever their number)."""
+    ids = list(user_ids)
+    if not ids:
+        return {}
+    rows = session.execute(
+        _channel_query(), {"user_ids": ids, "kind": kind, "expedition_id": expedition_id or 0}
+    )
+    default = DEFAULT_CHANNELS[kind]
+    allowed = allowed_channels(kind)
+    return {uid: (channel if channel in allowed else default) for uid, channel in rows.all()}
+
+
+def preferences_of(session: Session, user_id: int) -> dict[str, str]:
+    """The person's own choices, kind → channel (kinds left to the defaults are missing)."""
+    return dict(
+        session.execute(
+            select(NotificationPreference.kind, NotificationPreference.channel).where(
+                NotificationPreference.user_id == user_id
+            )
+        ).all()
+    )
+
+
+def expedition_defaults(session: Session, expedition_id: int) -> dict[str, str]:
+    """The expedition's defaults, kind → channel (kinds left to the app's defaults are missing)."""
+    return dict(
+        session.execute(
+            select(ExpeditionNotificationDefault.kind, ExpeditionNotificationDefault.channel).where(
+                ExpeditionNotificationDefault.expedition_id == expedition_id
+            )
+        ).all()
+    )
+
+
+def _check_choice(kind: str, channel: str) -> None:
+    if kind not in KINDS or (channel and channel not in allowed_channels(kind)):
+        raise ValueError(f"no channel {channel!r} for {kind!r}")
+
+
+def set_preference(session: Session, user_id: int, kind: str, channel: str) -> None:
+    """Store one person's choice for a kind; an empty channel goes back to the defaults."""
+    _check_choice(kind, channel)
+    row = session.get(NotificationPreference, (user_id, kind))
+    if not channel:
+        if row is not None:
+            session.delete(row)
+    elif row is None:
+        session.add(NotificationPreference(user_id=user_id, kind=kind, channel=channel))
+    else:
+        row.channel = channel
+    session.flush()
+
+
+def set_expedition_default(session: Session, expedition_id: int, kind: str, channel: str) -> None:
+    """Store the expedition's default for a kind; an empty channel goes back to the app's."""
+    _check_choice(kind, channel)
+    row = session.get(ExpeditionNotificationDefault, (expedition_id, kind))
+    if not channel:
+        if row is not None:
+            session.delete(row)
+    elif row is None:
+        session.add(
+            ExpeditionNotificationDefault(expedition_id=expedition_id, kind=kind, channel=channel)
+        )
+    else:
+        row.channel = channel
+    session.flush()
+
+
+def digest_setting(session: Session, user_id: int) -> DigestSetting:
+    """The person's digest setting (a fresh default one, not yet stored, if they never chose)."""
+    setting = session.get(DigestSetting, user_id)
+    return setting or DigestSetting(user_id=user_id, enabled=True, weekday=0)
+
+
+def set_digest(session: Session, user_id: int, *, enabled: bool, weekday: int) -> None:
+    """Turn the weekly digest on or off and choose its day."""
+    if weekday not in WEEKDAYS:
+        raise ValueError(f"no weekday {weekday!r}")
+    setting = session.get(DigestSetting, user_id)
+    if setting is None:
+        setting = DigestSetting(user_id=user_id, last_sent_at=None)
+        session.add(setting)
+    setting.enabled = enabled
+    setting.weekday = weekday
+    session.flush()
 
 
 def notify(
@@ -67,14 +302,25 @@ def notify(
     actor_id: int | None = None,
     subject: str = "",
     link: str = "",
+    details: dict | None = None,
+    attachments: Sequence[tuple[str, str, bytes | str]] = (),
+    channel: str | None = None,
 ) -> Notification | None:
-    """Add a notification for a person (none when they caused it themselves)."""
+    """Add a notification for a person (none when they caused it themselves), routed.
+
+    `details` (plain JSON values) and `attachments` go only into an e-mail; `channel` is the
+    already looked-up choice (notify_all looks up everyone's at once).
+    """
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
     if actor_id is not None and actor_id == user_id:
         return None
     if link and (not link.startswith("/") or link.startswith("//")):
         raise ValueError("notification links are local paths")
+    if channel is None:
+        channel = channels_for(session, (user_id,), kind, expedition_id).get(user_id)
+    if channel is None or channel == "off":
+        return None
     notification = Notification(
         user_id=user_id,
         expedition_id=expedition_id,
@@ -84,7 +330,37 @@ def notify(
         link=link[:LINK_MAX],
     )
     session.add(notification)
+    if channel in ("email", "push"):
+        _send(session, notification, channel, details or {}, attachments)
     return notification
+
+
+def _send(
+    session: Session,
+    notification: Notification,
+    channel: str,
+    details: dict,
+    attachments: Sequence[tuple[str, str, bytes | str]],
+) -> None:
+    """The outbox row that carries a notification by e-mail or push (sent after the commit)."""
+    from alex.outbox import enqueue
+
+    actor = session.get(User, notification.actor_id) if notification.actor_id else None
+    enqueue(
+        session,
+        channel=channel,
+        kind=notification.kind,
+        template="notification",
+        context={
+            "kind": notification.kind,
+            "actor_name": actor.name if actor else "",
+            "subject": notification.subject,
+            "link": notification.link,
+            **details,
+        },
+        user_id=notification.user_id,
+        attachments=list(attachments) if channel == "email" else [],
+    )
 
 
 def notify_all(
@@ -96,8 +372,12 @@ def notify_all(
     actor_id: int | None = None,
     subject: str = "",
     link: str = "",
+    details: dict | None = None,
+    attachments: Sequence[tuple[str, str, bytes | str]] = (),
 ) -> int:
     """Notify several people (the one who acted is left out); returns how many."""
+    ids = [uid for uid in dict.fromkeys(user_ids) if uid != actor_id]
+    channels = channels_for(session, ids, kind, expedition_id)
     sent = [
         notify(
             session,
@@ -107,8 +387,11 @@ def notify_all(
             actor_id=actor_id,
             subject=subject,
             link=link,
+            details=details,
+            attachments=attachments,
+            channel=channels.get(uid, "off"),
         )
-        for uid in user_ids
+        for uid in ids
     ]
     return sum(1 for n in sent if n is not None)
 
@@ -167,20 +450,82 @@ def mark_read(session: Session, user_id: int, notification_id: int | None = None
 
 def notification_text(notification: Notification) -> str:
     """The sentence a notification shows, in the current language."""
-    name = notification.actor.name if notification.actor else _("Someone")
-    subject = notification.subject
-    if notification.kind == "kudos":
+    name = notification.actor.name if notification.actor else ""
+    return kind_sentence(notification.kind, name, notification.subject)
+
+
+def kind_sentence(kind: str, name: str, subject: str) -> str:
+    """One notification as a sentence in the current language (the app's list and the mails)."""
+    name = name or _("Someone")
+    if kind == "kudos":
         if subject:
             return _("%(name)s sent you Rückenwind for „%(subject)s“.", name=name, subject=subject)
         return _("%(name)s sent you Rückenwind for your check-in.", name=name)
-    if notification.kind == "support_answered":
+    if kind == "support_requested":
+        return _("%(name)s asks the Zirkel for support.", name=name)
+    if kind == "support_answered":
         return _("%(name)s answered your request for support.", name=name)
-    if notification.kind == "meeting_scheduled":
+    if kind == "meeting_scheduled":
         return _("New meeting: %(subject)s.", subject=subject)
-    if notification.kind == "meeting_moved":
+    if kind == "meeting_moved":
         return _("A meeting has moved: %(subject)s.", subject=subject)
-    if notification.kind == "action_assigned":
+    if kind == "meeting_cancelled":
+        return _("A meeting was cancelled: %(subject)s.", subject=subject)
+    if kind == "action_assigned":
         return _(
             "%(name)s gave you an action from the retro: „%(subject)s“.", name=name, subject=subject
         )
+    if kind == "nudge_check_in":
+        return _(
+            "The Zirkeltreffen is coming up: write a check-in before it (%(subject)s).",
+            subject=subject,
+        )
+    if kind == "nudge_support_unanswered":
+        return _(
+            "A request for support has waited 48 hours for an answer: %(subject)s.", subject=subject
+        )
+    if kind == "nudge_action_untouched":
+        return _(
+            "Your action from the retro has not moved for a week: „%(subject)s“.", subject=subject
+        )
+    if kind == "nudge_self_assessment":
+        return _(
+            "The sprint is over: how close did you get? Write your self-assessment (%(subject)s).",
+            subject=subject,
+        )
+    if kind == "nudge_report":
+        return _(
+            "Two weeks to the Abschluss: start your Lernbericht (%(subject)s).", subject=subject
+        )
     return subject
+
+
+def kind_label(kind: str) -> str:
+    """A kind's name on the settings page."""
+    return {
+        "support_requested": _("Someone in my Zirkel asks for support"),
+        "support_answered": _("An answer to my request for support"),
+        "action_assigned": _("An action from the retro for me"),
+        "meeting_scheduled": _("A meeting is scheduled"),
+        "meeting_moved": _("A meeting is moved"),
+        "meeting_cancelled": _("A meeting is cancelled"),
+        "kudos": _("Rückenwind for me"),
+        "nudge_check_in": _("Reminder: check in before the Zirkeltreffen"),
+        "nudge_support_unanswered": _(
+            "Reminder: a request for support is unanswered (facilitators)"
+        ),
+        "nudge_action_untouched": _("Reminder: my retro action has not moved for a week"),
+        "nudge_self_assessment": _("Reminder: self-assessment at the end of a sprint"),
+        "nudge_report": _("Reminder: the Lernbericht two weeks before the Abschluss"),
+    }.get(kind, kind)
+
+
+def channel_label(channel: str) -> str:
+    """A channel's name on the settings page."""
+    return {
+        "app": _("In the app"),
+        "email": _("E-mail at once"),
+        "digest": _("In the weekly digest"),
+        "push": _("Push message"),
+        "off": _("Off"),
+    }.get(channel, channel)

@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import figures
+from bench import figures, reach
 from bench.figures import Row
 from bench.report import table, write
 from bench.server import Gunicorn, seeded_database
@@ -94,6 +94,10 @@ def run_backend(kind: str, workdir: Path, postgres: str | None) -> list[Row]:
         rows["zirkel"] = zirkel
         site.close()
 
+    log(f"{kind}: reach — outbox write on a check-in, weekly digest for 1000 participants")
+    for row in reach.reach_rows(kind, workdir, postgres):
+        rows[row.key] = row
+
     order = [
         "board_200",
         "board_1000",
@@ -110,6 +114,8 @@ def run_backend(kind: str, workdir: Path, postgres: str | None) -> list[Row]:
         "report_pdf",
         "overview",
         "board_200_changed",
+        "outbox_write",
+        "digest_1000",
     ]
     return [rows[key] for key in order]
 

@@ -35,6 +35,7 @@ WALK: list[tuple[str, str, dict[str, str]]] = [
     ("participant", "boards.sprint", {"expedition_id": "expedition"}),
     ("participant", "exports.reflection", {"expedition_id": "expedition"}),
     ("participant", "progress.notifications_list", {}),
+    ("participant", "reach.settings", {}),
     ("participant", "exports.delete_account_confirm", {}),
     ("participant", "pages.accessibility", {}),
     ("participant", "/expeditions/999999", {}),  # 404 in the user's language
@@ -44,6 +45,7 @@ WALK: list[tuple[str, str, dict[str, str]]] = [
     ("facilitator", "expeditions.members", {"expedition_id": "expedition"}),
     ("facilitator", "meetings.index", {"expedition_id": "expedition"}),
     ("facilitator", "exports.summary", {"expedition_id": "expedition"}),
+    ("facilitator", "reach.defaults", {"expedition_id": "expedition"}),
 ]
 # The foundation's forms pass SelectField choices as tuples, which wtforms 3.3 deprecates; until
 # that is changed, the walk must not turn the warning into a 500.

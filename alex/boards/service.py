@@ -29,6 +29,7 @@ from alex.boards.models import (
 from alex.boards.revision import raise_board_revision
 from alex.db import utcnow
 from alex.expeditions.models import Membership
+from alex.notifications import notify_all
 
 # Columns a card counts as "in the sprint" for; unfinished ones are offered for carry-over.
 UNFINISHED = ("sprint", "doing", "learning")
@@ -758,8 +759,13 @@ def add_check_in(
     stuck: str = "",
     needs_support: bool = False,
     visibility: str = "zirkel",
+    link: str = "",
 ) -> CheckIn:
-    """Write a Logbuch entry; at least one of the four prompts must be answered."""
+    """Write a Logbuch entry; at least one of the four prompts must be answered.
+
+    A request for support shared with the Zirkel reaches the facilitators and the Zirkel (each
+    as they chose in their notification settings); a private entry stays private.
+    """
     texts = [t.strip() for t in (done, learned, next_steps, stuck)]
     if not any(texts):
         raise BoardError(_l("Write at least one line: done, learned, next or stuck."))
@@ -777,6 +783,18 @@ def add_check_in(
     )
     session.add(entry)
     session.flush()
+    if needs_support and visibility == "zirkel":
+        notify_all(
+            session,
+            session.scalars(
+                select(Membership.user_id).where(Membership.expedition_id == expedition_id)
+            ),
+            "support_requested",
+            expedition_id=expedition_id,
+            actor_id=user_id,
+            subject=(texts[3] or texts[2] or texts[0] or texts[1])[:120],
+            link=link,
+        )
     return entry
 
 

@@ -24,6 +24,7 @@ from alex.boards.service import create_card, set_sprint_focus
 from alex.db import utcnow
 from alex.expeditions.models import Expedition, Membership
 from alex.meetings import models
+from alex.meetings.invitation import tell_members
 from alex.meetings.models import (
     ACTION_KINDS,
     ACTION_OUTCOMES,
@@ -129,8 +130,10 @@ def _check_schedule(session: Session, expedition: Expedition, plan: Schedule) ->
         raise MeetingError(_l("The moderator must be a member of the expedition."))
 
 
-def schedule_meeting(session: Session, expedition: Expedition, plan: Schedule) -> Meeting:
-    """Put a meeting on the expedition's calendar."""
+def schedule_meeting(
+    session: Session, expedition: Expedition, plan: Schedule, *, actor_id: int | None = None
+) -> Meeting:
+    """Put a meeting on the expedition's calendar; the other members are told (with an .ics)."""
     _check_schedule(session, expedition, plan)
     meeting = Meeting(
         expedition_id=expedition.id,
@@ -143,29 +146,52 @@ def schedule_meeting(session: Session, expedition: Expedition, plan: Schedule) -
     )
     session.add(meeting)
     session.flush()
+    tell_members(session, expedition, meeting, "meeting_scheduled", actor_id)
     return meeting
 
 
 def reschedule_meeting(
-    session: Session, expedition: Expedition, meeting: Meeting, plan: Schedule
+    session: Session,
+    expedition: Expedition,
+    meeting: Meeting,
+    plan: Schedule,
+    *,
+    actor_id: int | None = None,
 ) -> None:
-    """Move a meeting or change who moderates it; the run-sheet changes only with its kind."""
+    """Move a meeting or change who moderates it; the run-sheet changes only with its kind.
+
+    The members are told when the time, length or place changed (a new moderator alone is not
+    news for their calendars).
+    """
     _check_schedule(session, expedition, plan)
     if meeting.status != "scheduled" and plan.kind != meeting.kind:
         raise MeetingError(_l("A meeting that has started keeps its kind."))
     bump(session, meeting)
+    before = (meeting.starts_at, meeting.duration_minutes, meeting.location, meeting.kind)
     meeting.kind = plan.kind
     meeting.starts_at = plan.starts_at
     meeting.duration_minutes = plan.duration_minutes
     meeting.location = plan.location.strip()
     meeting.sprint_number = plan.sprint_number
     meeting.moderator_id = plan.moderator_id
+    after = (meeting.starts_at, meeting.duration_minutes, meeting.location, meeting.kind)
+    if before != after:
+        tell_members(session, expedition, meeting, "meeting_moved", actor_id)
 
 
-def delete_meeting(session: Session, meeting: Meeting) -> None:
-    """Take a meeting that has not started off the calendar."""
+def delete_meeting(
+    session: Session,
+    meeting: Meeting,
+    *,
+    expedition: Expedition | None = None,
+    actor_id: int | None = None,
+) -> None:
+    """Take a meeting that has not started off the calendar; the members get a cancellation."""
     if meeting.status != "scheduled":
         raise MeetingError(_l("A meeting that has started stays in the record."))
+    expedition = expedition or session.get(Expedition, meeting.expedition_id)
+    if expedition is not None and meeting.starts_at > utcnow():
+        tell_members(session, expedition, meeting, "meeting_cancelled", actor_id)
     session.delete(meeting)
 
 

@@ -239,6 +239,7 @@ def add_check_in(expedition_id: int):
             stuck=form.stuck.data or "",
             needs_support=form.needs_support.data,
             visibility="private" if form.private.data else "zirkel",
+            link=url_for("boards.logbook", expedition_id=expedition_id),
         )
     except service.BoardError as error:
         form.done.errors = [str(error)]

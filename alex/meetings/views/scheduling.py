@@ -5,12 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from babel import dates
 from flask import Response, flash, redirect, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from alex.expeditions.access import get_facilitation_or_403, get_membership_or_404
@@ -20,9 +17,8 @@ from alex.extensions import db
 from alex.meetings import service
 from alex.meetings.forms import ScheduleForm
 from alex.meetings.models import Meeting
-from alex.meetings.state import KIND_NAMES, meeting_list, record_state
+from alex.meetings.state import meeting_list, record_state
 from alex.meetings.views.common import bp, load_meeting
-from alex.notifications import notify_all
 from alex.web import render
 
 
@@ -92,33 +88,6 @@ def _plan_from(expedition: Expedition, form: ScheduleForm) -> service.Schedule:
     )
 
 
-def meeting_subject(meeting: Meeting, timezone: str) -> str:
-    """A meeting named in a notification: its kind and when, in the actor's language."""
-    if meeting.kind == "zirkeltreffen" and meeting.sprint_number:
-        name = _("Zirkeltreffen after sprint %(num)d", num=meeting.sprint_number)
-    else:
-        name = str(KIND_NAMES.get(meeting.kind, meeting.kind))
-    when = dates.format_datetime(
-        meeting.starts_at, "short", tzinfo=ZoneInfo(timezone), locale=get_locale()
-    )
-    return f"{name}, {when}"
-
-
-def _tell_members(expedition: Expedition, meeting: Meeting, kind: str) -> None:
-    """Everyone else in the expedition learns that a meeting was scheduled or moved."""
-    notify_all(
-        db.session,
-        db.session.scalars(
-            select(Membership.user_id).where(Membership.expedition_id == expedition.id)
-        ),
-        kind,
-        expedition_id=expedition.id,
-        actor_id=current_user.id,
-        subject=meeting_subject(meeting, expedition.timezone),
-        link=url_for("meetings.show", expedition_id=expedition.id, meeting_id=meeting.id),
-    )
-
-
 @bp.post("")
 @login_required
 def schedule(expedition_id: int):
@@ -129,13 +98,15 @@ def schedule(expedition_id: int):
         return _index_page(membership, form, 422)
     try:
         meeting = service.schedule_meeting(
-            db.session, membership.expedition, _plan_from(membership.expedition, form)
+            db.session,
+            membership.expedition,
+            _plan_from(membership.expedition, form),
+            actor_id=current_user.id,
         )
     except service.MeetingError as error:
         db.session.rollback()
         form.kind.errors = [str(error)]
         return _index_page(membership, form, 422)
-    _tell_members(membership.expedition, meeting, "meeting_scheduled")
     db.session.commit()
     flash(_("The meeting is on the calendar."), "success")
     return redirect(url_for("meetings.show", expedition_id=expedition_id, meeting_id=meeting.id))
@@ -176,13 +147,16 @@ def update(expedition_id: int, meeting_id: int):
     if form.validate_on_submit():
         try:
             service.reschedule_meeting(
-                db.session, membership.expedition, meeting, _plan_from(membership.expedition, form)
+                db.session,
+                membership.expedition,
+                meeting,
+                _plan_from(membership.expedition, form),
+                actor_id=current_user.id,
             )
         except service.MeetingError as error:
             db.session.rollback()
             form.kind.errors = [str(error)]
         else:
-            _tell_members(membership.expedition, meeting, "meeting_moved")
             db.session.commit()
             flash(_("The meeting is saved."), "success")
             return redirect(
@@ -197,7 +171,12 @@ def delete(expedition_id: int, meeting_id: int):
     """Take a meeting that has not started off the calendar."""
     live = _load_for_facilitation(expedition_id, meeting_id)
     try:
-        service.delete_meeting(db.session, live.meeting)
+        service.delete_meeting(
+            db.session,
+            live.meeting,
+            expedition=live.membership.expedition,
+            actor_id=current_user.id,
+        )
     except service.MeetingError as error:
         db.session.rollback()
         flash(str(error), "error")

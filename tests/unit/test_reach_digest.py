@@ -1,0 +1,115 @@
+"""The weekly digest's selection with a frozen clock: who is due when, and what it holds —
+never anything private of anyone else."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from alex.boards import service as boards
+from alex.extensions import db
+from alex.meetings import service as meetings
+from alex.notifications import KINDS, set_digest, set_preference
+from alex.progress.service import send_kudos
+from alex.reach.digest import digest_contexts, due_recipients
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def at(day: int, hour: int) -> datetime:
+    return datetime(2026, 11, day, hour, tzinfo=BERLIN)  # 2 November 2026 is a Monday
+
+
+@pytest.fixture
+def circle(app, world):
+    mona = world.user("Mona Moderation")
+    ada = world.user("Ada Lorenz")
+    ben = world.user("Ben Okafor")
+    expedition = world.expedition(
+        mona, start=date(2026, 10, 5), participates=False, sprint_weeks=2, sprint_count=6
+    )
+    world.join(expedition, ada)
+    world.join(expedition, ben)
+    with app.app_context():
+        for person in (mona, ada, ben):
+            for kind in KINDS:
+                set_preference(db.session, person.id, kind, "app")
+        db.session.commit()
+    return expedition, mona, ada, ben
+
+
+def due_ids(app, when: datetime) -> set[int]:
+    with time_machine.travel(when, tick=False), app.app_context():
+        return {r.user_id for r in due_recipients(db.session, when)}
+
+
+def test_digest_on_the_chosen_weekday_outside_quiet_hours(app, circle):
+    _expedition, mona, ada, ben = circle
+    with app.app_context():
+        set_digest(db.session, ben.id, enabled=True, weekday=2)  # Wednesday
+        set_digest(db.session, mona.id, enabled=False, weekday=0)
+        db.session.commit()
+    assert due_ids(app, at(2, 7)) == set()  # Monday before 07:30
+    assert due_ids(app, at(2, 9)) == {ada.id}  # Monday is the default
+    assert due_ids(app, at(4, 9)) == {ben.id}
+    assert due_ids(app, at(7, 9)) == set()  # Saturday
+
+
+def test_at_most_one_digest_a_week(app, circle):
+    _expedition, _mona, ada, _ben = circle
+    with time_machine.travel(at(2, 9), tick=False), app.app_context():
+        from alex.notifications import DigestSetting
+
+        db.session.add(
+            DigestSetting(user_id=ada.id, enabled=True, weekday=0, last_sent_at=at(2, 8))
+        )
+        db.session.commit()
+    assert ada.id not in due_ids(app, at(2, 10))  # the same Monday, later
+    assert ada.id in due_ids(app, at(9, 9))  # the next Monday
+
+
+def test_digest_holds_shared_things_only(app, circle):
+    expedition, mona, ada, ben = circle
+    with time_machine.travel(at(3, 10), tick=False), app.app_context():
+        meetings.schedule_meeting(
+            db.session,
+            db.session.merge(expedition),
+            meetings.Schedule("zirkeltreffen", at(13, 17), 90, "Raum 2", 3, None),
+        )
+        boards.add_check_in(
+            db.session,
+            expedition.id,
+            ben.id,
+            learned="Geteiltes Lernen",
+            stuck="Brauche Rat",
+            needs_support=True,
+        )
+        boards.add_check_in(
+            db.session,
+            expedition.id,
+            ben.id,
+            learned="Privates Lernen",
+            stuck="Geheim",
+            needs_support=True,
+            visibility="private",
+        )
+        card = boards.create_card(db.session, expedition.id, ada.id, "Pomodoro testen")
+        send_kudos(db.session, ben.id, card, "great_step", note="Stark!")
+        db.session.commit()
+    with time_machine.travel(at(9, 9), tick=False), app.app_context():
+        recipients = due_recipients(db.session, at(9, 9))
+        contexts = digest_contexts(db.session, recipients, at(9, 9))
+    ada_digest = contexts[ada.id]["expeditions"][0]
+    assert ada_digest["next_meeting"]["name"]
+    assert [s["text"] for s in ada_digest["support"]] == ["Brauche Rat"]
+    assert [item["text"] for item in ada_digest["learnings"]] == ["Geteiltes Lernen"]
+    assert ada_digest["kudos"][0]["name"] == "Ben Okafor"
+    assert ada_digest["kudos"][0]["note"] == "Stark!"
+    # Ben does not see his own request or learning as news; nothing private anywhere.
+    ben_digest = contexts[ben.id]["expeditions"][0]
+    assert ben_digest["support"] == [] and ben_digest["learnings"] == []
+    assert "Privat" not in repr(contexts) and "Geheim" not in repr(contexts)
+    assert mona.id in contexts
