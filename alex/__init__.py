@@ -72,6 +72,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from alex.boards import init_app as init_boards
 
     init_boards(app)
+    from alex.push import init_app as init_push
+
+    init_push(app)
     _register_blueprints(app)
     return app
 
@@ -85,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     from alex.health import bp as health_bp
     from alex.meetings.views import bp as meetings_bp
     from alex.progress.views import bp as progress_bp
+    from alex.push.views import bp as push_bp
     from alex.pwa import views as pwa_views
     from alex.pwa.pages import bp as pages_bp
     from alex.twofactor.views import bp as twofactor_bp
@@ -102,6 +106,7 @@ def _register_blueprints(app: Flask) -> None:
         exports_bp,
         pwa_views.bp,
         pages_bp,
+        push_bp,
     ]
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -36,6 +36,11 @@ DEFAULTS: dict[str, Any] = {
     "SECURITY_POLICY_URL": "",  # e.g. the SECURITY.md of the code this installation runs
     "OPERATOR": "",  # who runs this instance (named on the privacy and accessibility pages)
     "CONTACT_EMAIL": "",  # where people send accessibility feedback and privacy requests
+    # Web Push (alex/push/vapid.py): empty means instance/vapid.json from `alex vapid-keys`.
+    "VAPID_PRIVATE_KEY": "",
+    "VAPID_PUBLIC_KEY": "",
+    "VAPID_KEY_FILE": "",  # where `alex vapid-keys` keeps them; default instance/vapid.json
+    "VAPID_SUBJECT": "",  # mailto:/https: contact for push services; default: CONTACT_EMAIL
 }
 
 _TRUE = {"1", "true", "yes", "on"}

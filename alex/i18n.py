@@ -27,7 +27,18 @@ LOCALES = ("de", "en")
 PACKAGE = Path(__file__).resolve().parent
 ROOT = PACKAGE.parent
 # Areas with their own catalog. The core ("") owns alex/*.py and the shared templates.
-AREAS = ("", "auth", "expeditions", "boards", "meetings", "progress", "exports", "pwa", "twofactor")
+AREAS = (
+    "",
+    "auth",
+    "expeditions",
+    "boards",
+    "meetings",
+    "progress",
+    "exports",
+    "pwa",
+    "twofactor",
+    "push",
+)
 SHARED_TEMPLATE_DIRS = ("templates/components", "templates/errors", "templates/pages")
 
 

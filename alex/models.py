@@ -25,6 +25,7 @@ from alex.meetings.models import (
 )
 from alex.notifications import Notification
 from alex.progress.models import CalendarToken, Kudos, SupportResponse
+from alex.push.models import PushSubscription
 from alex.twofactor.models import RecoveryCode, TwoFactor, TwoFactorRequirement
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "Meeting",
     "ReportSelection",
     "Membership",
+    "PushSubscription",
     "Retro",
     "RetroAction",
     "RetroGroup",
