@@ -11,7 +11,7 @@ kind=…, template=…, context={…})`):
 
 `context["link"]` (a local path) is what a click opens, `context["expedition_title"]` the
 title of a notification kind, `context["tag"]` replaces an earlier notification of the same tag
-on the device. A device whose person did not choose to see content on the lock screen gets only
+on the device (default: one tag per message). A device whose person did not choose to see content on the lock screen gets only
 "ALEx" and a neutral sentence (the link still opens the right page after unlocking). Text is
 written at delivery, in the recipient's language (the row's `locale`, else the account's).
 """
@@ -75,7 +75,9 @@ def payload_for(message, subscription: PushSubscription, lang: str) -> service.P
     """What this device shows for the message: content only where the person chose so."""
     context = message.context or {}
     url = _local_path(context.get("link"))
-    tag = str(context.get("tag") or message.kind or "alex")[:64]
+    # One tag per message: should a crash make the consumer send it again, the device shows it
+    # once (the new one replaces the old), and the push service keeps one (the same Topic).
+    tag = str(context.get("tag") or service.topic_of(str(message.message_id)))[:64]
     if not subscription.show_content:
         return service.neutral_payload(url, tag, lang)
     title, body = content(message)

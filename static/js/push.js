@@ -38,11 +38,17 @@
     show(section, "[data-push-unsupported]", false);
     currentSubscription().then(function (subscription) {
       if (!subscription) return;
+      var listed = false;
       section.querySelectorAll("[data-push-endpoint]").forEach(function (item) {
         var mine = item.getAttribute("data-push-endpoint") === subscription.endpoint;
         var badge = item.querySelector("[data-push-this-device]");
         if (badge) badge.hidden = !mine;
+        listed = listed || mine;
       });
+      // This browser is on already: the offer to turn it on would only confuse.
+      show(section, "[data-push-on]", listed);
+      show(section, "[data-push-offer]", !listed);
+      show(section, "[data-push-subscribe]", !listed);
     }).catch(function () { return null; });
   }
 

@@ -294,7 +294,7 @@ def test_a_message_reaches_the_device_encrypted_and_signed(app, actor, receiver)
         "title": "ALEx",
         "body": "Es gibt Neues in deiner Lern-Expedition.",
         "url": "/expeditions/1/board",
-        "tag": "kudos",
+        "tag": received.headers["topic"],
         "lang": "de",
     }
     assert "Kanban" not in received.plaintext.decode()
