@@ -109,3 +109,14 @@ _.is_current
 
 # SQLAlchemy's hybrid expression for queries that filter on has_learning.
 _._has_learning_expression
+
+# The outbox and mail engine's interface for the other areas (alex/outbox.py, alex/mail.py):
+# enqueue and absolute_url are what they call; columns and outcome counts the tests and the
+# account page read.
+enqueue
+absolute_url
+STATES
+last_error
+sent_at
+retry
+email_undeliverable_reason

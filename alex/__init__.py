@@ -32,7 +32,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         hops = app.config["ALEX_PROXY_FIX"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
-    from alex import caching, cli, errors, i18n, security, web
+    from alex import caching, cli, errors, i18n, mail, outbox, security, tasks, web
     from alex.extensions import csrf, db, htmx, limiter
 
     db.init_app(app)
@@ -57,6 +57,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     caching.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
+    tasks.init_app(app)
+    outbox.init_app(app)
+    mail.init_app(app)
 
     # Plug-ins register explicitly, lower layers first: accounts open the registry that
     # expeditions (invites, names, access guards) and the optional two-factor area fill.

@@ -140,6 +140,28 @@ def purge_expired_command() -> None:
     purge_expired_cli()
 
 
+@alex_cli.command("consumer")
+@click.option("--workers", default=2, show_default=True, help="Worker threads.")
+def consumer_command(workers: int) -> None:
+    """Run the task queue's consumer: delivers mail and push, runs the periodic jobs."""
+    import logging
+
+    from alex import outbox, tasks
+    from alex.mail import check_sending_config
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if problems := check_sending_config(app):
+        raise click.ClickException(" ".join(problems))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    tasks.init_app(app)
+    tasks.beat()
+    outbox.sweep_task()  # at once, not at the next full minute: what a dead consumer left
+    kind, options = tasks.queue_storage(app)
+    where = options.get("filename") or "Redis"
+    click.echo(f"Consumer started ({workers} workers, queue: {where}).")
+    tasks.run_consumer(app, workers=workers)
+
+
 def init_app(app: Flask) -> None:
     """Register the command group."""
     app.cli.add_command(alex_cli)

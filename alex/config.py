@@ -36,6 +36,16 @@ DEFAULTS: dict[str, Any] = {
     "SECURITY_POLICY_URL": "",  # e.g. the SECURITY.md of the code this installation runs
     "OPERATOR": "",  # who runs this instance (named on the privacy and accessibility pages)
     "CONTACT_EMAIL": "",  # where people send accessibility feedback and privacy requests
+    # Mail and the task queue (README, "Betrieb"; alex/mail.py, alex/tasks.py, alex/outbox.py).
+    "BASE_URL": "",  # how links in mails start, e.g. https://alex.example.org (required to send)
+    "SMTP_URL": "",  # smtp://, smtp+starttls://user:pw@host:587, smtps://…; empty: .eml files
+    "MAIL_FROM": "",  # e.g. "ALEx <alex@example.org>"
+    "REDIS_URL": "",  # redis://127.0.0.1:6379/0: the queue in Redis (several servers); else SQLite
+    "QUEUE_PATH": "",  # the SQLite queue's file (default: beside the SQLite database / instance/)
+    "OUTBOX_LEASE_SECONDS": 300,  # a message claimed this long by a dead consumer is tried again
+    "QUEUE_STALE_SECONDS": 300,  # /healthz/queue answers 503 when the consumer was silent longer
+    "RESET_RATE_LIMIT": "5 per hour",  # password-reset requests per IP and per address
+    "INVITE_MAIL_LIMIT": 30,  # addresses per invitation form
     # Web Push (alex/push/vapid.py): empty means instance/vapid.json from `alex vapid-keys`.
     "VAPID_PRIVATE_KEY": "",
     "VAPID_PUBLIC_KEY": "",

@@ -18,3 +18,36 @@ def healthz():
         db.session.rollback()
         return {"status": "unavailable"}, 503
     return {"status": "ok"}
+
+
+@bp.get("/healthz/queue")
+def healthz_queue():
+    """503 with a reason when the consumer has not said it lives for a while, or mail piles up."""
+    import time
+
+    from flask import current_app
+
+    from alex import outbox, tasks
+
+    stale_after = current_app.config["ALEX_QUEUE_STALE_SECONDS"]
+    try:
+        beat = tasks.last_beat()
+    except Exception:
+        return {"status": "unavailable", "reason": "the queue's storage does not answer"}, 503
+    try:
+        figures = outbox.queue_figures(db.session)
+    except SQLAlchemyError:
+        db.session.rollback()
+        return {"status": "unavailable", "reason": "the database does not answer"}, 503
+    body = {**figures, "consumer_seen_seconds_ago": None}
+    if beat is None:
+        return {**body, "status": "unavailable", "reason": "no consumer has run yet"}, 503
+    age = max(0, int(time.time() - beat))
+    body["consumer_seen_seconds_ago"] = age
+    if age > stale_after:
+        reason = f"the consumer has not run for {age} seconds"
+        return {**body, "status": "unavailable", "reason": reason}, 503
+    if figures["oldest_due_seconds"] > stale_after:
+        reason = f"a message has waited {figures['oldest_due_seconds']} seconds"
+        return {**body, "status": "unavailable", "reason": reason}, 503
+    return {**body, "status": "ok"}

@@ -39,7 +39,12 @@ AREAS = (
     "twofactor",
     "push",
 )
-SHARED_TEMPLATE_DIRS = ("templates/components", "templates/errors", "templates/pages")
+SHARED_TEMPLATE_DIRS = (
+    "templates/components",
+    "templates/errors",
+    "templates/pages",
+    "templates/mail",  # mails: .html and .txt (alex/mail.py)
+)
 
 
 def catalog_dir(area: str) -> Path:
@@ -121,11 +126,14 @@ def extract_messages(area: str) -> set[str]:
         elif method == "python":
             mapping = [("**.py", "python")]
         else:
-            mapping = [("**.html", "jinja2")]
+            mapping = [("**.html", "jinja2"), ("**.txt", "jinja2")]
         for filename, _lineno, message, _comments, _context in extract_from_dir(
             str(directory),
             method_map=mapping,
-            options_map={"**.html": {"extensions": "jinja2.ext.do"}},
+            options_map={
+                "**.html": {"extensions": "jinja2.ext.do"},
+                "**.txt": {"extensions": "jinja2.ext.do"},
+            },
             keywords={
                 "_": None,
                 "gettext": None,
@@ -173,7 +181,10 @@ def update_catalogs() -> None:
         cfg = directory / "babel.cfg"
         paths = [str(p) for p, _ in _sources(area) if p.is_dir()]
         if area:
-            cfg.write_text("[python: **.py]\n[jinja2: **.html]\nextensions = jinja2.ext.do\n")
+            cfg.write_text(
+                "[python: **.py]\n[jinja2: **.html]\nextensions = jinja2.ext.do\n"
+                "[jinja2: **.txt]\nextensions = jinja2.ext.do\n"
+            )
         else:
             cfg.write_text(
                 "[python: alex/*.py]\n"
@@ -184,6 +195,8 @@ def update_catalogs() -> None:
                         "templates/components/*.html",
                         "templates/errors/*.html",
                         "templates/pages/*.html",
+                        "templates/mail/**.html",
+                        "templates/mail/**.txt",
                     )
                 )
             )

@@ -24,6 +24,7 @@ from alex.meetings.models import (
     RetroVote,
 )
 from alex.notifications import Notification
+from alex.outbox import OutboxMessage
 from alex.progress.models import CalendarToken, Kudos, SupportResponse
 from alex.push.models import PushSubscription
 from alex.twofactor.models import RecoveryCode, TwoFactor, TwoFactorRequirement
@@ -54,6 +55,7 @@ __all__ = [
     "RetroTemplate",
     "RetroVote",
     "Notification",
+    "OutboxMessage",
     "RecoveryCode",
     "SprintReflection",
     "SupportResponse",

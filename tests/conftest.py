@@ -26,6 +26,7 @@ from alex.extensions import db
 from alex.i18n import compile_catalogs
 from alex.migrate import upgrade
 from tests.support.accounts import TEST_PASSWORD, Actor, World, csrf_token, login
+from tests.support.smtp import SmtpServer, smtp_server_running
 
 # Test modules of other folders import these from here too.
 __all__ = ["TEST_PASSWORD", "csrf_token", "login"]
@@ -213,3 +214,25 @@ def sample(app: Flask):
     from tests.support.sample import build_sample
 
     return build_sample(app)
+
+
+@pytest.fixture(scope="session")
+def smtp_folder(tmp_path_factory):
+    """Where the test SMTP server keeps its self-signed certificate (made once per run)."""
+    return tmp_path_factory.mktemp("smtp")
+
+
+@pytest.fixture
+def smtp_server(smtp_folder) -> Iterator[SmtpServer]:
+    """A real SMTP server on loopback with STARTTLS and AUTH (tests/support/smtp.py)."""
+    with smtp_server_running(smtp_folder) as server:
+        yield server
+
+
+def mail_settings(server: SmtpServer) -> dict:
+    """The app settings that send mail to a test SMTP server."""
+    return {
+        "SMTP_URL": server.url,
+        "BASE_URL": "https://alex.example.org",
+        "MAIL_FROM": "ALEx <alex@example.org>",
+    }

@@ -28,6 +28,9 @@ class User(Base):
     next_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     failed_codes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     next_code_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the mail server refused the address permanently (5xx); the account page says so.
+    email_undeliverable_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    email_undeliverable_reason: Mapped[str | None] = mapped_column(String(200))
 
     login_sessions: Mapped[list[LoginSession]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
