@@ -9,10 +9,12 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Read the VAPID keys and give templates what the push settings partial shows."""
-    from alex.push import commands, vapid, views
+    """Read the VAPID keys, deliver the outbox's channel "push", give templates the settings."""
+    from alex import outbox
+    from alex.push import commands, deliver, vapid, views
 
     vapid.load(app)
+    outbox.register_channel("push", deliver.deliver)
     app.context_processor(views.settings_context)
     # The operator group exists already (cli.init_app runs first); the command joins it.
     app.cli.commands["alex"].add_command(commands.vapid_keys_command)

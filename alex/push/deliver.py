@@ -22,14 +22,17 @@ from types import SimpleNamespace
 
 from flask import current_app, render_template
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from jinja2 import TemplateNotFound
 
 from alex.auth.models import User
 from alex.extensions import db
 from alex.i18n import LOCALES
 from alex.notifications import KINDS, notification_text
-from alex.push import service
+from alex.push import service, vapid
 from alex.push.models import PushSubscription
+
+TEST_KIND = "push_test"  # the settings' "send a test notification"
 
 
 def message_locale(message) -> str:
@@ -51,6 +54,8 @@ def _local_path(link) -> str:
 def content(message) -> tuple[str, str]:
     """Title and body that say what the message is about (current locale)."""
     context = message.context or {}
+    if message.kind == TEST_KIND:
+        return "ALEx", _("Push notifications work on this device.")
     if message.kind in KINDS:
         actor_name = context.get("actor_name")
         shown = SimpleNamespace(
@@ -66,7 +71,7 @@ def content(message) -> tuple[str, str]:
         except TemplateNotFound:
             text = ""
         if text:
-            title, _, body = text.partition("\n")
+            title, _newline, body = text.partition("\n")
             return title.strip(), body.strip()
     return str(context.get("title") or "ALEx"), str(context.get("body") or "")
 
@@ -100,3 +105,32 @@ def send_message(message) -> dict[service.Outcome, int]:
             lambda subscription: payload_for(message, subscription, lang),
             topic=service.topic_of(str(message.message_id)),
         )
+
+
+def deliver(message) -> None:
+    """The outbox deliverer of channel "push" (registered by `alex.push.init_app`).
+
+    Sent when at least one device took it. Devices the push service calls gone (404/410) are
+    deleted. No device took it but one was busy or out of reach: `RetryLater` (all devices get
+    it again then; the same tag and Topic keep that to one notification per device). No device
+    at all, or every one refused: `Undeliverable`. There is no `commit_point`: a push cannot be
+    taken back halfway, and a repeat after a crash only replaces the notification with itself.
+    """
+    from alex.outbox import RetryLater, Undeliverable
+
+    if vapid.keys(current_app) is None:
+        raise Undeliverable("Web Push is not set up (no VAPID keys)")
+    if message.user_id is None:
+        raise Undeliverable("a push message needs a recipient account")
+    try:
+        counts = send_message(message)
+        db.session.commit()  # the gone devices' rows go, whatever happens to the message
+    finally:
+        db.session.rollback()
+    if counts[service.Outcome.SENT]:
+        return
+    if counts[service.Outcome.RETRY]:
+        raise RetryLater(f"{counts[service.Outcome.RETRY]} push service(s) busy or unreachable")
+    if not any(counts.values()):
+        raise Undeliverable("the person has no device with push turned on")
+    raise Undeliverable("every device refused the message or is gone")

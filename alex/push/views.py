@@ -6,11 +6,13 @@ from flask import Blueprint, current_app, flash, redirect, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from alex import outbox
 from alex.auth.sessions import describe_user_agent
+from alex.db import utcnow
 from alex.errors import error_response
 from alex.extensions import db
 from alex.forms import ConfirmForm
-from alex.push import service, vapid
+from alex.push import deliver, service, vapid
 from alex.push.forms import ContentForm, SubscribeForm
 from alex.web import htmx_response, nav_url, wants_fragment
 
@@ -99,6 +101,27 @@ def unsubscribe(subscription_id: int):
     if not service.unsubscribe(db.session, current_user.id, subscription_id):
         return _answer(_("Push was already off for this device."))
     return _answer(_("Push notifications are off for this device."))
+
+
+@bp.post("/account/push/test")
+@login_required
+def send_test():
+    """A test notification to each of the person's devices, through the outbox like any other."""
+    if not ConfirmForm().validate_on_submit():
+        return error_response(400)
+    if not service.subscriptions_of(db.session, current_user.id):
+        return _answer(_("Turn push on for a device first."), 422)
+    minute = utcnow().strftime("%Y%m%d%H%M")
+    outbox.enqueue(
+        db.session,
+        channel="push",
+        kind=deliver.TEST_KIND,
+        template="",
+        context={"link": _settings_page()},
+        user_id=current_user.id,
+        dedupe_key=f"push-test:{current_user.id}:{minute}",  # at most one a minute
+    )
+    return _answer(_("A test notification is on its way to your devices."))
 
 
 @bp.post("/account/push/subscriptions/<int:subscription_id>/content")

@@ -135,7 +135,7 @@ def test_the_settings_offer_a_button_and_subscribe_nothing_by_themselves(app, ac
     assert f'data-push-key="{PUBLIC}"' in page
     # The button asks only when pressed (push.js); without script it stays hidden.
     assert re.search(r'<button type="button"[^>]*data-push-subscribe hidden', section)
-    assert 'src="/static/js/push.js' in page
+    assert re.search(r'<script src="/static/(min/)?js/push\.[^"]*" defer>', page)
     assert rows(app) == []
 
 
@@ -355,3 +355,99 @@ def test_an_unreachable_push_service_is_tried_later(app, actor, receiver):
     receiver.server.shutdown()
     receiver.server.server_close()
     assert send(app, message(person.user.id)) == {"retry": 1}
+
+
+# ------------------------------------------------------------------ through the outbox
+
+
+def outbox_rows(app) -> list:
+    from alex.outbox import OutboxMessage
+
+    with app.app_context():
+        found = list(db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+        db.session.expunge_all()
+        return found
+
+
+def enqueue_push(app, user_id, kind="kudos", **context):
+    from alex import outbox
+
+    with app.app_context():
+        outbox.enqueue(
+            db.session, channel="push", kind=kind, template="", context=context, user_id=user_id
+        )
+        db.session.commit()
+
+
+def test_an_outbox_row_of_channel_push_reaches_every_device(app, actor, receiver):
+    from tests.support.smtp import run_outbox
+
+    person = actor()
+    phone, laptop = receiver.device(), receiver.device()
+    subscribe(person, phone, show_content=True)
+    subscribe(person, laptop)
+    enqueue_push(
+        app,
+        person.user.id,
+        "action_assigned",
+        subject="Retro moderieren",
+        actor_name="Mona",
+        link="/x",
+    )
+    assert receiver.messages == []  # nothing is sent inside the request or the commit
+
+    outcome = run_outbox(app)
+    assert (outcome.sent, outcome.retry, outcome.failed) == (1, 0, 0)
+    assert receiver.refusals == []
+    [on_phone] = receiver.messages_for(phone)
+    [on_laptop] = receiver.messages_for(laptop)
+    assert (
+        on_phone.payload["body"]
+        == "Mona hat dir eine Aktion aus der Retro gegeben: „Retro moderieren“."
+    )
+    assert on_laptop.payload["body"] == "Es gibt Neues in deiner Lern-Expedition."
+    [row] = outbox_rows(app)
+    assert row.state == "sent"
+    assert on_phone.headers["topic"] == service.topic_of(row.message_id)
+    assert all(sub.last_sent_at for sub in rows(app))
+    # Delivered once: another sweep sends nothing again.
+    assert run_outbox(app).sent == 0 and len(receiver.messages) == 2
+
+
+def test_through_the_outbox_a_busy_service_is_retried_and_gone_devices_fail_the_row(
+    app, actor, receiver
+):
+    from tests.support.smtp import run_outbox
+
+    person = actor()
+    device = receiver.device()
+    subscribe(person, device)
+    receiver.answer(device, 503)
+    enqueue_push(app, person.user.id)
+    assert run_outbox(app).retry == 1
+    [row] = outbox_rows(app)
+    assert row.state == "pending" and row.attempts == 1 and "busy" in row.last_error
+    assert len(rows(app)) == 1
+
+    receiver.answer(device, 410)
+    enqueue_push(app, person.user.id, kind="support_answered")
+    assert run_outbox(app).failed == 1  # the new row; the first waits for its backoff
+    assert rows(app) == []  # the browser dropped it: so do we
+    assert outbox_rows(app)[1].state == "failed"
+
+
+def test_the_settings_send_a_test_notification_through_the_outbox(app, actor, receiver):
+    from tests.support.smtp import run_outbox
+
+    person = actor()
+    assert person.post("/account/push/test", htmx=True).status_code == 422
+    device = receiver.device()
+    subscribe(person, device, show_content=True)
+    page = person.get("/account").get_data(as_text=True)
+    assert 'action="/account/push/test"' in page
+    assert person.post("/account/push/test", htmx=True).status_code == 200
+    assert person.post("/account/push/test", htmx=True).status_code == 200  # same minute: one
+    run_outbox(app)
+    [received] = receiver.messages_for(device)
+    assert received.payload["body"] == "Push-Benachrichtigungen funktionieren auf diesem Gerät."
+    assert received.payload["url"] == "/account"
