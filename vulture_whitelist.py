@@ -125,3 +125,6 @@ last_error
 sent_at
 retry
 email_undeliverable_reason
+
+# Read by the push settings partial (templates/push/_push_settings.html).
+_.last_sent_at

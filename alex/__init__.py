@@ -78,6 +78,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from alex.reach import init_app as init_reach
 
     init_reach(app)
+    from alex.push import init_app as init_push
+
+    init_push(app)
     _register_blueprints(app)
     return app
 
@@ -91,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
     from alex.health import bp as health_bp
     from alex.meetings.views import bp as meetings_bp
     from alex.progress.views import bp as progress_bp
+    from alex.push.views import bp as push_bp
     from alex.pwa import views as pwa_views
     from alex.pwa.pages import bp as pages_bp
     from alex.reach.views import bp as reach_bp
@@ -110,6 +114,7 @@ def _register_blueprints(app: Flask) -> None:
         pwa_views.bp,
         pages_bp,
         reach_bp,
+        push_bp,
     ]
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

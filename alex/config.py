@@ -50,6 +50,11 @@ DEFAULTS: dict[str, Any] = {
     "QUEUE_STALE_SECONDS": 300,  # /healthz/queue answers 503 when the consumer was silent longer
     "RESET_RATE_LIMIT": "5 per hour",  # password-reset requests per IP and per address
     "INVITE_MAIL_LIMIT": 30,  # addresses per invitation form
+    # Web Push (alex/push/vapid.py): empty means instance/vapid.json from `alex vapid-keys`.
+    "VAPID_PRIVATE_KEY": "",
+    "VAPID_PUBLIC_KEY": "",
+    "VAPID_KEY_FILE": "",  # where `alex vapid-keys` keeps them; default instance/vapid.json
+    "VAPID_SUBJECT": "",  # mailto:/https: contact for push services; default: CONTACT_EMAIL
 }
 
 _TRUE = {"1", "true", "yes", "on"}

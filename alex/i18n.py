@@ -38,6 +38,7 @@ AREAS = (
     "pwa",
     "twofactor",
     "reach",
+    "push",
 )
 SHARED_TEMPLATE_DIRS = (
     "templates/components",

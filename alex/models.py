@@ -32,6 +32,7 @@ from alex.notifications import (
 from alex.outbox import OutboxMessage
 from alex.progress.models import CalendarToken, Kudos, SupportResponse
 from alex.reach.models import NudgeSent
+from alex.push.models import PushSubscription
 from alex.twofactor.models import RecoveryCode, TwoFactor, TwoFactorRequirement
 
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "Meeting",
     "ReportSelection",
     "Membership",
+    "PushSubscription",
     "Retro",
     "RetroAction",
     "RetroGroup",

@@ -15,6 +15,7 @@ const SAVED_AT_HEADER = "X-Alex-Saved-At";
 // On a weak network, a page seen before is shown after this long instead of a blank wait.
 const NETWORK_TIMEOUT_MS = 6000;
 const DB_NAME = "alex-offline";
+const NOTIFICATION_ICON = {{ notification_icon|tojson }};
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
@@ -69,6 +70,50 @@ self.addEventListener("message", (event) => {
   else if (data.type === "logout") work = forgetEverything().then(() => reply({ ok: true }));
   if (work) event.waitUntil(work);
 });
+
+// Web Push (alex/push): the payload is {title, body, url, tag, lang}, decrypted by the browser.
+// What it says was chosen on the server: a neutral sentence unless the person chose to see more.
+self.addEventListener("push", (event) => {
+  let data = {};
+  try {
+    data = event.data ? event.data.json() : {};
+  } catch (error) {
+    data = {};
+  }
+  const options = {
+    body: typeof data.body === "string" ? data.body : "",
+    icon: NOTIFICATION_ICON,
+    data: { url: localPath(data.url) },
+  };
+  if (data.tag) options.tag = String(data.tag);
+  if (data.lang) options.lang = String(data.lang);
+  const title = typeof data.title === "string" && data.title ? data.title : "ALEx";
+  event.waitUntil(self.registration.showNotification(title, options));
+});
+
+// A click opens the message's page: an ALEx window already showing it is focused, else a window
+// of ALEx is sent there, else a new one opens.
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const target = new URL(localPath(event.notification.data && event.notification.data.url), self.location.origin);
+  event.waitUntil((async () => {
+    const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+    const same = windows.find((client) => client.url === target.href);
+    if (same) return same.focus();
+    const any = windows.find((client) => new URL(client.url).origin === target.origin && "navigate" in client);
+    if (any) {
+      const focused = await any.focus();
+      return (focused || any).navigate(target.href);
+    }
+    return self.clients.openWindow(target.href);
+  })());
+});
+
+// Only paths of this app are opened: a payload can never send the person elsewhere.
+function localPath(url) {
+  if (typeof url !== "string" || !url.startsWith("/") || url.startsWith("//") || url.includes("\\")) return "/";
+  return url;
+}
 
 function queueKind(path) {
   const match = QUEUEABLE.find(([, re]) => re.test(path));
