@@ -21,7 +21,12 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from alex.forms import BaseForm, BoundedIntegerField, single_line
 from alex.meetings.models import ITEM_MAX, PROMPT_MAX, WORD_MAX
-from alex.meetings.service import NOTES_MAX, TIMER_MAX_MINUTES, VOTE_LIMIT_MAX
+from alex.meetings.service import (
+    GROUP_TITLE_MAX,
+    NOTES_MAX,
+    TIMER_MAX_MINUTES,
+    VOTE_LIMIT_MAX,
+)
 
 KIND_LABELS = {
     "kickoff": _l("Auftakt (kick-off)"),
@@ -92,20 +97,35 @@ class ScheduleForm(BaseForm):
     moderator_id = SelectField(_l("Moderation"), coerce=str, default="")
 
 
-class VersionedForm(BaseForm):
-    """A facilitator command that carries the meeting version the page was rendered at."""
+def seen_state(label: str, maximum: int = 40) -> StringField:
+    """What the facilitator's page showed of the thing a command moves (left out: no check).
 
-    version = whole_number(_l("Version"), message=_l("Please reload the page and try again."))
+    Facilitator commands are targets; this is how the service tells a double-click (already
+    there: fine) from another facilitator's change in between (a conflict).
+    """
+    return StringField(label, default=None, validators=[Optional(), Length(max=maximum)])
 
 
-class StepForm(VersionedForm):
+class TargetForm(BaseForm):
+    """A facilitator command with the state its page showed."""
+
+    seen = seen_state(_l("Shown state"))  # None when the client sent none
+
+
+class StepForm(TargetForm):
     """Move the run-sheet to a step, optionally marking the current one as skipped."""
 
     step = StringField(_l("Step"), validators=[InputRequired(), Length(max=20)])
     skip = flag(_l("Skip this step"))
 
 
-class TimerForm(BaseForm):
+class PhaseForm(TargetForm):
+    """Move the retro to a phase."""
+
+    phase = StringField(_l("Phase"), validators=[InputRequired(), Length(max=20)])
+
+
+class TimerForm(TargetForm):
     """Start a countdown (0 minutes: stop it)."""
 
     minutes = whole_number(
@@ -116,7 +136,7 @@ class TimerForm(BaseForm):
     )
 
 
-class ReviewPersonForm(BaseForm):
+class ReviewPersonForm(TargetForm):
     """Whose turn it is in the review round, with their time."""
 
     user_id = whole_number(_l("Person"), message=_l("Please choose a member of the expedition."))
@@ -207,12 +227,6 @@ class RetroSetupForm(BaseForm):
         return int(number)
 
 
-class PhaseForm(VersionedForm):
-    """Move the retro to a phase."""
-
-    phase = StringField(_l("Phase"), validators=[InputRequired(), Length(max=20)])
-
-
 class NoteForm(BaseForm):
     """A new retro note under one of the prompts."""
 
@@ -240,6 +254,23 @@ class GroupForm(BaseForm):
     """The note to gather this one with (empty: take it out of its group)."""
 
     other_id = whole_number(_l("Group with"), required=False)
+    whole = flag(_l("With its whole group"))
+
+
+class GroupTitleForm(BaseForm):
+    """The title of a group of notes."""
+
+    title = bounded_text(
+        _l("Group title"),
+        GROUP_TITLE_MAX,
+        _l("Please keep the title under %(max)d characters.", max=GROUP_TITLE_MAX),
+    )
+
+
+class DoneWritingForm(BaseForm):
+    """A participant's "I am done writing" (0: not yet)."""
+
+    done = flag(_l("I am done writing"))
 
 
 class DiscussForm(BaseForm):

@@ -55,6 +55,8 @@ class Meeting(Base):
     review_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     # One countdown per meeting (review round per person, retro phase); clients count locally.
     timer_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # How long that countdown was set for: a second "start 5 minutes" is then the same command.
+    timer_minutes: Mapped[int | None] = mapped_column(Integer)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -91,8 +93,9 @@ class Retro(Base):
     format: Mapped[str] = mapped_column(String(24), default="start_stop_continue")
     prompts: Mapped[str] = mapped_column(Text, default="")  # custom format: one prompt a line
     phase: Mapped[str] = mapped_column(String(16), default="write")  # RETRO_PHASES
-    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
-    votes_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A public-sector circle: anonymous notes and three dots each, unless the facilitator changes it.
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=True)
+    votes_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     vote_limit: Mapped[int] = mapped_column(Integer, default=3)
     # The item being discussed; no FK, to keep retro ↔ item free of a dependency cycle.
     discussing_item_id: Mapped[int | None] = mapped_column(Integer)
@@ -163,6 +166,17 @@ class RetroVote(Base):
     item_id: Mapped[int] = mapped_column(
         ForeignKey("retro_item.id", ondelete="CASCADE"), index=True
     )
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+
+
+class RetroDone(Base):
+    """A participant who says "I am done writing" (what they wrote stays theirs alone)."""
+
+    __tablename__ = "retro_done"
+    __table_args__ = (UniqueConstraint("retro_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    retro_id: Mapped[int] = mapped_column(ForeignKey("retro.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
 
 

@@ -1,9 +1,16 @@
 """Meeting domain functions: schedule, run the run-sheet, retro, actions. No request in here.
 
-Every change to a running meeting first bumps the meeting's version with a conditional UPDATE.
-That is what live clients poll, and the row lock it takes (PostgreSQL) or the write lock
-(SQLite, BEGIN IMMEDIATE) makes changes to one meeting happen one after the other, so checks
-such as the vote limit cannot be raced.
+Every change to a running meeting first bumps the meeting's version. That is what live clients
+poll, and the row lock it takes (PostgreSQL) or the write lock (SQLite, BEGIN IMMEDIATE) makes
+changes to one meeting happen one after the other, so checks such as the vote limit cannot be
+raced. The version is never a precondition: notes, votes and check-ins each touch their own rows
+and never conflict with anything.
+
+The facilitator's commands (go to step X, phase Y, timer, whose turn, finish) are idempotent
+targets: each carries the state the facilitator saw (`seen`) and the state wanted. Already
+there: a no-op success (a double-click, two facilitators agreeing). Still at what was seen: the
+change. Anywhere else: another facilitator moved the same thing meanwhile, a conflict
+(`StaleMeeting`, answered 409 with the fresh state). Participants cannot cause one.
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ from alex.meetings.models import (
     Meeting,
     Retro,
     RetroAction,
+    RetroDone,
     RetroGroup,
     RetroItem,
     RetroTemplate,
@@ -63,6 +71,7 @@ MAX_PROMPTS = 6
 TIMER_MAX_MINUTES = 60
 NOTES_MAX = 5000
 VOTE_LIMIT_MAX = 10
+GROUP_TITLE_MAX = 120
 
 
 class MeetingError(Exception):
@@ -70,7 +79,21 @@ class MeetingError(Exception):
 
 
 class StaleMeeting(MeetingError):
-    """Someone changed the meeting in the meantime (answered with 409 and the fresh state)."""
+    """Another facilitator moved the same thing in the meantime (409 with the fresh state)."""
+
+
+def _aim(current: object, seen: object | None, target: object) -> bool:
+    """Whether a facilitator's target command has to change anything (see the module doc).
+
+    `seen` None (a client that sends no seen state): the target wins, nothing to conflict with.
+    """
+    if current == target:
+        return False
+    if seen is not None and current != seen:
+        raise StaleMeeting(
+            _l("Another moderator has just changed this. Here is the latest state.")
+        )
+    return True
 
 
 def can_run(membership: Membership, meeting: Meeting) -> bool:
@@ -78,18 +101,17 @@ def can_run(membership: Membership, meeting: Meeting) -> bool:
     return membership.is_facilitator or meeting.moderator_id == membership.user_id
 
 
-def bump(session: Session, meeting: Meeting, expected_version: int | None = None) -> None:
-    """Raise the version live clients poll; with expected_version, only if nobody changed it."""
-    statement = update(Meeting).where(Meeting.id == meeting.id)
-    if expected_version is not None:
-        statement = statement.where(Meeting.version == expected_version)
-    result = session.execute(
-        statement.values(version=Meeting.version + 1).execution_options(synchronize_session=False)
+def bump(session: Session, meeting: Meeting) -> None:
+    """Raise the version live clients poll; the lock it takes orders the changes to one meeting.
+
+    The meeting is read afresh after the lock, so every decision below sees the latest state.
+    """
+    session.execute(
+        update(Meeting)
+        .where(Meeting.id == meeting.id)
+        .values(version=Meeting.version + 1)
+        .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
-        raise StaleMeeting(
-            _l("Someone changed the meeting in the meantime. Here is the latest state.")
-        )
     session.refresh(meeting)
 
 
@@ -230,15 +252,25 @@ def skipped(meeting: Meeting) -> set[str]:
 
 
 def go_to_step(
-    session: Session, meeting: Meeting, step: str, expected_version: int, skip_current: bool = False
+    session: Session,
+    meeting: Meeting,
+    step: str,
+    seen: str | None = None,
+    skip_current: bool = False,
 ) -> None:
-    """Start the meeting or move the run-sheet to a step (optionally marking the current skipped)."""
+    """Start the meeting or move the run-sheet to a step (optionally marking the current skipped).
+
+    A target: already at the step, nothing happens; `seen` is the step the facilitator's page
+    showed ("" before the start), see `_aim`.
+    """
     steps = run_sheet(meeting)
     if step not in steps:
         raise MeetingError(_l("This meeting has no such step."))
+    bump(session, meeting)
     if meeting.status == "finished":
         raise MeetingError(_l("This meeting is over."))
-    bump(session, meeting, expected_version)
+    if not _aim(meeting.step, seen, step):
+        return
     passed = skipped(meeting) - {step}
     if skip_current and meeting.step:
         passed.add(meeting.step)
@@ -247,7 +279,7 @@ def go_to_step(
         meeting.status = "running"
         meeting.started_at = utcnow()
     meeting.step = step
-    meeting.timer_ends_at = None
+    _clear_timer(meeting)
     if step == "retro":
         ensure_retro(session, meeting)
 
@@ -261,14 +293,14 @@ def next_step(meeting: Meeting) -> str | None:
     return steps[index + 1] if index + 1 < len(steps) else None
 
 
-def finish_meeting(session: Session, meeting: Meeting, expected_version: int) -> None:
-    """End the meeting; its record stays readable."""
+def finish_meeting(session: Session, meeting: Meeting) -> None:
+    """End the meeting; its record stays readable. A target: a finished meeting stays as it is."""
+    bump(session, meeting)
     if meeting.status == "finished":
-        raise MeetingError(_l("This meeting is over."))
-    bump(session, meeting, expected_version)
+        return
     meeting.status = "finished"
     meeting.finished_at = utcnow()
-    meeting.timer_ends_at = None
+    _clear_timer(meeting)
     if meeting.started_at is None:
         meeting.started_at = meeting.finished_at
     retro = retro_of(session, meeting)
@@ -276,23 +308,67 @@ def finish_meeting(session: Session, meeting: Meeting, expected_version: int) ->
         retro.phase = "closed"
 
 
-def start_timer(session: Session, meeting: Meeting, minutes: int) -> None:
-    """Set (or with 0 clear) the countdown every screen shows."""
+def timer_token(meeting: Meeting) -> str:
+    """The countdown as a facilitator's page saw it ("" for none): what a timer command carries."""
+    return meeting.timer_ends_at.isoformat() if meeting.timer_ends_at else ""
+
+
+def _clear_timer(meeting: Meeting) -> None:
+    meeting.timer_ends_at = None
+    meeting.timer_minutes = None
+
+
+def _timer_state(meeting: Meeting) -> int:
+    """The running countdown's length in minutes (0: none, or run out)."""
+    if meeting.timer_ends_at is None or meeting.timer_ends_at <= utcnow():
+        return 0
+    return meeting.timer_minutes or 0
+
+
+def start_timer(
+    session: Session, meeting: Meeting, minutes: int, seen: str | None = None, bumped=False
+) -> None:
+    """Set (or with 0 clear) the countdown every screen shows.
+
+    A target: "a countdown of N minutes runs" (or "none runs"); the same command again while it
+    runs changes nothing. `seen` is the countdown the page showed (`timer_token`).
+    """
     if not 0 <= minutes <= TIMER_MAX_MINUTES:
         raise MeetingError(
             _l("Please choose between 1 and %(max)d minutes.", max=TIMER_MAX_MINUTES)
         )
+    if not bumped:
+        bump(session, meeting)
     _require_running(meeting)
-    bump(session, meeting)
-    meeting.timer_ends_at = utcnow() + timedelta(minutes=minutes) if minutes else None
+    current = timer_token(meeting)
+    if seen is not None and current == seen:
+        needed = True  # the countdown is the one the facilitator saw: (re)start or stop it
+    else:
+        needed = _aim(_timer_state(meeting), None if seen is None else -1, minutes)
+    if not needed:
+        return
+    if minutes:
+        meeting.timer_ends_at = utcnow() + timedelta(minutes=minutes)
+        meeting.timer_minutes = minutes
+    else:
+        _clear_timer(meeting)
 
 
-def set_review_person(session: Session, meeting: Meeting, user_id: int, minutes: int) -> None:
-    """Whose turn it is in the review round, with a fresh timer for that person."""
-    _require_running(meeting)
+def set_review_person(
+    session: Session, meeting: Meeting, user_id: int, minutes: int, seen: int | None = None
+) -> None:
+    """Whose turn it is in the review round, with a fresh timer for that person.
+
+    A target: already that person's turn, nothing changes (their timer keeps running).
+    `seen`: whose turn the page showed (0: nobody's).
+    """
     if not is_member(session, meeting.expedition_id, user_id):
         raise MeetingError(_l("Please choose a member of the expedition."))
-    start_timer(session, meeting, minutes)
+    bump(session, meeting)
+    _require_running(meeting)
+    if not _aim(meeting.review_user_id or 0, seen, user_id):
+        return
+    start_timer(session, meeting, minutes, bumped=True)
     meeting.review_user_id = user_id
 
 
@@ -464,18 +540,61 @@ def templates_of(session: Session, expedition_id: int) -> list[RetroTemplate]:
     )
 
 
-def set_phase(session: Session, meeting: Meeting, phase: str, expected_version: int) -> Retro:
-    """Move the retro to a phase (Schreiben → Aufdecken → …); clears the countdown."""
+def set_phase(
+    session: Session, meeting: Meeting, phase: str, seen: str | None = None
+) -> Retro:
+    """Move the retro to a phase (Schreiben → Aufdecken → …); clears the countdown.
+
+    A target: already in the phase, nothing happens (a double-click never moves backwards);
+    `seen` is the phase the facilitator's page showed, see `_aim`.
+    """
     if phase not in RETRO_PHASES:
         raise MeetingError(_l("This retro has no such phase."))
+    bump(session, meeting)
     _require_running(meeting)
-    bump(session, meeting, expected_version)
     retro = ensure_retro(session, meeting)
+    session.refresh(retro)
     if phase == "vote" and not retro.votes_enabled:
         raise MeetingError(_l("Voting is switched off for this retro."))
-    retro.phase = phase
-    meeting.timer_ends_at = None
+    if _aim(retro.phase, seen, phase):
+        retro.phase = phase
+        _clear_timer(meeting)
     return retro
+
+
+def open_writing(session: Session, meeting: Meeting) -> Retro:
+    """Open the retro's writing phase before the meeting ("Notizen ab Montag"); a target too.
+
+    People write when they have time; nobody sees another's note until the reveal in the meeting.
+    """
+    bump(session, meeting)
+    if meeting.status == "finished":
+        raise MeetingError(_l("This meeting is over."))
+    if "retro" not in run_sheet(meeting):
+        raise MeetingError(_l("This meeting has no retro."))
+    return ensure_retro(session, meeting)
+
+
+def set_done_writing(
+    session: Session, meeting: Meeting, retro: Retro, user_id: int, done: bool
+) -> None:
+    """A participant says they are done writing (or not yet); their own row, a target."""
+    bump(session, meeting)
+    session.refresh(retro)
+    if retro.phase != "write":
+        raise MeetingError(_l("Writing is over for this retro."))
+    row = session.scalar(
+        select(RetroDone).where(RetroDone.retro_id == retro.id, RetroDone.user_id == user_id)
+    )
+    if done and row is None:
+        session.add(RetroDone(retro_id=retro.id, user_id=user_id))
+    elif not done and row is not None:
+        session.delete(row)
+
+
+def done_writing(session: Session, retro: Retro) -> set[int]:
+    """Who said they are done writing in this retro."""
+    return set(session.scalars(select(RetroDone.user_id).where(RetroDone.retro_id == retro.id)))
 
 
 def is_revealed(retro: Retro) -> bool:
@@ -620,21 +739,79 @@ def unvote(session: Session, meeting: Meeting, retro: Retro, item: RetroItem, us
 
 
 def group_items(
-    session: Session, meeting: Meeting, retro: Retro, item: RetroItem, other: RetroItem | None
+    session: Session,
+    meeting: Meeting,
+    retro: Retro,
+    item: RetroItem,
+    other: RetroItem | None,
+    whole: bool = False,
 ) -> None:
-    """Gather a note with a similar one (or, with None, take it out of its group)."""
+    """Gather a note with a similar one (None: take it out of its group).
+
+    With `whole`, the note's whole group joins the other note's group: grouped notes move
+    together. A target: already together, nothing changes. Written as plain UPDATEs of
+    `group_id`, so a note's author editing its text at the same moment loses nothing.
+    """
     bump(session, meeting)
+    session.refresh(retro)
     if not is_revealed(retro):
         raise MeetingError(_l("Notes can be grouped once they are revealed."))
+    session.refresh(item)
+    if other is not None:
+        session.refresh(other)
+    old_group = item.group_id
     if other is None or other.id == item.id:
-        item.group_id = None
+        if old_group is not None:
+            _set_group(session, [item.id], None)
+            _tidy_group(session, old_group)
         return
-    if other.group_id is None:
-        group = RetroGroup(retro_id=retro.id, title=other.text[:ITEM_MAX])
+    if old_group is not None and old_group == other.group_id:
+        return
+    target = other.group_id
+    if target is None:
+        group = RetroGroup(retro_id=retro.id, title=other.text[:GROUP_TITLE_MAX])
         session.add(group)
         session.flush()
-        other.group_id = group.id
-    item.group_id = other.group_id
+        target = group.id
+        _set_group(session, [other.id], target)
+    moving = [item.id]
+    if whole and old_group is not None:
+        moving = list(
+            session.scalars(select(RetroItem.id).where(RetroItem.group_id == old_group))
+        )
+    _set_group(session, moving, target)
+    if old_group is not None:
+        _tidy_group(session, old_group)
+
+
+def _set_group(session: Session, item_ids: list[int], group_id: int | None) -> None:
+    session.execute(
+        update(RetroItem)
+        .where(RetroItem.id.in_(item_ids))
+        .values(group_id=group_id)
+        .execution_options(synchronize_session="fetch")
+    )
+
+
+def _tidy_group(session: Session, group_id: int) -> None:
+    """A group of one note or none is no group: dissolve it."""
+    left = list(session.scalars(select(RetroItem.id).where(RetroItem.group_id == group_id)))
+    if len(left) <= 1:
+        _set_group(session, left, None)
+        session.execute(delete(RetroGroup).where(RetroGroup.id == group_id))
+
+
+def rename_group(session: Session, meeting: Meeting, group: RetroGroup, title: str) -> None:
+    """Give a group of notes its title (a target: the same title again changes nothing)."""
+    title = (title or "").strip()
+    if not title:
+        raise MeetingError(_l("Please give the group a title."))
+    if len(title) > GROUP_TITLE_MAX:
+        raise MeetingError(
+            _l("Please keep the title under %(max)d characters.", max=GROUP_TITLE_MAX)
+        )
+    bump(session, meeting)
+    group.title = title
 
 
 def discuss_item(session: Session, meeting: Meeting, retro: Retro, item: RetroItem | None) -> None:

@@ -28,20 +28,21 @@ from alex.meetings.models import (
 
 STEP_LABELS = {
     "checkin": _l("Check-in"),
-    "actions_review": _l("Review of last actions"),
+    "actions_review": _l("What became of last actions"),
     "review_round": _l("Review round"),
     "agreements": _l("Rules and rhythm"),
     "retro": _l("Retro"),
     "planning": _l("Planning the next sprint"),
     "checkout": _l("Check-out"),
 }
+# Steps and phases never share a name: "Retro" is a step, "Agree actions" a phase of it.
 PHASE_LABELS = {
     "write": _l("Write"),
     "reveal": _l("Reveal"),
     "vote": _l("Vote"),
     "discuss": _l("Discuss"),
-    "actions": _l("Actions"),
-    "closed": _l("Closed"),
+    "actions": _l("Agree actions"),
+    "closed": _l("Retro finished"),
 }
 FORMAT_LABELS = {
     "start_stop_continue": _l("Start / Stop / Continue"),
@@ -72,9 +73,49 @@ class ItemView:
 
     item: RetroItem
     mine: bool
-    votes: int
+    votes: int  # 0 for everyone while voting runs: votes stay hidden until it ends
     my_votes: int
     group_title: str | None
+
+
+@dataclass
+class Entry:
+    """One place on the retro board: a note alone, or a group whose notes move together."""
+
+    views: list[ItemView]
+    group_id: int | None = None
+    title: str = ""
+
+    @property
+    def votes(self) -> int:
+        return sum(v.votes for v in self.views)
+
+    @property
+    def first(self) -> ItemView:
+        return self.views[0]
+
+
+def board_entries(items: list[ItemView], prompt_count: int, ranked: bool) -> list[list[Entry]]:
+    """The notes per prompt, each group once (in the column of its first note), votes summed.
+
+    A group may gather notes of several prompts: it stands where its first note stands.
+    """
+    columns: list[list[Entry]] = [[] for _ in range(max(prompt_count, 1))]
+    groups: dict[int, Entry] = {}
+    for view in items:
+        column = columns[min(view.item.prompt, len(columns) - 1)]
+        group_id = view.item.group_id
+        if group_id is None:
+            column.append(Entry([view]))
+        elif group_id in groups:
+            groups[group_id].views.append(view)
+        else:
+            groups[group_id] = Entry([view], group_id, view.group_title or "")
+            column.append(groups[group_id])
+    if ranked:
+        for column in columns:
+            column.sort(key=lambda e: -e.votes)
+    return columns
 
 
 @dataclass
@@ -100,7 +141,36 @@ class LiveState:
     my_focus: str
     templates: list[RetroTemplate]
     now: datetime
+    writers: list[Membership]  # who is expected to write: participants not marked absent
+    done: set[int]  # who said they are done writing
     errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def votes_hidden(self) -> bool:
+        """Votes stay hidden until voting ends (only one's own dots show meanwhile)."""
+        return self.retro is None or self.retro.phase in ("write", "reveal", "vote")
+
+    @property
+    def done_count(self) -> int:
+        return sum(1 for m in self.writers if m.user_id in self.done)
+
+    @property
+    def still_writing(self) -> list[Membership]:
+        return [m for m in self.writers if m.user_id not in self.done]
+
+    @property
+    def board(self) -> list[list[Entry]]:
+        ranked = self.retro is not None and not self.votes_hidden
+        return board_entries(self.items, len(self.prompts), ranked)
+
+    @property
+    def next_phase(self) -> str | None:
+        """The phase after the current one: the highlighted button."""
+        if self.retro is None:
+            return None
+        order = [p for p in PHASE_LABELS if p != "vote" or self.retro.votes_enabled]
+        index = order.index(self.retro.phase) if self.retro.phase in order else -1
+        return order[index + 1] if index + 1 < len(order) else None
 
     @property
     def by_prompt(self) -> dict[int, list[ItemView]]:
@@ -128,9 +198,14 @@ def live_state(
     items: list[ItemView] = []
     hidden = 0
     used = 0
+    done: set[int] = set()
     if retro is not None:
         items, hidden = _visible_items(session, retro, writer)
         used = service.votes_used(session, retro, user_id)
+        if retro.phase == "write":
+            done = service.done_writing(session, retro)
+    people = members(session, expedition)
+    attendance = {a.user_id: a for a in service.attendance_of(session, meeting)}
     previous = service.previous_meeting(session, meeting)
     review_user = meeting.review_user_id
     next_sprint = service.next_sprint_number(meeting, expedition)
@@ -139,8 +214,8 @@ def live_state(
         steps=service.run_sheet(meeting),
         skipped=service.skipped(meeting),
         next_step=service.next_step(meeting),
-        members=members(session, expedition),
-        attendance={a.user_id: a for a in service.attendance_of(session, meeting)},
+        members=people,
+        attendance=attendance,
         retro=retro,
         prompts=service.prompts_of(retro) if retro else [],
         items=items,
@@ -160,6 +235,13 @@ def live_state(
         else "",
         templates=service.templates_of(session, expedition.id) if meeting.step == "retro" else [],
         now=utcnow(),
+        writers=[
+            m
+            for m in people
+            if not m.is_facilitator
+            and (m.user_id not in attendance or attendance[m.user_id].present)
+        ],
+        done=done,
         errors=errors,
     )
 
@@ -188,12 +270,14 @@ def _visible_items(
     total = session.scalar(select(func.count()).where(RetroItem.retro_id == retro.id)) or 0
     votes: Counter[int] = Counter()
     mine: Counter[int] = Counter()
+    counted = retro.phase not in ("write", "reveal", "vote")  # hidden until voting ends
     for item_id, voter in session.execute(
         select(RetroVote.item_id, RetroVote.user_id)
         .join(RetroItem, RetroItem.id == RetroVote.item_id)
         .where(RetroItem.retro_id == retro.id)
     ):
-        votes[item_id] += 1
+        if counted:
+            votes[item_id] += 1
         if voter == user_id:
             mine[item_id] += 1
     groups = dict(

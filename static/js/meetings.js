@@ -3,7 +3,10 @@
 (function () {
   "use strict";
 
-  function live() { return document.getElementById("meeting-live"); }
+  function live() {
+    return document.getElementById("meeting-live") || document.getElementById("presenter-live");
+  }
+  function isRegion(el) { return el && (el.id === "meeting-live" || el.id === "presenter-live"); }
 
   // Hidden tabs do not poll; on return, one poll at once catches up.
   document.addEventListener("htmx:beforeRequest", function (event) {
@@ -49,7 +52,7 @@
   var carried = null;
   document.addEventListener("htmx:beforeSwap", function (event) {
     var region = live();
-    if (!region || !event.detail.target || event.detail.target.id !== "meeting-live") return;
+    if (!region || !isRegion(event.detail.target)) return;
     // A poll and a click can cross: never show an older state than the one on screen, and
     // swap into the region that is on the page now, not the one the request started from.
     var incoming = /data-version="(\d+)"/.exec(event.detail.serverResponse || "");
@@ -116,20 +119,119 @@
           t.classList.add("is-over");
           t.querySelector(".timer-over").hidden = false;
           if (window.alexAnnounce) window.alexAnnounce(t.getAttribute("data-over-text"));
+          if (t._wasRunning) signalEnd();
         }
+        if (left > 0) t._wasRunning = true;
       });
     }
     tick();
     ticking = window.setInterval(tick, 1000);
   }
 
+  // The end of a countdown: an optional tone (made here with WebAudio, nothing loaded from
+  // anywhere) and a vibration on phones. Off unless the person switches it on, per device.
+  var SOUND_KEY = "alex-timer-sound";
+  var audio = null;
+  function soundOn() {
+    try { return window.localStorage.getItem(SOUND_KEY) === "1"; } catch (e) { return false; }
+  }
+  function showSoundState() {
+    document.querySelectorAll("[data-timer-sound]").forEach(function (b) {
+      b.setAttribute("aria-pressed", soundOn() ? "true" : "false");
+      b.hidden = false;  // a control that needs this script: shown only when it runs
+    });
+  }
+  function signalEnd() {
+    if (!soundOn()) return;
+    if (navigator.vibrate) navigator.vibrate([300, 150, 300]);
+    if (!audio) return;
+    [0, 0.35, 0.7].forEach(function (at) {
+      var osc = audio.createOscillator();
+      var gain = audio.createGain();
+      osc.frequency.value = 880;
+      gain.gain.setValueAtTime(0.0001, audio.currentTime + at);
+      gain.gain.exponentialRampToValueAtTime(0.3, audio.currentTime + at + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, audio.currentTime + at + 0.25);
+      osc.connect(gain).connect(audio.destination);
+      osc.start(audio.currentTime + at);
+      osc.stop(audio.currentTime + at + 0.3);
+    });
+  }
+
+  // A command button of the moderation ignores a second click that comes within a moment of
+  // the first one's answer: a double-click never runs two commands.
+  var lastCommand = 0;
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var elt = event.detail.elt;
+    if (elt && elt.closest && elt.closest(".runsheet")) lastCommand = Date.now();
+  });
+
   document.addEventListener("click", function (event) {
     if (event.target.closest("[data-print]")) window.print();
+    var sound = event.target.closest("[data-timer-sound]");
+    if (sound) {
+      var on = !soundOn();
+      try { window.localStorage.setItem(SOUND_KEY, on ? "1" : "0"); } catch (e) { /* private mode */ }
+      if (on && !audio && (window.AudioContext || window.webkitAudioContext)) {
+        audio = new (window.AudioContext || window.webkitAudioContext)();
+      }
+      showSoundState();
+    }
+    var command = event.target.closest(".runsheet button[type=submit]");
+    if (command && Date.now() - lastCommand < 400) event.preventDefault();
+  }, true);
+  document.addEventListener("htmx:afterSettle", showSoundState);
+
+  // Grouping by dragging a note onto a similar one; it sends the note's own "Group with" form,
+  // which stays there for keyboards and for pages without JavaScript.
+  var dragged = null;
+  document.addEventListener("dragstart", function (event) {
+    var note = event.target.closest && event.target.closest("[data-note][draggable=true]");
+    if (!note) return;
+    dragged = { id: note.getAttribute("data-note"), whole: note.getAttribute("data-whole") === "1" };
+    event.dataTransfer.effectAllowed = "move";
+    event.dataTransfer.setData("text/plain", dragged.id);
+    event.stopPropagation();
+  });
+  function dropTarget(event) {
+    var target = event.target.closest && event.target.closest("[data-note]");
+    if (!dragged || !target) return null;
+    var group = target.closest(".note-group");
+    var id = target.getAttribute("data-note");
+    if (id === dragged.id) return null;
+    return { el: target, id: id, group: group };
+  }
+  document.addEventListener("dragover", function (event) {
+    var target = dropTarget(event);
+    if (!target) return;
+    event.preventDefault();
+    document.querySelectorAll(".is-drop-target").forEach(function (el) { el.classList.remove("is-drop-target"); });
+    target.el.classList.add("is-drop-target");
+  });
+  document.addEventListener("dragend", function () {
+    dragged = null;
+    document.querySelectorAll(".is-drop-target").forEach(function (el) { el.classList.remove("is-drop-target"); });
+  });
+  document.addEventListener("drop", function (event) {
+    var target = dropTarget(event);
+    if (!target) return;
+    event.preventDefault();
+    var form = document.getElementById("group-form-" + dragged.id);
+    if (!form) return;
+    var select = form.querySelector("select[name=other_id]");
+    var option = document.createElement("option");
+    option.value = target.id;
+    select.appendChild(option);
+    select.value = target.id;
+    form.querySelector("input[name=whole]").value = dragged.whole ? "1" : "0";
+    dragged = null;
+    if (form.requestSubmit) form.requestSubmit(); else form.submit();
   });
 
   document.addEventListener("DOMContentLoaded", function () {
     var region = live();
     if (region) lastStage = region.getAttribute("data-stage");
     startTimers();
+    showSoundState();
   });
 })();

@@ -28,7 +28,7 @@ from alex.expeditions.models import Membership
 from alex.extensions import db
 from alex.forms import BaseForm, ConfirmForm
 from alex.meetings import service, state
-from alex.meetings.models import Meeting, Retro, RetroAction, RetroItem
+from alex.meetings.models import Meeting, Retro, RetroAction, RetroGroup, RetroItem
 from alex.web import render, wants_fragment
 
 bp = Blueprint("meetings", __name__, url_prefix="/expeditions/<int:expedition_id>/meetings")
@@ -45,6 +45,7 @@ def meeting_helpers() -> dict:
         "format_labels": state.FORMAT_LABELS,
         "mood_labels": state.MOOD_LABELS,
         "outcome_labels": state.OUTCOME_LABELS,
+        "timer_token": service.timer_token,
     }
 
 
@@ -155,8 +156,8 @@ def meeting_action(
     and the form is validated. The view gets the `Live`, the valid form and what `load`
     returned, and returns the sentence to announce (or None). After it: one commit and the
     fresh run-sheet. Input the form or the service refuses answers 422 with the message in
-    `slot` (formatted with the URL's ids, e.g. "item-{item_id}"); a change that lost a race
-    (a stale version) answers 409 with the fresh state.
+    `slot` (formatted with the URL's ids, e.g. "item-{item_id}"); a facilitator command that
+    another facilitator's change overtook answers 409 with the fresh state.
     """
 
     def decorate(view: Callable[..., str | None]):
@@ -190,9 +191,10 @@ def _refused(live: Live, status: int, errors: dict) -> Response:
 
 
 def _conflict_message(error: Exception) -> str:
-    """What a change that lost a race says: the meeting's version moved, or the same note changed.
+    """What a change that lost a race says: another facilitator moved the same thing, or the
+    same note changed.
 
-    Which changes conflict at all is the service's decision (the version a command carries).
+    Which changes conflict at all is the service's decision (the state a command carries).
     """
     if isinstance(error, service.StaleMeeting):
         return str(error)
@@ -232,3 +234,15 @@ def reviewable_action(live: Live, action_id: int) -> dict:
     if action.owner_id != current_user.id and not service.can_run(live.membership, live.meeting):
         abort(403)
     return {"action": action}
+
+
+def group_of(live: Live, group_id: int) -> dict:
+    """Loader: a group of notes in this meeting's retro."""
+    group = db.session.scalar(
+        select(RetroGroup)
+        .join(Retro, Retro.id == RetroGroup.retro_id)
+        .where(RetroGroup.id == group_id, Retro.meeting_id == live.meeting.id)
+    )
+    if group is None:
+        abort(404)
+    return {"group": group}

@@ -12,7 +12,9 @@ from alex.meetings import service
 from alex.meetings.forms import (
     ActionForm,
     DiscussForm,
+    DoneWritingForm,
     GroupForm,
+    GroupTitleForm,
     NoteForm,
     NoteTextForm,
     PhaseForm,
@@ -22,6 +24,7 @@ from alex.meetings.state import PHASE_LABELS
 from alex.meetings.views.common import (
     Live,
     bp,
+    group_of,
     meeting_action,
     note_of,
     own_note,
@@ -64,8 +67,27 @@ def retro_setup(live: Live, form: RetroSetupForm) -> str | None:
 def phase(live: Live, form: PhaseForm) -> str | None:
     """Move the retro to a phase."""
     target = form.phase.data
-    service.set_phase(db.session, live.meeting, target, form.version.data)
+    service.set_phase(db.session, live.meeting, target, form.seen.data)
     return _("Retro: %(phase)s", phase=str(PHASE_LABELS.get(target, target)))
+
+
+@bp.post("/<int:meeting_id>/retro/open")
+@login_required
+@meeting_action("retro", ConfirmForm, steer=True)
+def open_writing(live: Live, form: ConfirmForm) -> str | None:
+    """Open the writing phase before the meeting: people write when they have time."""
+    service.open_writing(db.session, live.meeting)
+    return _("Notes are open. Everyone can write now; the reveal happens in the meeting.")
+
+
+@bp.post("/<int:meeting_id>/retro/done")
+@login_required
+@meeting_action("done", DoneWritingForm)
+def done_writing(live: Live, form: DoneWritingForm) -> str | None:
+    """Say "I am done writing" (or take it back)."""
+    retro = retro_of(live.meeting)
+    service.set_done_writing(db.session, live.meeting, retro, current_user.id, form.done.data)
+    return _("Marked as done writing.") if form.done.data else _("Marked as still writing.")
 
 
 @bp.post("/<int:meeting_id>/retro/items")
@@ -120,7 +142,16 @@ def unvote(live: Live, form: ConfirmForm, note) -> str | None:
 def group(live: Live, form: GroupForm, note) -> str | None:
     """Gather a note with a similar one (no other note: take it out of its group)."""
     other = note_of(live.meeting, form.other_id.data) if form.other_id.data else None
-    service.group_items(db.session, live.meeting, note.retro, note, other)
+    service.group_items(db.session, live.meeting, note.retro, note, other, form.whole.data)
+    return None
+
+
+@bp.post("/<int:meeting_id>/retro/groups/<int:group_id>")
+@login_required
+@meeting_action("group-{group_id}", GroupTitleForm, steer=True, load=group_of)
+def group_title(live: Live, form: GroupTitleForm, group) -> str | None:
+    """Give a group of notes its title."""
+    service.rename_group(db.session, live.meeting, group, form.title.data)
     return None
 
 

@@ -19,9 +19,10 @@ from alex.meetings.forms import (
     ReviewPersonForm,
     StepForm,
     TimerForm,
-    VersionedForm,
 )
+from alex.forms import ConfirmForm
 from alex.meetings.state import STEP_LABELS
+from alex.meetings.views.presenter import presenter_answer
 from alex.meetings.views.common import (
     Live,
     answer,
@@ -69,7 +70,10 @@ def poll(expedition_id: int, meeting_id: int):
     poll_grants.grant(expedition_id, meeting_id)
     if held == str(version):
         return Response(status=204)
-    return answer(meeting_in(membership, meeting_id))
+    live = meeting_in(membership, meeting_id)
+    if request.args.get("view") == "presenter":
+        return presenter_answer(live)
+    return answer(live)
 
 
 @bp.post("/<int:meeting_id>/step")
@@ -79,17 +83,17 @@ def step(live: Live, form: StepForm) -> str | None:
     """Start the meeting or move the run-sheet to a step (optionally skipping the current one)."""
     target = form.step.data
     service.go_to_step(
-        db.session, live.meeting, target, form.version.data, skip_current=form.skip.data
+        db.session, live.meeting, target, form.seen.data, skip_current=form.skip.data
     )
     return _("Now: %(step)s", step=str(STEP_LABELS.get(target, target)))
 
 
 @bp.post("/<int:meeting_id>/finish")
 @login_required
-@meeting_action("step", VersionedForm, steer=True)
-def finish(live: Live, form: VersionedForm) -> str | None:
-    """End the meeting."""
-    service.finish_meeting(db.session, live.meeting, form.version.data)
+@meeting_action("step", ConfirmForm, steer=True)
+def finish(live: Live, form: ConfirmForm) -> str | None:
+    """End the meeting (a finished one stays finished: a second click is fine)."""
+    service.finish_meeting(db.session, live.meeting)
     return _("The meeting is over.")
 
 
@@ -98,7 +102,7 @@ def finish(live: Live, form: VersionedForm) -> str | None:
 @meeting_action("timer", TimerForm, steer=True)
 def timer(live: Live, form: TimerForm) -> str | None:
     """Start (or stop, with 0 minutes) the countdown on every screen."""
-    service.start_timer(db.session, live.meeting, form.minutes.data)
+    service.start_timer(db.session, live.meeting, form.minutes.data, form.seen.data)
     return None
 
 
@@ -108,7 +112,9 @@ def timer(live: Live, form: TimerForm) -> str | None:
 def review_person(live: Live, form: ReviewPersonForm) -> str | None:
     """Whose turn it is in the review round."""
     minutes = form.minutes.data if form.minutes.data is not None else 5
-    service.set_review_person(db.session, live.meeting, form.user_id.data, minutes)
+    seen = form.seen.data
+    shown = int(seen) if seen is not None and seen.isdigit() else (None if seen is None else 0)
+    service.set_review_person(db.session, live.meeting, form.user_id.data, minutes, shown)
     return None
 
 
