@@ -129,3 +129,71 @@ def test_moderator_desktop_run_sheet_shows_everything(browser, live_server, zirk
     assert_no_axe_violations(page)
     screenshot(page, "moderator-desktop-de-DE")
     context.close()
+
+
+@pytest.mark.parametrize(
+    "viewport,locale", [(PHONE, "de-DE"), (DESKTOP, "de-DE"), (PHONE, "en-GB"), (DESKTOP, "en-GB")]
+)
+def test_facilitator_plans_the_series_in_one_go(browser, live_server, zirkel, viewport, locale):
+    expedition, _meeting_id = zirkel
+    context = new_context(browser, viewport, locale=locale)
+    page = context.new_page()
+    log_in(page, live_server.url, "mona@example.org", TEST_PASSWORD)
+    page.goto(f"{live_server.url}/expeditions/{expedition.id}/meetings")
+    page.locator("a[href$='/meetings/series']").first.click()
+    expect(page.locator("#series-preview")).to_be_visible()
+    before = page.locator("#row-zirkeltreffen-2").input_value()
+    page.select_option("#weekday", "4")  # Friday: the preview follows without a reload
+    expect(page.locator("#row-zirkeltreffen-2")).not_to_have_value(before, timeout=FOLLOW_MS)
+    page.fill("#time", "09:30")
+    page.fill("#location", "https://video.example.org/zirkel")
+    page.locator("#location").blur()
+    page.locator("input[name=include][value=closing]").uncheck()
+    assert_no_axe_violations(page)
+    size = "phone" if viewport is PHONE else "desktop"
+    screenshot(page, f"series-{size}-{locale}")
+    page.locator("#series-preview button[type=submit]").click()
+    expect(page.locator(".flash-success")).to_be_visible()
+    rows = page.locator("#upcoming-heading + ul .meeting-row")
+    expect(rows).to_have_count(5)  # sprint 1 as before, the Auftakt is past, sprints 2–5 new
+    screenshot(page, f"series-saved-{size}-{locale}")
+    context.close()
+
+
+@pytest.mark.parametrize("viewport,locale", [(PHONE, "de-DE"), (DESKTOP, "en-GB")])
+def test_someone_who_missed_the_meeting_catches_up(
+    app, browser, live_server, zirkel, viewport, locale
+):
+    expedition, meeting_id = zirkel
+    with app.app_context():
+        from alex.meetings.models import Meeting
+
+        meeting = db.session.get(Meeting, meeting_id)
+        service.go_to_step(db.session, meeting, "retro", meeting.version)
+        owner = meeting.moderator_id
+        service.add_action(
+            db.session,
+            meeting,
+            db.session.merge(expedition),
+            title="Checkliste fürs Bürgerbüro teilen",
+            owner_id=owner,
+            kind="task",
+        )
+        meeting.notes = "Ab jetzt treffen wir uns freitags."
+        service.finish_meeting(db.session, meeting, meeting.version)
+        db.session.commit()
+    context = new_context(browser, viewport, locale=locale)
+    page = context.new_page()
+    log_in(page, live_server.url, "ada@example.org", TEST_PASSWORD)
+    page.goto(f"{live_server.url}/expeditions/{expedition.id}/meetings")
+    page.locator("a[href$='/catch-up']").first.click()
+    expect(page.locator("h1")).to_contain_text("Zirkeltreffen")
+    expect(page.locator(".catchup-action")).to_contain_text("Ben Okafor")
+    page.locator(".catchup-action textarea").fill("Ich helfe beim Ausdrucken.")
+    page.locator(".catchup-action button[type=submit]").click()
+    expect(page.locator(".catchup-notes")).to_contain_text("Ich helfe beim Ausdrucken.")
+    expect(page.locator(".catchup-action textarea")).to_have_value("")
+    assert_no_axe_violations(page)
+    size = "phone" if viewport is PHONE else "desktop"
+    screenshot(page, f"catchup-{size}-{locale}")
+    context.close()

@@ -358,3 +358,33 @@ def test_a_new_meeting_starts_with_sensible_defaults_and_saving_stays_on_the_lis
     assert response.headers["Location"].endswith(f"/meetings#meeting-{new.id}")
     listing = facilitator.get(response.headers["Location"]).get_data(as_text=True)
     assert f'id="meeting-{new.id}"' in listing
+
+
+def test_preview_keeps_ticks_and_typed_dates_until_the_weekday_changes(actor, z):
+    facilitator = actor(z.facilitator)
+    first = _days(
+        facilitator.post(_series(z, "/preview"), _settings(), htmx=True).get_data(as_text=True)
+    )
+    typed = first["zirkeltreffen-3"] + timedelta(days=1)
+    shown = {
+        "rows": "1",
+        "shown_weekday": "3",
+        "shown": list(first),
+        "include": [k for k in first if k != "closing"],
+        **{f"day-{k}": d.isoformat() for k, d in first.items()},
+    }
+    shown["day-zirkeltreffen-3"] = typed.isoformat()
+    # Another place: ticks and the typed date stay.
+    html = facilitator.post(
+        _series(z, "/preview"), {**_settings(location="Raum 1"), **shown}, htmx=True
+    ).get_data(as_text=True)
+    assert _days(html)["zirkeltreffen-3"] == typed
+    assert re.search(r'value="closing"\s*>', html) and re.search(
+        r'value="zirkeltreffen-2"\s*checked', html
+    )
+    # Another weekday: the dates follow it, the ticks stay.
+    html = facilitator.post(
+        _series(z, "/preview"), {**_settings(weekday="1"), **shown}, htmx=True
+    ).get_data(as_text=True)
+    assert all(d.weekday() == 1 for d in _days(html).values())
+    assert re.search(r'value="closing"\s*>', html)

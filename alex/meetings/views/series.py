@@ -88,7 +88,11 @@ def _page(
             _choice(form),
             today_in(expedition),
         )
-    sent = request.form if keep_rows else None
+    # What the preview showed before: the ticks stay; the dates stay unless the weekday changed.
+    sent = request.form if request.method == "POST" and "rows" in request.form else None
+    keep_dates = keep_rows or (
+        sent is not None and sent.get("shown_weekday") == (form.weekday.data or "")
+    )
     return render(
         "meetings/series.html",
         "meetings/_series_preview.html",
@@ -99,6 +103,7 @@ def _page(
         valid=valid,
         rows=rows,
         sent=sent,
+        keep_dates=keep_dates,
         row_errors=row_errors or {},
         message=message,
         active_nav="meetings",
