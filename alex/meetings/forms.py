@@ -11,16 +11,18 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
+    RadioField,
     SelectField,
     StringField,
     TextAreaField,
     TimeField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from alex.forms import BaseForm, BoundedIntegerField, single_line
 from alex.meetings.models import ITEM_MAX, PROMPT_MAX, WORD_MAX
+from alex.meetings.series import location_problem
 from alex.meetings.service import (
     GROUP_TITLE_MAX,
     NOTES_MAX,
@@ -69,6 +71,13 @@ def bounded_text(label: str, maximum: int, message, area: bool = False):
     return field(label, default="", validators=[Length(max=maximum, message=message)])
 
 
+def secure_link(_form, field) -> None:
+    """A place is free text; a video link in it must start with https://."""
+    problem = location_problem(field.data or "")
+    if problem:
+        raise ValidationError(problem)
+
+
 class ScheduleForm(BaseForm):
     """Date, time, place and moderation of a meeting."""
 
@@ -91,10 +100,21 @@ class ScheduleForm(BaseForm):
             Optional(),
             single_line,
             Length(max=500, message=_l("Please use at most %(max)d characters.")),
+            secure_link,
         ],
     )
     sprint_number = SelectField(_l("Sprint it closes"), coerce=str, default="")
     moderator_id = SelectField(_l("Moderation"), coerce=str, default="")
+    # Only for a meeting of a series: change it alone, or it and all later ones of the series.
+    scope = RadioField(
+        _l("Apply the changes to"),
+        choices=[
+            SelectChoice("one", _l("only this meeting")),
+            SelectChoice("following", _l("this and all following meetings of the series")),
+        ],
+        default="one",
+        validators=[Optional()],
+    )
 
 
 def seen_state(label: str, maximum: int = 40) -> StringField:

@@ -59,9 +59,25 @@ class Meeting(Base):
     timer_minutes: Mapped[int | None] = mapped_column(Integer)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Planned together with other meetings ("this and all following" changes the rest too).
+    series_id: Mapped[int | None] = mapped_column(
+        ForeignKey("meeting_series.id", ondelete="SET NULL"), index=True
+    )
 
     moderator: Mapped[User | None] = relationship(foreign_keys=[moderator_id])
     review_user: Mapped[User | None] = relationship(foreign_keys=[review_user_id])
+
+
+class MeetingSeries(Base):
+    """Meetings planned in one go from the sprint calendar (meetings.series)."""
+
+    __tablename__ = "meeting_series"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    expedition_id: Mapped[int] = mapped_column(
+        ForeignKey("expedition.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Attendance(Base):
@@ -201,6 +217,22 @@ class RetroAction(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     owner: Mapped[User | None] = relationship()
+
+
+class ActionNote(Base):
+    """A member's note on an agreed action, e.g. from someone who missed the meeting."""
+
+    __tablename__ = "retro_action_note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int] = mapped_column(
+        ForeignKey("retro_action.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(String(ITEM_MAX))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped[User | None] = relationship()
 
 
 class RetroTemplate(Base):

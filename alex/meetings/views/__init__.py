@@ -4,7 +4,7 @@ Each module adds its routes to the one blueprint (`common.bp`), so every endpoin
 name (`meetings.poll`, `meetings.vote` …) whichever module it lives in.
 """
 
-from alex.meetings.views import presenter, retro, running, scheduling
+from alex.meetings.views import catchup, presenter, retro, running, scheduling, series
 from alex.meetings.views.common import bp
 
-__all__ = ["bp", "presenter", "retro", "running", "scheduling"]
+__all__ = ["bp", "catchup", "presenter", "retro", "running", "scheduling", "series"]

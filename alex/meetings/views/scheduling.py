@@ -5,19 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Response, flash, redirect, url_for
+from babel import dates
+from flask import Response, flash, redirect, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from alex.expeditions.access import get_facilitation_or_403, get_membership_or_404
 from alex.expeditions.models import Expedition, Membership
-from alex.expeditions.service import members
+from alex.expeditions.service import members, today_in
 from alex.extensions import db
-from alex.meetings import service
+from alex.meetings import series, service
 from alex.meetings.forms import ScheduleForm
 from alex.meetings.models import Meeting
-from alex.meetings.state import meeting_list, record_state
+from alex.meetings.state import KIND_NAMES, meeting_list, record_state
 from alex.meetings.views.common import bp, load_meeting
 from alex.web import render
 
@@ -64,8 +66,22 @@ def _schedule_form(membership: Membership, meeting: Meeting | None = None) -> Sc
                 "moderator_id": str(meeting.moderator_id or ""),
             }
         )
-    else:
+    elif request.method == "POST":
         form = ScheduleForm()
+    else:  # a new meeting starts as the next one the calendar lacks, at the rhythm so far
+        hint = series.suggest_next(
+            expedition, service.meetings_of(db.session, expedition), today_in(expedition)
+        )
+        form = ScheduleForm(
+            data={
+                "kind": hint.kind,
+                "day": hint.day,
+                "time": hint.time,
+                "duration_minutes": hint.duration_minutes,
+                "location": hint.location,
+                "sprint_number": str(hint.sprint_number or ""),
+            }
+        )
     form.sprint_number.choices = [SelectChoice("", _("None"))] + [
         SelectChoice(str(n), _("Sprint %(num)d", num=n))
         for n in range(1, expedition.sprint_count + 1)
@@ -109,7 +125,10 @@ def schedule(expedition_id: int):
         return _index_page(membership, form, 422)
     db.session.commit()
     flash(_("The meeting is on the calendar."), "success")
-    return redirect(url_for("meetings.show", expedition_id=expedition_id, meeting_id=meeting.id))
+    # Back to the list, where the new meeting shows and the form offers the next one.
+    return redirect(
+        url_for("meetings.index", expedition_id=expedition_id, _anchor=f"meeting-{meeting.id}")
+    )
 
 
 @bp.get("/<int:meeting_id>/edit")
@@ -146,19 +165,26 @@ def update(expedition_id: int, meeting_id: int):
     form = _schedule_form(membership)
     if form.validate_on_submit():
         try:
-            service.reschedule_meeting(
+            changed = series.reschedule(
                 db.session,
                 membership.expedition,
                 meeting,
                 _plan_from(membership.expedition, form),
                 actor_id=current_user.id,
+                with_following=form.scope.data == "following",
             )
         except service.MeetingError as error:
             db.session.rollback()
             form.kind.errors = [str(error)]
         else:
             db.session.commit()
-            flash(_("The meeting is saved."), "success")
+            if len(changed) > 1:
+                flash(
+                    _("This meeting and %(num)d following ones are saved.", num=len(changed) - 1),
+                    "success",
+                )
+            else:
+                flash(_("The meeting is saved."), "success")
             return redirect(
                 url_for("meetings.show", expedition_id=expedition_id, meeting_id=meeting_id)
             )
@@ -186,18 +212,3 @@ def delete(expedition_id: int, meeting_id: int):
     db.session.commit()
     flash(_("The meeting is off the calendar."), "success")
     return redirect(url_for("meetings.index", expedition_id=expedition_id))
-
-
-@bp.get("/<int:meeting_id>/record")
-@login_required
-def record(expedition_id: int, meeting_id: int):
-    """What happened: who was there, moods, notes, votes, actions. Printable."""
-    live = load_meeting(expedition_id, meeting_id)
-    return render(
-        "meetings/record.html",
-        expedition=live.membership.expedition,
-        membership=live.membership,
-        meeting=live.meeting,
-        r=record_state(db.session, live.meeting),
-        active_nav="meetings",
-    )
