@@ -72,6 +72,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from alex.boards import init_app as init_boards
 
     init_boards(app)
+    from alex.meetings import init_app as init_meetings
+
+    init_meetings(app)
     _register_blueprints(app)
     return app
 

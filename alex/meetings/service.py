@@ -193,6 +193,28 @@ def meetings_of(session: Session, expedition: Expedition) -> list[Meeting]:
     )
 
 
+def upcoming_meetings(
+    session: Session, expedition_ids: list[int], since: datetime
+) -> dict[int, list[tuple[datetime, str]]]:
+    """The meetings not yet finished that start after `since`, per expedition (one query).
+
+    Registered with the expeditions area, which decides from these "the next meeting".
+    """
+    rows = session.execute(
+        select(Meeting.expedition_id, Meeting.starts_at, Meeting.kind)
+        .where(
+            Meeting.expedition_id.in_(expedition_ids),
+            Meeting.status != "finished",
+            Meeting.starts_at >= since,
+        )
+        .order_by(Meeting.starts_at, Meeting.id)
+    )
+    upcoming: dict[int, list[tuple[datetime, str]]] = {}
+    for expedition_id, starts_at, kind in rows:
+        upcoming.setdefault(expedition_id, []).append((starts_at, kind))
+    return upcoming
+
+
 def run_sheet(meeting: Meeting) -> tuple[str, ...]:
     """The steps of this meeting's kind."""
     return RUN_SHEETS.get(meeting.kind, RUN_SHEETS["zirkeltreffen"])
