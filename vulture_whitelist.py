@@ -109,3 +109,7 @@ _.is_current
 
 # SQLAlchemy's hybrid expression for queries that filter on has_learning.
 _._has_learning_expression
+
+# Read by templates/expeditions/_standing.html: the next scheduled meeting and the days to it.
+_.next_meeting
+_.days_to_next_meeting

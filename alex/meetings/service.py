@@ -13,7 +13,9 @@ import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
+from zoneinfo import ZoneInfo
 
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session, selectinload
@@ -673,9 +675,7 @@ def add_action(
         column="sprint",
         kind=kind,
         sprint_number=sprint,
-        notes=str(
-            _l("Agreed in the retro of %(date)s.", date=meeting.starts_at.date().isoformat())
-        ),
+        notes=retro_note(meeting.starts_at, expedition.timezone),
     )
     action = RetroAction(
         meeting_id=meeting.id,
@@ -688,6 +688,12 @@ def add_action(
     session.add(action)
     session.flush()
     return action
+
+
+def retro_note(starts_at: datetime, timezone: str) -> str:
+    """The note on a card made from a retro action: the retro's day in words, as people write it."""
+    day = starts_at.astimezone(ZoneInfo(timezone)).date()
+    return str(_l("Agreed in the retro of %(date)s.", date=format_date(day, "long")))
 
 
 def next_sprint_number(meeting: Meeting, expedition: Expedition) -> int | None:

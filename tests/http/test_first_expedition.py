@@ -77,3 +77,44 @@ def test_facilitator_finds_the_zirkel_summary_on_the_expedition_page(app, actor,
     assert f'href="/expeditions/{ex.id}/summary"' in html
     peer_html = actor(zirkel["peer"]).get(f"/expeditions/{ex.id}").get_data(as_text=True)
     assert f'href="/expeditions/{ex.id}/summary"' not in peer_html
+
+
+def test_participant_with_one_running_expedition_lands_on_its_board(app, client, zirkel):
+    from tests.support.accounts import login
+
+    ex = zirkel["expedition"]
+    answer = login(client, zirkel["owner"].email)
+    assert answer.status_code == 302
+    assert answer.headers["Location"] == f"/expeditions/{ex.id}/board"
+
+
+def test_facilitator_without_board_lands_on_the_expedition(app, client, zirkel):
+    from tests.support.accounts import login
+
+    ex = zirkel["expedition"]
+    answer = login(client, zirkel["facilitator"].email)
+    assert answer.headers["Location"] == f"/expeditions/{ex.id}"
+
+
+def test_a_next_url_and_two_running_expeditions_keep_the_usual_landing(app, client, world, zirkel):
+    from tests.support.accounts import csrf_token, login
+
+    ada = zirkel["owner"]
+    token = csrf_token(client)
+    answer = client.post(
+        "/login?next=/account",
+        data={"email": ada.email, "password": "correct horse battery staple", "csrf_token": token},
+    )
+    assert answer.headers["Location"] == "/account"
+    client.get("/logout")
+    other = world.expedition(world.user("Nora Neu"), title="Zweite Expedition")
+    world.join(other, ada)
+    assert login(app.test_client(), ada.email).headers["Location"] == "/"
+
+
+def test_home_offers_a_new_expedition_only_as_a_secondary_action_to_participants(
+    app, actor, zirkel
+):
+    html = actor(zirkel["owner"]).get("/").get_data(as_text=True)
+    head = html.split('class="page-head"', 1)[1].split("</div>", 1)[0]
+    assert "/expeditions/new" in head and "button-primary" not in head
