@@ -128,3 +128,6 @@ email_undeliverable_reason
 
 # Read by the push settings partial (templates/push/_push_settings.html).
 _.last_sent_at
+# Read by templates/expeditions/_standing.html: the next scheduled meeting and the days to it.
+_.next_meeting
+_.days_to_next_meeting

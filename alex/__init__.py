@@ -75,6 +75,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from alex.boards import init_app as init_boards
 
     init_boards(app)
+    from alex.meetings import init_app as init_meetings
+
+    init_meetings(app)
     from alex.reach import init_app as init_reach
 
     init_reach(app)

@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, make_response, render_template, request, url_for
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, format_time
 from flask_htmx import make_response as htmx_make_response
 from werkzeug.routing import IntegerConverter
 
@@ -151,7 +151,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["wants_fragment"] = wants_fragment
     app.jinja_env.globals["nav_url"] = nav_url
     app.jinja_env.add_extension("jinja2.ext.do")
-    app.jinja_env.globals.update(format_date=format_date, format_datetime=format_datetime)
+    app.jinja_env.globals.update(
+        format_date=format_date, format_datetime=format_datetime, format_time=format_time
+    )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -19,3 +19,11 @@ COLUMN_HINTS = {
     "learning": _l("Reflect: what have you learned?"),
     "done": _l("Finished and reflected"),
 }
+# The same hints on a peer's read-only board, which speaks about the owner, not to the reader.
+PEER_COLUMN_HINTS = {
+    "ideas": _l("Things that might be tried"),
+    "sprint": _l("What is planned for this sprint"),
+    "doing": _l("What is being worked on now"),
+    "learning": _l("Being reflected on"),
+    "done": _l("Finished and reflected"),
+}

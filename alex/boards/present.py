@@ -15,7 +15,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-from alex.boards.labels import COLUMN_HINTS, COLUMN_LABELS
+from alex.boards.labels import COLUMN_HINTS, COLUMN_LABELS, PEER_COLUMN_HINTS
 from alex.boards.models import COLUMNS
 from alex.boards.service import Board, CardRow, next_column
 from alex.web import static_url, url_pattern
@@ -59,8 +59,13 @@ class CardTexts:
         )
 
 
-def board_labels(expedition_id: int, wip_limit: int, sprint_number: int) -> dict:
-    """The template values every board fragment shares: column names, card texts, URLs."""
+def board_labels(
+    expedition_id: int, wip_limit: int, sprint_number: int, readonly: bool = False
+) -> dict:
+    """The template values every board fragment shares: column names, card texts, URLs.
+
+    A peer's read-only board gets hints about the owner ("what is planned"), not "you".
+    """
     card_url = url_pattern("boards.card", "card_id", expedition_id=expedition_id)
     move_url = url_pattern("boards.move_form", "card_id", expedition_id=expedition_id)
     column_labels, card_texts = _translated(
@@ -69,7 +74,7 @@ def board_labels(expedition_id: int, wip_limit: int, sprint_number: int) -> dict
     return {
         "columns": COLUMNS,
         "column_labels": column_labels,
-        "column_hints": COLUMN_HINTS,
+        "column_hints": PEER_COLUMN_HINTS if readonly else COLUMN_HINTS,
         "next_column": NEXT_COLUMN,
         "wip_limit": wip_limit,
         "sprint_number": sprint_number,

@@ -42,6 +42,14 @@ def pit_stop_dates(start: date, weeks: int, count: int) -> list[date]:
 
 
 @dataclass(frozen=True)
+class NextMeeting:
+    """The next scheduled meeting: its day where the expedition takes place, and its kind."""
+
+    day: date
+    kind: str  # "kickoff", "zirkeltreffen", "pit_stop", "closing"
+
+
+@dataclass(frozen=True)
 class Standing:
     """Where an expedition stands on a given day."""
 
@@ -52,10 +60,22 @@ class Standing:
     days_to_sprint_end: int | None
     days_to_end: int
     progress_percent: int
+    next_meeting: NextMeeting | None = None  # None: nothing scheduled from today on
+    days_to_next_meeting: int | None = None
 
 
-def standing(start: date, weeks: int, count: int, today: date) -> Standing:
-    """Sprint n of m, days to the next Zirkeltreffen (sprint end) and to the Abschluss."""
+def standing(
+    start: date,
+    weeks: int,
+    count: int,
+    today: date,
+    scheduled: tuple[NextMeeting, ...] = (),
+) -> Standing:
+    """Sprint n of m, days to the next scheduled meeting (or the sprint's end) and the Abschluss.
+
+    `scheduled` are the meetings on the calendar; the first from today on is "the next meeting".
+    Every page that counts down asks this function, so none counts to a different day.
+    """
     all_sprints = sprints(start, weeks, count)
     last = end_date(start, weeks, count)
     total_days = (last - start).days + 1
@@ -67,6 +87,7 @@ def standing(start: date, weeks: int, count: int, today: date) -> Standing:
     else:
         phase = "running"
     elapsed = min(max((today - start).days + 1, 0), total_days)
+    upcoming = min((m for m in scheduled if m.day >= today), key=lambda m: m.day, default=None)
     return Standing(
         phase=phase,
         current_sprint=current,
@@ -75,4 +96,6 @@ def standing(start: date, weeks: int, count: int, today: date) -> Standing:
         days_to_sprint_end=(current.end - today).days if current else None,
         days_to_end=max((last - today).days, 0),
         progress_percent=round(100 * elapsed / total_days),
+        next_meeting=upcoming,
+        days_to_next_meeting=(upcoming.day - today).days if upcoming else None,
     )

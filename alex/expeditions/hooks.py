@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Flask, session
+from flask import Flask, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy.orm import Session
 
 from alex.auth import hooks
 from alex.expeditions.access import enforce_access_guards
-from alex.expeditions.service import find_usable_invite, name_shared_with_member
+from alex.expeditions.service import (
+    expedition_standing,
+    find_usable_invite,
+    memberships_of_user,
+    name_shared_with_member,
+    today_in,
+)
 from alex.extensions import db
 
 INVITE_KEY = "invite_token"  # cookie-session key: the invite a visitor opened before logging in
@@ -18,6 +25,7 @@ def init_app(app: Flask) -> None:
     """Register with accounts (called from create_app, after accounts' own init_app)."""
     hooks.keep_session_key(app, INVITE_KEY)
     hooks.register_landing(app, _land_in_invited_expedition)
+    hooks.register_landing(app, _land_in_the_running_expedition)
     hooks.register_registration_opener(app, _pending_invite_works)
     hooks.register_name_check(app, _name_unique_among_co_members)
     app.before_request(enforce_access_guards)
@@ -30,6 +38,26 @@ def _land_in_invited_expedition():
 
         return join_through_invite(token)
     return None
+
+
+def _land_in_the_running_expedition():
+    """With one running expedition and nowhere else to go: straight onto it, the board first.
+
+    The list of expeditions is for people with several; a facilitator without a Vorhaben of
+    their own lands on the expedition page, since they have no board.
+    """
+    if request.args.get("next") or request.form.get("next"):
+        return None
+    running = [
+        m
+        for m in memberships_of_user(db.session, current_user)
+        if expedition_standing(m.expedition, today_in(m.expedition)).phase == "running"
+    ]
+    if len(running) != 1:
+        return None
+    membership = running[0]
+    endpoint = "boards.board" if membership.is_participant else "expeditions.show"
+    return redirect(url_for(endpoint, expedition_id=membership.expedition_id))
 
 
 def _pending_invite_works() -> bool:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
+from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Row, bindparam, func, literal, select, update
 from sqlalchemy.orm import Session, contains_eager
@@ -133,11 +135,49 @@ def expedition_end(expedition: Expedition) -> date:
     )
 
 
-def expedition_standing(expedition: Expedition, today: date) -> calendar.Standing:
-    """Where the expedition stands today."""
+def expedition_standing(
+    expedition: Expedition, today: date, scheduled: tuple[calendar.NextMeeting, ...] = ()
+) -> calendar.Standing:
+    """Where the expedition stands today (given the meetings scheduled from today on)."""
     return calendar.standing(
-        expedition.start_date, expedition.sprint_weeks, expedition.sprint_count, today
+        expedition.start_date, expedition.sprint_weeks, expedition.sprint_count, today, scheduled
     )
+
+
+# The meetings area tells the calendar what is scheduled (registered in create_app, because
+# expeditions sit below meetings): (session, expedition ids, from when) -> id -> [(start, kind)].
+UpcomingMeetings = Callable[[Session, list[int], datetime], dict[int, list[tuple[datetime, str]]]]
+_UPCOMING_KEY = "alex.expeditions.upcoming_meetings"
+
+
+def register_upcoming_meetings(app: Flask, source: UpcomingMeetings) -> None:
+    """Have `source` name the meetings still to come (the meetings area calls this)."""
+    app.extensions[_UPCOMING_KEY] = source
+
+
+def standings(session: Session, expeditions: list[Expedition]) -> dict[int, calendar.Standing]:
+    """Where each expedition stands today, counting to its next scheduled meeting (one query).
+
+    The one answer to "when is the next meeting" that home, the expedition page and the board
+    show; the Expeditionskarte and the meetings page read the same rows.
+    """
+    source = current_app.extensions.get(_UPCOMING_KEY)
+    since = utcnow() - timedelta(days=1)  # today's meeting, in any time zone, is still to come
+    upcoming = source(session, [e.id for e in expeditions], since) if source and expeditions else {}
+    answer = {}
+    for expedition in expeditions:
+        zone = ZoneInfo(expedition.timezone)
+        scheduled = tuple(
+            calendar.NextMeeting(starts_at.astimezone(zone).date(), kind)
+            for starts_at, kind in upcoming.get(expedition.id, ())
+        )
+        answer[expedition.id] = expedition_standing(expedition, today_in(expedition), scheduled)
+    return answer
+
+
+def standing_of(session: Session, expedition: Expedition) -> calendar.Standing:
+    """Where this expedition stands today, with its next scheduled meeting."""
+    return standings(session, [expedition])[expedition.id]
 
 
 def deletion_date(expedition: Expedition) -> date | None:

@@ -33,10 +33,8 @@ bp = Blueprint("expeditions", __name__)
 def home():
     """My expeditions and where each stands."""
     memberships = service.memberships_of_user(db.session, current_user)
-    overview = [
-        (m, service.expedition_standing(m.expedition, service.today_in(m.expedition)))
-        for m in memberships
-    ]
+    standings = service.standings(db.session, [m.expedition for m in memberships])
+    overview = [(m, standings[m.expedition_id]) for m in memberships]
     return render("expeditions/home.html", overview=overview)
 
 
@@ -154,7 +152,7 @@ def show(expedition_id: int):
         "expeditions/show.html",
         membership=membership,
         expedition=expedition,
-        standing=service.expedition_standing(expedition, service.today_in(expedition)),
+        standing=service.standing_of(db.session, expedition),
         sprints=service.sprint_calendar(expedition),
         end=service.expedition_end(expedition),
         pit_stops=service.calendar.pit_stop_dates(

@@ -1,19 +1,23 @@
-"""The Lernbericht as Markdown, for wikis and further editing. All user text is escaped."""
+"""The Lernbericht as Markdown, for wikis and further editing.
+
+Titles and names are escaped; what the person wrote in Markdown (notes, learnings, reflections)
+stays their Markdown (alex.exports.text.own_markdown).
+"""
 
 from __future__ import annotations
 
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date
 from flask_babel import gettext as _
 
 from alex.exports.report import Report, ReportCard, VorhabenText
-from alex.exports.text import escape_inline, escape_markdown
+from alex.exports.text import escape_inline, own_markdown
 
 
 def _field(label: str, text: str) -> list[str]:
     """A labelled block of user text, skipped when empty."""
     if not text.strip():
         return []
-    return [f"**{label}**", "", escape_markdown(text), ""]
+    return [f"**{label}**", "", own_markdown(text), ""]
 
 
 def _vorhaben(text: VorhabenText) -> list[str]:
@@ -92,7 +96,7 @@ def report_markdown(report: Report) -> str:
                     "",
                 ]
             if sprint.assessment.strip():
-                lines += [escape_markdown(sprint.assessment), ""]
+                lines += [own_markdown(sprint.assessment), ""]
 
     if report.shows("confidence") and report.confidence:
         lines += [
@@ -107,8 +111,8 @@ def report_markdown(report: Report) -> str:
     if report.shows("checkins") and report.checkins:
         lines += [f"## {_('Logbuch highlights')}", ""]
         for entry in report.checkins:
-            lines += [f"**{format_datetime(entry.created_at, 'medium')}**", ""]
-            lines += [escape_markdown(entry.learned), ""]
+            lines += [f"**{format_date(entry.created_at, 'long')}**", ""]
+            lines += [own_markdown(entry.learned), ""]
 
     if report.shows("retro_actions") and report.retro_actions:
         lines += [f"## {_('Retro actions I owned')}", ""]

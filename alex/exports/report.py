@@ -255,7 +255,16 @@ def _done_at(card: Card) -> tuple[datetime | None, int | None]:
 def _report_card(card: Card, excluded: set[int]) -> ReportCard | None:
     """The card as the report sees it, or None when there is nothing to report about it."""
     done_at, done_sprint = _done_at(card) if card.column == "done" else (None, None)
-    worth_it = card.column == "done" or card.kind == "experiment" or bool(card.learning.strip())
+    # An experiment counts once it is under way or has something written; one merely planned for
+    # a later sprint would print as an empty form.
+    tried = card.column in ("doing", "learning") or bool(
+        card.hypothesis.strip() or card.result.strip()
+    )
+    worth_it = (
+        card.column == "done"
+        or (card.kind == "experiment" and tried)
+        or bool(card.learning.strip())
+    )
     if not worth_it:
         return None
     return ReportCard(

@@ -1,4 +1,9 @@
-"""User text in reports: sanitised HTML for notes, escaped Markdown for the .md export."""
+"""User text in reports: sanitised HTML for the person's Markdown, and Markdown for the .md export.
+
+People write Markdown in their notes, learnings and reflections; the report renders it (HTML,
+PDF) and the Markdown export keeps it as written. Only what would reach past the text is
+neutralised: raw HTML, images and headings that would break the document's outline.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ from markupsafe import Markup
 
 # Raw HTML in notes is never passed through, and nh3 keeps only harmless tags. Should an image tag
 # slip through anyway, the CSP (page) and the PDF's URL fetcher (PDF) keep it from loading.
-_markdown = MarkdownIt("commonmark", {"html": False})
+_markdown = MarkdownIt("commonmark", {"html": False, "breaks": True})  # line breaks as in the app
 # An image in the notes shows as its description; the report never embeds foreign pictures.
 _markdown.add_render_rule(
     "image", lambda _self, tokens, idx, _options, _env: escapeHtml(f"[{tokens[idx].content}]")
@@ -64,6 +69,29 @@ def _escape_marker(marker: str) -> str:
     if marker[0].isdigit():
         return marker[:-1] + "\\" + marker[-1]
     return "\\" + marker
+
+
+# Raw HTML and entities, images, and lines that would become a heading (ATX or setext).
+_HTML = re.compile(r"([<>&])")
+_IMAGE = re.compile(r"!\[([^\]\n]*)\]")
+_HEADING = re.compile(r"^(\s*)(#)")
+_SETEXT = re.compile(r"^(\s*)((?:=+|-{2,})\s*)$")
+
+
+def own_markdown(text: str) -> str:
+    """The person's own Markdown, kept as written for a wiki, with nothing that reaches further.
+
+    Emphasis, lists, quotes and links stay; raw HTML shows as text, an image as its escaped
+    description, and a heading line as plain text, so the export's own outline holds.
+    """
+    lines = []
+    for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        line = _HTML.sub(r"\\\1", raw.rstrip())
+        line = _IMAGE.sub(r"\\!\\[\1\\]", line)
+        line = _HEADING.sub(r"\1\\\2", line)
+        line = _SETEXT.sub(r"\1\\\2", line)
+        lines.append(line)
+    return "\n".join(lines).strip()
 
 
 def escape_inline(text: str) -> str:

@@ -20,7 +20,9 @@ import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
+from zoneinfo import ZoneInfo
 
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session, selectinload
@@ -239,6 +241,28 @@ def meetings_of(session: Session, expedition: Expedition) -> list[Meeting]:
             .order_by(Meeting.starts_at, Meeting.id)
         )
     )
+
+
+def upcoming_meetings(
+    session: Session, expedition_ids: list[int], since: datetime
+) -> dict[int, list[tuple[datetime, str]]]:
+    """The meetings not yet finished that start after `since`, per expedition (one query).
+
+    Registered with the expeditions area, which decides from these "the next meeting".
+    """
+    rows = session.execute(
+        select(Meeting.expedition_id, Meeting.starts_at, Meeting.kind)
+        .where(
+            Meeting.expedition_id.in_(expedition_ids),
+            Meeting.status != "finished",
+            Meeting.starts_at >= since,
+        )
+        .order_by(Meeting.starts_at, Meeting.id)
+    )
+    upcoming: dict[int, list[tuple[datetime, str]]] = {}
+    for expedition_id, starts_at, kind in rows:
+        upcoming.setdefault(expedition_id, []).append((starts_at, kind))
+    return upcoming
 
 
 def run_sheet(meeting: Meeting) -> tuple[str, ...]:
@@ -854,9 +878,7 @@ def add_action(
         column="sprint",
         kind=kind,
         sprint_number=sprint,
-        notes=str(
-            _l("Agreed in the retro of %(date)s.", date=meeting.starts_at.date().isoformat())
-        ),
+        notes=retro_note(meeting.starts_at, expedition.timezone),
     )
     action = RetroAction(
         meeting_id=meeting.id,
@@ -869,6 +891,12 @@ def add_action(
     session.add(action)
     session.flush()
     return action
+
+
+def retro_note(starts_at: datetime, timezone: str) -> str:
+    """The note on a card made from a retro action: the retro's day in words, as people write it."""
+    day = starts_at.astimezone(ZoneInfo(timezone)).date()
+    return str(_l("Agreed in the retro of %(date)s.", date=format_date(day, "long")))
 
 
 def next_sprint_number(meeting: Meeting, expedition: Expedition) -> int | None:

@@ -205,14 +205,20 @@ def confidence_trend_svg(
     sprint_count: int | None = None,
     width: int = 160,
     height: int = 48,
+    labelled: bool = False,
 ) -> Markup:
-    """A sparkline of confidence (1–10) per sprint; missing sprints leave a gap in the line."""
+    """A sparkline of confidence (1–10) per sprint; missing sprints leave a gap in the line.
+
+    `labelled` adds the scale (1 and 10) on the left and the sprint numbers below: on paper
+    (the Lernbericht) nobody can hover or read the table's caption to learn what the line means.
+    """
     count = max(sprint_count or 0, len(points), 2)
     pad = 6
-    inner_w, inner_h = width - 2 * pad, height - 2 * pad
+    left, bottom = (24, 18) if labelled else (pad, pad)
+    inner_w, inner_h = width - left - pad, height - pad - bottom
 
     def xy(number: int, value: int) -> tuple[float, float]:
-        x = pad + inner_w * (number - 1) / (count - 1)
+        x = left + inner_w * (number - 1) / (count - 1)
         y = pad + inner_h * (10 - value) / 9
         return round(x, 1), round(y, 1)
 
@@ -229,9 +235,22 @@ def confidence_trend_svg(
     for value in (1, 10):
         _x, y = xy(1, value)
         parts.append(
-            f"<line {_attrs(class_='chart-grid', x1=pad, x2=width - pad, y1=y, y2=y)}"
+            f"<line {_attrs(class_='chart-grid', x1=left, x2=width - pad, y1=y, y2=y)}"
             f' stroke="#c9d0db" stroke-dasharray="2 3"/>'
         )
+        if labelled:
+            parts.append(
+                f'<text x="{left - 5}" y="{y + 3.5:g}" text-anchor="end" font-size="10"'
+                f' fill="#4b5563">{value}</text>'
+            )
+    if labelled:
+        for number in range(1, count + 1):
+            x, _y = xy(number, 1)
+            label = escape(_("S%(num)d", num=number))
+            parts.append(
+                f'<text x="{x:g}" y="{height - 4}" text-anchor="middle" font-size="10"'
+                f' fill="#4b5563">{label}</text>'
+            )
     segment: list[str] = []
     segments: list[list[str]] = []
     for number, value in points:

@@ -218,7 +218,8 @@ def test_home_shows_where_each_expedition_stands(actor, scene):
     html = ada.get("/").get_data(as_text=True)
     assert "Meine Expeditionen" in html and "Digitale Verwaltung" in html
     assert "Sprint 1 von 6" in html
-    assert "Tage bis zum nächsten Zirkeltreffen" in html
+    # No meeting is scheduled in the scene: home counts to the sprint's end, not to a guess.
+    assert "Tage bis zum Ende des Sprints" in html
     assert "Tage bis zum Abschluss" in html
 
 

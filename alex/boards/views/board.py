@@ -31,8 +31,10 @@ from alex.web import htmx_response, render, wants_fragment
 @bp.get("/board")
 @login_required
 def board(expedition_id: int):
-    """My kanban board."""
+    """My kanban board (a facilitator without a Vorhaben of their own has none)."""
     membership = get_membership_or_404(expedition_id)
+    if not membership.is_participant:
+        return redirect(url_for("expeditions.show", expedition_id=expedition_id))
     return render("boards/board.html", "boards/_board.html", **own_board_context(membership))
 
 

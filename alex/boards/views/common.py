@@ -75,7 +75,7 @@ def board_context(membership: Membership, owner: Membership | None = None, **ext
         "readonly": readonly,
         "board": board,
         "counts": {c: board.count(c) for c in board.columns},
-        **board_labels(expedition.id, owner.wip_limit, sprint),
+        **board_labels(expedition.id, owner.wip_limit, sprint, readonly),
         **extra,
     }
 
@@ -115,6 +115,7 @@ def own_board_context(membership: Membership, **extra) -> dict:
     return board_context(
         membership,
         focus=service.sprint_focus(db.session, expedition.id, current_user.id, sprint),
+        standing=expedition_standing(expedition, today_in(expedition)),
         new_card_form=None,  # blank: see blank_new_card_form
         peers=peers(expedition),
         **extra,
