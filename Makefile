@@ -14,7 +14,7 @@ DEB_PACKAGES := chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core popp
 VNU_VERSION := 26.9.27
 VNU_JAR := .tools/node_modules/vnu-jar/build/dist/vnu.jar
 
-.PHONY: install system-deps run test test-fast bench soak lint format translations compile-translations build-assets clean
+.PHONY: install system-deps demo-db run dev test test-fast bench soak lint format translations compile-translations build-assets clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -42,7 +42,8 @@ compile-translations: $(VENV)/.installed
 build-assets: $(VENV)/.installed
 	$(FLASK) alex build-assets
 
-run: install
+# The demo database, created and seeded once (make run and make dev share it).
+demo-db: install
 	$(FLASK) alex upgrade-db
 	$(FLASK) alex seed-demo --if-empty
 	@echo ""
@@ -51,7 +52,15 @@ run: install
 	@echo "    moderation@example.org  (Moderation)"
 	@echo "    ada@example.org, ben@example.org, cem@example.org  (Teilnehmer:innen)"
 	@echo ""
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+# As deployed: gunicorn with deploy/gunicorn.conf.py (and every other process of deploy/Procfile),
+# static files precompressed by WhiteNoise, pages compressed. Ctrl+C stops them all.
+run: demo-db
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho --procfile deploy/Procfile --app-root . start --port $(PORT)
+
+# Flask's development server with reloading and the debugger, for working on the code.
+dev: demo-db
+	$(FLASK) run --debug --host 127.0.0.1 --port $(PORT)
 
 $(VNU_JAR):
 	npm install --silent --no-audit --no-fund --prefix .tools vnu-jar@$(VNU_VERSION)

@@ -57,7 +57,8 @@ def build_minified(static_folder: str | Path) -> list[Path]:
                 _write_atomically(twin, minify(source.read_text(encoding="utf-8")))
                 written.append(twin)
     for old in (static / MINIFIED_FOLDER).rglob("*"):
-        if old.is_file() and old not in wanted:
+        # Precompressed twins (build_compressed) go with their source.
+        if old.is_file() and old not in wanted and old.suffix not in (".br", ".gz"):
             old.unlink(missing_ok=True)
     return written
 
@@ -70,3 +71,39 @@ def _write_atomically(path: Path, text: str) -> None:
         file.write(text)
     os.chmod(temporary, 0o644)
     os.replace(temporary, path)
+
+
+# Text files worth a precompressed twin (images and fonts are compressed already).
+COMPRESSIBLE = (".css", ".js", ".svg", ".json", ".webmanifest", ".txt", ".map")
+COMPRESSED_SUFFIXES = (".br", ".gz")
+
+
+def build_compressed(static_folder: str | Path) -> list[Path]:
+    """Write a Brotli and a gzip twin of every text file under static/ that lacks a current one.
+
+    WhiteNoise (alex.static_files) serves them to browsers that accept them. A twin carries its
+    source's modification time: a source changed since is compressed again; twins whose source
+    is gone are removed. WhiteNoise's compressor skips a twin that would save less than 5 %.
+    """
+    from whitenoise.compress import Compressor
+
+    static = Path(static_folder)
+    compressor = Compressor(quiet=True)
+    written: list[Path] = []
+    for path in sorted(static.rglob("*")):
+        if not path.is_file():
+            continue
+        if path.suffix in COMPRESSED_SUFFIXES:
+            if not path.with_suffix("").is_file():
+                path.unlink(missing_ok=True)
+            continue
+        if path.suffix not in COMPRESSIBLE:
+            continue
+        mtime = path.stat().st_mtime
+        twins = [path.with_name(path.name + suffix) for suffix in COMPRESSED_SUFFIXES]
+        if all(t.is_file() and t.stat().st_mtime == mtime for t in twins):
+            continue
+        for twin in twins:
+            twin.unlink(missing_ok=True)
+        written.extend(Path(name) for name in compressor.compress(str(path)))
+    return written

@@ -33,11 +33,14 @@ def compile_translations() -> None:
 
 @alex_cli.command("build-assets")
 def build_assets() -> None:
-    """Write the minified twins of our own CSS and JavaScript (static/min/)."""
-    from alex.assets import build_minified
+    """Write the minified twins of our own CSS and JavaScript (static/min/), then the Brotli
+    and gzip twins of every static text file (served by WhiteNoise, alex.static_files)."""
+    from alex.assets import build_compressed, build_minified
 
     written = build_minified(current_app.static_folder or "")
     click.echo(f"Minified {len(written)} file(s).")
+    compressed = build_compressed(current_app.static_folder or "")
+    click.echo(f"Compressed {len(compressed)} file(s).")
 
 
 @alex_cli.command("seed-demo")

@@ -2,16 +2,12 @@
 
 from flask import Flask, Response, request
 
+# default-src covers scripts, styles, fonts, fetches, the manifest and workers ('self' only, no
+# inline code or styles); spelling each out again cost 130 bytes on every page.
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
         "img-src 'self' data:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "manifest-src 'self'",
-        "worker-src 'self'",
         "object-src 'none'",
         "base-uri 'self'",
         "form-action 'self'",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import after_this_request, current_app, redirect, request, session, url_for
 from flask_login import login_user
+from flask_wtf.csrf import generate_csrf
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from alex.auth import service
@@ -61,6 +62,9 @@ def sign_in(user: User, remember: bool = False, passed_second_factor: bool = Fal
     kept = {key: session[key] for key in hooks().kept_session_keys if key in session}
     session.clear()
     session.update(kept)
+    # The new session's CSRF token now, so the login's own cookie carries it: otherwise the first
+    # page after login sets the cookie again (350 bytes more on a first visit).
+    generate_csrf()
     service.start_login_session(
         db.session, user, request.headers.get("User-Agent", ""), passed_second_factor
     )

@@ -1,7 +1,8 @@
 """Accessibility proven in Chromium: axe over the page walk (German and English, phone and desktop,
 light and dark), a keyboard-only walk, reflow at 320 px, and reduced motion.
 
-The pages come from tests/page_walk.py (one line per page), so each area's pages join by a line.
+The pages come from tests/page_walk.py, generated from the URL map and the demo data (a live
+meeting in each of its states too), so a new page or state is checked without a line here.
 All but the keyboard walk (which moves a card and writes a check-in) are backend_independent:
 they run in the SQLite pass only.
 """
@@ -15,7 +16,16 @@ import pytest
 from alex import create_app
 from alex.boards.models import Card, CheckIn
 from alex.extensions import db
-from tests.page_walk import LOGINS, PASSWORD, WTFORMS_TUPLE_CHOICES, seed_scenario, walk_urls
+from tests.page_walk import (
+    LOGINS,
+    PASSWORD,
+    ROLES,
+    WTFORMS_TUPLE_CHOICES,
+    Page,
+    discover,
+    seed_scenario,
+    walk,
+)
 from tests.support.browser import (
     DESKTOP,
     PHONE,
@@ -31,15 +41,41 @@ NARROWEST = {"width": 320, "height": 640}  # WCAG 1.4.10: 1280 px at 400 %, or 6
 
 @pytest.fixture
 def demo(app, live_app_config):
-    """The demo expedition served on a loopback port, with its walk of pages."""
+    """The demo expedition served on a loopback port."""
     scenario = seed_scenario(app)
     served = create_app(live_app_config)
     live = LiveServer(served)
     live.start()
-    yield live, walk_urls(served, scenario), scenario
+    yield live, scenario
     live.stop()
     with served.app_context():
         db.engine.dispose()
+
+
+def once(pages: list[Page], seen: set) -> list[Page]:
+    """The pages whose structure was not seen yet (see tests/page_walk.py)."""
+    fresh = []
+    for page in pages:
+        if page.key not in seen:
+            seen.add(page.key)
+            fresh.append(page)
+    return fresh
+
+
+# The first page of each endpoint is checked in all 8 set-ups; its further structures (other
+# cards, each meeting step) in two that between them cover both languages and both schemes.
+VARIANT_SET_UPS = {("de-DE", "light"), ("en-GB", "dark")}
+
+
+def for_set_up(pages: list[Page], endpoints: set, locale: str, scheme: str) -> list[Page]:
+    chosen = []
+    for page in pages:
+        if page.endpoint not in endpoints:
+            endpoints.add(page.endpoint)
+            chosen.append(page)
+        elif (locale, scheme) in VARIANT_SET_UPS:
+            chosen.append(page)
+    return chosen
 
 
 def sign_in(page, base: str, role: str) -> None:
@@ -61,40 +97,69 @@ def open_settled(page, url: str) -> None:
     page.locator(".htmx-request").first.wait_for(state="detached")
 
 
-def walk(browser, base: str, urls, viewport, locale: str, scheme: str, visit) -> None:
-    """Open every page of the walk as its role in one profile per role; call visit(page, role, path)."""
-    for role in ("anonymous", "participant", "facilitator"):
-        context = new_context(browser, viewport, locale=locale, color_scheme=scheme)
-        page = context.new_page()
-        if role != "anonymous":
-            sign_in(page, base, role)
-        for who, path in urls:
-            if who == role:
-                open_settled(page, base + path)
-                visit(page, role, path)
-        context.close()
+class Profiles:
+    """One signed-in browser profile per role and viewport, kept while the walk changes state."""
+
+    def __init__(self, browser, base: str, locale: str, scheme: str, **options):
+        self.browser, self.base = browser, base
+        self.options = {"locale": locale, "color_scheme": scheme, **options}
+        self.open: dict[tuple[str, str], tuple] = {}
+
+    def page(self, role: str, viewport: dict):
+        key = (role, str(viewport))
+        if key not in self.open:
+            context = new_context(self.browser, viewport, **self.options)
+            page = context.new_page()
+            if role != "anonymous":
+                sign_in(page, self.base, role)
+            self.open[key] = (context, page)
+        return self.open[key][1]
+
+    def visit(self, pages: list[Page], viewport: dict, check) -> None:
+        """Open each page as its role and call check(page, role, path)."""
+        for role in ROLES:
+            for wanted in (p for p in pages if p.role == role):
+                page = self.page(role, viewport)
+                open_settled(page, self.base + wanted.path)
+                check(page, role, wanted.path)
+
+    def close(self) -> None:
+        for context, _ in self.open.values():
+            context.close()
 
 
 @pytest.mark.backend_independent
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("locale", ["de-DE", "en-GB"])
-def test_axe_finds_nothing_on_any_page(browser, demo, locale, scheme):
-    server, urls, _ = demo
+def test_axe_finds_nothing_on_any_page(app, browser, demo, locale, scheme):
+    server, scenario = demo
     found = {}
+    checked = 0
 
     def check(page, role, path):
+        nonlocal checked
+        checked += 1
         violations = axe_violations(page)
         if violations:
             found[f"{role} {path} {page.viewport_size['width']}px"] = violations
 
-    for viewport in (PHONE, DESKTOP):
-        walk(browser, server.url, urls, viewport, locale, scheme, check)
+    profiles = Profiles(browser, server.url, locale, scheme)
+    seen: set = set()
+    endpoints: set = set()
+    try:
+        for pages in walk(app, scenario):
+            fresh = for_set_up(once(pages, seen), endpoints, locale, scheme)
+            for viewport in (PHONE, DESKTOP):
+                profiles.visit(fresh, viewport, check)
+    finally:
+        profiles.close()
+    assert checked > 60  # the walk found the pages (2 × 33 endpoints at least)
     assert not found, found
 
 
 @pytest.mark.backend_independent
 def test_axe_on_the_login_form_with_errors_and_the_offline_states(browser, demo):
-    server, urls, scenario = demo
+    server, scenario = demo
     for scheme in ("light", "dark"):
         for viewport in (PHONE, DESKTOP):
             context = new_context(browser, viewport, color_scheme=scheme)
@@ -108,7 +173,7 @@ def test_axe_on_the_login_form_with_errors_and_the_offline_states(browser, demo)
             assert axe_violations(page) == []
             sign_in(page, server.url, "participant")
             page.evaluate("navigator.serviceWorker.ready.then(() => true)")
-            board = f"{server.url}/expeditions/{scenario.values['expedition']}/board"
+            board = f"{server.url}/expeditions/{scenario.expedition}/board"
             page.goto(board)
             page.wait_for_load_state("networkidle")
             wait_for(lambda p=page: p.evaluate("!!navigator.serviceWorker.controller"))
@@ -128,8 +193,8 @@ def wait_for(check, timeout: float = 20.0) -> None:
 
 
 @pytest.mark.backend_independent
-def test_no_horizontal_scrolling_at_320_px(browser, demo):
-    server, urls, _ = demo
+def test_no_horizontal_scrolling_at_320_px(app, browser, demo):
+    server, scenario = demo
     too_wide = []
 
     def check(page, role, path):
@@ -137,13 +202,17 @@ def test_no_horizontal_scrolling_at_320_px(browser, demo):
         if width > NARROWEST["width"]:
             too_wide.append((role, path, width))
 
-    walk(browser, server.url, urls, NARROWEST, "de-DE", "light", check)
+    profiles = Profiles(browser, server.url, "de-DE", "light")
+    try:
+        profiles.visit(once(discover(app, scenario), set()), NARROWEST, check)
+    finally:
+        profiles.close()
     assert not too_wide
 
 
 @pytest.mark.backend_independent
-def test_reduced_motion_stops_every_animation(browser, demo):
-    server, urls, _ = demo
+def test_reduced_motion_stops_every_animation(app, browser, demo):
+    server, scenario = demo
     moving = []
 
     def check(page, role, path):
@@ -157,16 +226,12 @@ def test_reduced_motion_stops_every_animation(browser, demo):
         if max(durations) > 0.001:
             moving.append((role, path, max(durations)))
 
-    context_options = {"reduced_motion": "reduce"}
-    for role in ("participant",):
-        context = new_context(browser, PHONE, **context_options)
-        page = context.new_page()
-        sign_in(page, server.url, role)
-        for who, path in urls:
-            if who == role:
-                open_settled(page, server.url + path)
-                check(page, role, path)
-        context.close()
+    pages = [p for p in once(discover(app, scenario), set()) if p.role == "participant"]
+    profiles = Profiles(browser, server.url, "de-DE", "light", reduced_motion="reduce")
+    try:
+        profiles.visit(pages, PHONE, check)
+    finally:
+        profiles.close()
     assert not moving
 
 
@@ -192,8 +257,8 @@ def tab_to(page, selector: str, limit: int = 120) -> None:
 
 
 def test_keyboard_only_log_in_move_a_card_write_a_check_in(app, browser, demo):
-    server, _, scenario = demo
-    expedition_id = scenario.values["expedition"]
+    server, scenario = demo
+    expedition_id = scenario.expedition
     context = new_context(browser, DESKTOP)
     page = context.new_page()
     page.goto(f"{server.url}/login")

@@ -57,7 +57,7 @@ def test_static_files_carry_nosniff_but_no_document_policies(client, path):
 def test_the_service_worker_runs_under_the_content_security_policy(client):
     """A worker's policy comes from its own response, so /sw.js keeps it."""
     response = client.get("/sw.js")
-    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
 
 
 def test_versioned_static_files_are_cached_for_a_year_without_revalidation(app, client):
