@@ -31,8 +31,8 @@ from alex.notifications import (
 )
 from alex.outbox import OutboxMessage
 from alex.progress.models import CalendarToken, Kudos, SupportResponse
-from alex.reach.models import NudgeSent
 from alex.push.models import PushSubscription
+from alex.reach.models import NudgeSent
 from alex.twofactor.models import RecoveryCode, TwoFactor, TwoFactorRequirement
 
 __all__ = [

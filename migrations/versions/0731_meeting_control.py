@@ -5,7 +5,7 @@ identical command is a no-op). `retro_done` holds the participants who said they
 writing ("3 von 5 fertig"); one row each, so it never conflicts with notes or votes.
 
 Revision ID: 0731
-Revises: 0601
+Revises: 0721
 Create Date: 2026-12-07
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0731"
-down_revision: str | None = "0601"
+down_revision: str | None = "0721"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -5,7 +5,7 @@ them can be changed "with all following". `retro_action_note` keeps what members
 who missed the meeting) add to an action.
 
 Revision ID: 0741
-Revises: 0601
+Revises: 0731
 Create Date: 2026-12-07
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 import alex.db
 
 revision: str = "0741"
-down_revision: str | None = "0601"
+down_revision: str | None = "0731"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

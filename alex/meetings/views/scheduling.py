@@ -5,9 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from babel import dates
 from flask import Response, flash, redirect, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
@@ -19,7 +17,7 @@ from alex.extensions import db
 from alex.meetings import series, service
 from alex.meetings.forms import ScheduleForm
 from alex.meetings.models import Meeting
-from alex.meetings.state import KIND_NAMES, meeting_list, record_state
+from alex.meetings.state import meeting_list
 from alex.meetings.views.common import bp, load_meeting
 from alex.web import render
 

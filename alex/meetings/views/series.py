@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from flask import Response, flash, redirect, request, url_for
 from flask_babel import ngettext
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from alex.expeditions.access import get_facilitation_or_403
 from alex.expeditions.models import Membership
