@@ -26,7 +26,7 @@ import smtplib
 import ssl
 import sys
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
@@ -36,7 +36,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import Flask, current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, format_date
 from sqlalchemy import column, select, table, update
 
 from alex.db import utcnow
@@ -156,7 +156,13 @@ def _sender() -> Address:
 def render_parts(template: str, context: dict[str, Any], locale: str) -> tuple[str, str, str]:
     """(subject, text, html) of a mail template in a language."""
     env = current_app.jinja_env
-    values = {**context, "locale": locale, "absolute": absolute}
+    values = {
+        **context,
+        "locale": locale,
+        "absolute": absolute,
+        "iso_date": date.fromisoformat,
+        "format_date": format_date,
+    }
     with force_locale(locale):
         values.update(_translations())
         text_template = env.get_template(f"mail/{template}.txt")
@@ -206,7 +212,6 @@ def compose(
     message["Date"] = format_datetime(datetime.now(UTC))
     message["Message-ID"] = one_line(message_id)
     message["Auto-Submitted"] = "auto-generated"
-    message["Content-Language"] = locale
     if unsubscribe := context.get("unsubscribe_url"):
         message["List-Unsubscribe"] = f"<{one_line(absolute(unsubscribe))}>"
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
@@ -214,6 +219,8 @@ def compose(
     message.add_alternative(html, subtype="html", charset="utf-8")
     for filename, mimetype, content in attachments or []:
         _attach(message, filename, mimetype, content)
+    # After the parts: building them moves every Content-* header into the first part.
+    message["Content-Language"] = one_line(locale)
     return message
 
 
