@@ -52,13 +52,18 @@ demo-db: install
 	@echo "    moderation@example.org  (Moderation)"
 	@echo "    ada@example.org, ben@example.org, cem@example.org  (Teilnehmer:innen)"
 	@echo ""
+	@echo "  Mails landen als .eml-Dateien in instance/mail/ (Betreff und Link stehen in der Konsole),"
+	@echo "  solange ALEX_SMTP_URL nicht gesetzt ist."
+	@echo ""
 
-# As deployed: gunicorn with deploy/gunicorn.conf.py (and every other process of deploy/Procfile),
-# static files precompressed by WhiteNoise, pages compressed. Ctrl+C stops them all.
+# As deployed: gunicorn with deploy/gunicorn.conf.py and the queue's consumer (deploy/Procfile),
+# static files precompressed by WhiteNoise, pages compressed. One command, one Ctrl+C stops them all.
 run: demo-db
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho --procfile deploy/Procfile --app-root . start --port $(PORT)
+	ALEX_BASE_URL="$${ALEX_BASE_URL:-http://127.0.0.1:$(PORT)}" PATH="$(CURDIR)/$(BIN):$$PATH" \
+	  $(BIN)/honcho --procfile deploy/Procfile --app-root . start --port $(PORT)
 
-# Flask's development server with reloading and the debugger, for working on the code.
+# Flask's development server with reloading and the debugger, for working on the code
+# (no consumer: mails stay in the outbox until one runs; make run starts both).
 dev: demo-db
 	$(FLASK) run --debug --host 127.0.0.1 --port $(PORT)
 

@@ -131,3 +131,4 @@ _.last_sent_at
 # Read by templates/expeditions/_standing.html: the next scheduled meeting and the days to it.
 _.next_meeting
 _.days_to_next_meeting
+created_by  # Invite.created_by: the invite page names who invites

@@ -20,13 +20,16 @@ and List-Unsubscribe + List-Unsubscribe-Post (RFC 8058) when the context holds
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import smtplib
 import ssl
 import sys
+import threading
+import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
@@ -36,7 +39,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import Flask, current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, format_date
 from sqlalchemy import column, select, table, update
 
 from alex.db import utcnow
@@ -115,6 +118,22 @@ def absolute_url(endpoint: str, **values: Any) -> str:
     return adapter.build(endpoint, values, force_external=True)
 
 
+def absolute(link: str) -> str:
+    """A local path made absolute with ALEX_BASE_URL (absolute links stay as they are).
+
+    Areas put local paths (url_for(...)) into a message's context; the mail template writes
+    ``{{ absolute(link) }}``, so links are built at delivery, never from a request's Host.
+    """
+    if not link.startswith("/") or link.startswith("//"):
+        return link
+    base = current_app.config.get("ALEX_BASE_URL") or ""
+    if not base:
+        raise MailConfigError(
+            "ALEX_BASE_URL is not set: mails need absolute links (e.g. https://alex.example.org)."
+        )
+    return base.rstrip("/") + link
+
+
 def one_line(value: str) -> str:
     """A header-safe text: every kind of line break becomes a space."""
     return " ".join(str(value).splitlines()).replace("\r", " ").replace("\n", " ").strip()
@@ -140,7 +159,13 @@ def _sender() -> Address:
 def render_parts(template: str, context: dict[str, Any], locale: str) -> tuple[str, str, str]:
     """(subject, text, html) of a mail template in a language."""
     env = current_app.jinja_env
-    values = {**context, "locale": locale}
+    values = {
+        **context,
+        "locale": locale,
+        "absolute": absolute,
+        "iso_date": date.fromisoformat,
+        "format_date": format_date,
+    }
     with force_locale(locale):
         values.update(_translations())
         text_template = env.get_template(f"mail/{template}.txt")
@@ -190,14 +215,15 @@ def compose(
     message["Date"] = format_datetime(datetime.now(UTC))
     message["Message-ID"] = one_line(message_id)
     message["Auto-Submitted"] = "auto-generated"
-    message["Content-Language"] = locale
     if unsubscribe := context.get("unsubscribe_url"):
-        message["List-Unsubscribe"] = f"<{one_line(unsubscribe)}>"
+        message["List-Unsubscribe"] = f"<{one_line(absolute(unsubscribe))}>"
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(text, subtype="plain", charset="utf-8")
     message.add_alternative(html, subtype="html", charset="utf-8")
     for filename, mimetype, content in attachments or []:
         _attach(message, filename, mimetype, content)
+    # After the parts: building them moves every Content-* header into the first part.
+    message["Content-Language"] = one_line(locale)
     return message
 
 
@@ -225,8 +251,14 @@ def _dot_stuffed(message: EmailMessage) -> bytes:
     return data
 
 
+@functools.lru_cache(maxsize=8)
+def _tls_context(cafile: str | None) -> ssl.SSLContext:
+    """One verifying TLS context per CA file (building one reads the system's CAs: ~0.1 s)."""
+    return ssl.create_default_context(cafile=cafile)
+
+
 def _connect(settings: SmtpSettings) -> smtplib.SMTP:
-    context = ssl.create_default_context(cafile=settings.cafile)
+    context = _tls_context(settings.cafile) if settings.security != "plain" else None
     if settings.security == "tls":
         connection: smtplib.SMTP = smtplib.SMTP_SSL(
             settings.host, settings.port, timeout=settings.timeout, context=context
@@ -253,6 +285,41 @@ def _close(connection: smtplib.SMTP) -> None:
         connection.close()
 
 
+# Each worker thread keeps its connection through a batch: the batch's mails share one (no new
+# TCP, TLS and AUTH per mail); the outbox closes it after the batch (`close_kept_connection`).
+KEEP_CONNECTION_SECONDS = 10.0
+_held = threading.local()
+
+
+def close_kept_connection() -> None:
+    """Close this thread's kept connection (the outbox calls it after each batch)."""
+    kept = getattr(_held, "connection", None)
+    _held.connection = None
+    if kept is not None:
+        _close(kept[1])
+
+
+def _take_connection(settings: SmtpSettings) -> tuple[smtplib.SMTP, bool]:
+    """(connection, whether it was kept from before) for this thread."""
+    kept = getattr(_held, "connection", None)
+    _held.connection = None
+    if kept is not None:
+        kept_settings, connection, since = kept
+        if kept_settings == settings and time.monotonic() - since < KEEP_CONNECTION_SECONDS:
+            return connection, True
+        _close(connection)
+    return _open(settings), False
+
+
+def _open(settings: SmtpSettings) -> smtplib.SMTP:
+    try:
+        return _connect(settings)
+    except smtplib.SMTPAuthenticationError as error:
+        raise RetryLater(f"SMTP login refused: {error.smtp_code}") from error
+    except (OSError, smtplib.SMTPException) as error:
+        raise RetryLater(f"SMTP server not reachable: {error}") from error
+
+
 def send_smtp(
     settings: SmtpSettings, message: EmailMessage, sender: str, recipient: str, commit_point
 ) -> None:
@@ -260,14 +327,17 @@ def send_smtp(
 
     Raises RetryLater (connection trouble, 4xx) or Undeliverable (5xx for the recipient).
     """
+    connection, kept = _take_connection(settings)
+    finished = False
     try:
-        connection = _connect(settings)
-    except smtplib.SMTPAuthenticationError as error:
-        raise RetryLater(f"SMTP login refused: {error.smtp_code}") from error
-    except (OSError, smtplib.SMTPException) as error:
-        raise RetryLater(f"SMTP server not reachable: {error}") from error
-    try:
-        code, reply = connection.mail(sender)
+        try:
+            code, reply = connection.mail(sender)
+        except (OSError, smtplib.SMTPServerDisconnected):
+            if not kept:
+                raise
+            connection.close()  # the server ended the idle connection: once more, afresh
+            connection = _open(settings)
+            code, reply = connection.mail(sender)
         if code != 250:
             raise _failure("MAIL FROM", code, reply)
         code, reply = connection.rcpt(recipient)
@@ -282,10 +352,14 @@ def send_smtp(
         code, reply = connection.getreply()
         if code != 250:
             raise _failure("end of DATA", code, reply)
+        finished = True
     except (OSError, smtplib.SMTPException) as error:
         raise RetryLater(f"SMTP conversation broke off: {error}") from error
     finally:
-        _close(connection)
+        if finished:
+            _held.connection = (settings, connection, time.monotonic())
+        else:
+            _close(connection)
 
 
 class AddressRefused(Undeliverable):
@@ -417,4 +491,4 @@ def check_sending_config(app: Flask) -> list[str]:
 
 def init_app(app: Flask) -> None:
     """Register the e-mail channel with the outbox."""
-    register_channel("email", deliver_email)
+    register_channel("email", deliver_email, batch_end=close_kept_connection)

@@ -52,10 +52,11 @@ def queue_storage(app: Flask) -> tuple[str, dict[str, Any]]:
     if queue_path := app.config.get("ALEX_QUEUE_PATH"):
         return "sqlite", {"filename": str(queue_path)}
     url = make_url(app.config["SQLALCHEMY_ENGINES"]["default"]["url"])
+    folder = Path(app.instance_path)
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        folder = Path(url.database).resolve().parent
-    else:
-        folder = Path(app.instance_path)
+        beside = Path(url.database).resolve().parent
+        if beside.is_dir():  # never create it: a missing folder is the database's problem
+            folder = beside
     folder.mkdir(parents=True, exist_ok=True)
     return "sqlite", {"filename": str(folder / "alex-queue.sqlite3")}
 

@@ -229,3 +229,43 @@ def test_without_base_url_nothing_is_sent_and_nothing_lost(app, world, make_app,
     assert run_outbox(unset).retry == 1
     assert "ALEX_BASE_URL" in _row(unset, message_id).last_error
     assert smtp_server.messages == []
+
+
+def test_account_page_says_the_address_is_undeliverable(app, world, actor, smtp_server):
+    user = world.user("Cem Aydin", "cem@example.org")
+    smtp_server.refuse("cem@example.org")
+    _reset_mail(app, user.id)
+    run_outbox(app)
+    html = actor(user).get("/account").get_data(as_text=True)
+    assert "Mails an cem@example.org kommen nicht an." in html
+
+
+@pytest.mark.parametrize("mode", ["plain", "tls"])
+def test_plain_smtp_and_implicit_tls_work_too(app, world, make_app, smtp_folder, mode):
+    from tests.support.smtp import smtp_server_running
+
+    user = world.user()
+    with smtp_server_running(smtp_folder, mode=mode, auth=mode == "tls") as server:
+        other = make_app(SMTP_URL=server.url, BASE_URL="https://alex.example.org")
+        assert server.url.startswith({"plain": "smtp://", "tls": "smtps://"}[mode])
+        _reset_mail(other, user.id)
+        assert run_outbox(other).sent == 1
+        assert len(server.messages) == 1
+        assert server.authenticated == [mode == "tls"]
+
+
+def test_one_batch_shares_one_connection(app, world, smtp_server):
+    users = [world.user(f"Person {n}") for n in range(3)]
+    for user in users:
+        _reset_mail(app, user.id)
+    connections = []
+    original = smtp_server.controller.factory
+
+    def counting_factory():
+        connections.append(1)
+        return original()
+
+    smtp_server.controller.factory = counting_factory
+    assert run_outbox(app).sent == 3
+    assert len(smtp_server.messages) == 3
+    assert len(connections) == 1

@@ -125,7 +125,8 @@ class SmtpServer:
             options.update(
                 authenticator=self._authenticate,
                 auth_required=True,
-                auth_require_tls=mode != "plain",
+                # aiosmtpd counts only STARTTLS as TLS; on implicit TLS the whole line is.
+                auth_require_tls=mode == "starttls",
             )
         self.controller = Controller(
             _Handler(self), hostname="127.0.0.1", port=self.port, **options
