@@ -141,6 +141,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["local_when"] = local_when
     app.jinja_env.globals["kind_label"] = kind_label
     app.jinja_env.globals["absolute"] = absolute
+    app.jinja_env.globals["meeting_label"] = meeting_label
     app.jinja_env.globals["settings_path"] = settings_path
 
 
@@ -498,6 +499,18 @@ def kind_sentence(kind: str, name: str, subject: str) -> str:
             "Two weeks to the Abschluss: start your Lernbericht (%(subject)s).", subject=subject
         )
     return subject
+
+
+def meeting_label(kind: str, sprint_number: int | None = None) -> str:
+    """A meeting's name in the reader's language (mails name it anew for each recipient)."""
+    if kind == "zirkeltreffen" and sprint_number:
+        return _("Zirkeltreffen after sprint %(num)d", num=sprint_number)
+    return {
+        "kickoff": _("Auftakt"),
+        "zirkeltreffen": _("Zirkeltreffen"),
+        "pit_stop": _("Boxenstopp"),
+        "closing": _("Abschluss"),
+    }.get(kind, kind)
 
 
 def kind_label(kind: str) -> str:
