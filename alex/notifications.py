@@ -346,7 +346,8 @@ def _send(
     """The outbox row that carries a notification by e-mail or push (sent after the commit)."""
     from alex.outbox import enqueue
 
-    actor = session.get(User, notification.actor_id) if notification.actor_id else None
+    with session.no_autoflush:  # one SELECT for the actor's name, no flush per recipient
+        actor = session.get(User, notification.actor_id) if notification.actor_id else None
     enqueue(
         session,
         channel=channel,
