@@ -125,3 +125,4 @@ last_error
 sent_at
 retry
 email_undeliverable_reason
+created_by  # Invite.created_by: the invite page names who invites

@@ -1,6 +1,6 @@
 """Imports every area's models, so Base.metadata is complete for Alembic and the tests."""
 
-from alex.auth.models import LoginSession, User
+from alex.auth.models import LoginSession, PasswordReset, User
 from alex.boards.models import (
     Card,
     CardMove,
@@ -63,6 +63,7 @@ __all__ = [
     "ExpeditionNotificationDefault",
     "DigestSetting",
     "NudgeSent",
+    "PasswordReset",
     "OutboxMessage",
     "RecoveryCode",
     "SprintReflection",

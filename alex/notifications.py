@@ -55,6 +55,7 @@ DIRECT_KINDS = (
     "meeting_moved",
     "meeting_cancelled",
     "kudos",
+    "member_joined",
 )
 # Reminders in the circle's rhythm (alex.reach.nudges); they are never put into the digest.
 NUDGE_KINDS = (
@@ -68,8 +69,9 @@ KINDS = DIRECT_KINDS + NUDGE_KINDS
 CHANNELS = ("app", "email", "digest", "push", "off")
 NUDGE_CHANNELS = ("app", "email", "push", "off")
 # What a kind does when neither the person nor the expedition chose: direct news and nudges by
-# e-mail (they are meant to reach people between visits), Rückenwind in the app and the digest.
-DEFAULT_CHANNELS = dict.fromkeys(KINDS, "email") | {"kudos": "digest"}
+# e-mail (they are meant to reach people between visits), Rückenwind in the app and the digest,
+# a new member in the app.
+DEFAULT_CHANNELS = dict.fromkeys(KINDS, "email") | {"kudos": "digest", "member_joined": "app"}
 WEEKDAYS = range(7)  # Monday = 0, as datetime.weekday()
 SUBJECT_MAX = 200
 LINK_MAX = 500
@@ -477,6 +479,8 @@ def kind_sentence(kind: str, name: str, subject: str) -> str:
         return _(
             "%(name)s gave you an action from the retro: „%(subject)s“.", name=name, subject=subject
         )
+    if kind == "member_joined":
+        return _("%(name)s joined „%(subject)s“.", name=name, subject=subject)
     if kind == "nudge_check_in":
         return _(
             "The Zirkeltreffen is coming up: write a check-in before it (%(subject)s).",
@@ -524,6 +528,7 @@ def kind_label(kind: str) -> str:
         "meeting_moved": _("A meeting is moved"),
         "meeting_cancelled": _("A meeting is cancelled"),
         "kudos": _("Rückenwind for me"),
+        "member_joined": _("Someone joins my expedition (facilitators)"),
         "nudge_check_in": _("Reminder: check in before the Zirkeltreffen"),
         "nudge_support_unanswered": _(
             "Reminder: a request for support is unanswered (facilitators)"
