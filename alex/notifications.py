@@ -143,6 +143,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["local_when"] = local_when
     app.jinja_env.globals["kind_label"] = kind_label
     app.jinja_env.globals["absolute"] = absolute
+    app.jinja_env.globals["meeting_label"] = meeting_label
     app.jinja_env.globals["settings_path"] = settings_path
 
 
@@ -347,7 +348,8 @@ def _send(
     """The outbox row that carries a notification by e-mail or push (sent after the commit)."""
     from alex.outbox import enqueue
 
-    actor = session.get(User, notification.actor_id) if notification.actor_id else None
+    with session.no_autoflush:  # one SELECT for the actor's name, no flush per recipient
+        actor = session.get(User, notification.actor_id) if notification.actor_id else None
     enqueue(
         session,
         channel=channel,
@@ -502,6 +504,18 @@ def kind_sentence(kind: str, name: str, subject: str) -> str:
             "Two weeks to the Abschluss: start your Lernbericht (%(subject)s).", subject=subject
         )
     return subject
+
+
+def meeting_label(kind: str, sprint_number: int | None = None) -> str:
+    """A meeting's name in the reader's language (mails name it anew for each recipient)."""
+    if kind == "zirkeltreffen" and sprint_number:
+        return _("Zirkeltreffen after sprint %(num)d", num=sprint_number)
+    return {
+        "kickoff": _("Auftakt"),
+        "zirkeltreffen": _("Zirkeltreffen"),
+        "pit_stop": _("Boxenstopp"),
+        "closing": _("Abschluss"),
+    }.get(kind, kind)
 
 
 def kind_label(kind: str) -> str:

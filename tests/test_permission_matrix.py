@@ -219,6 +219,16 @@ PWA = {
     "pages.accessibility": Route(PUBLIC),
     "pages.privacy": Route(PUBLIC),
 }
+# Each person's notification settings; the expedition's defaults are the facilitators'; the
+# one-click unsubscribe is for whoever holds the signed link (a mail program, without login).
+REACH = {
+    "reach.settings": Route(LOGGED_IN),
+    "reach.save_settings": Route(LOGGED_IN, note="an unchanged form with no weekday: 422"),
+    "reach.defaults": Route(FACILITATORS),
+    "reach.save_defaults": Route(FACILITATORS),
+    "reach.unsubscribe": Route(PUBLIC),
+    "reach.unsubscribe_now": Route(PUBLIC),
+}
 ROUTES: dict[str, Route] = {
     **CORE,
     **AUTH,
@@ -229,6 +239,7 @@ ROUTES: dict[str, Route] = {
     **PROGRESS,
     **EXPORTS,
     **PWA,
+    **REACH,
 }
 
 

@@ -128,5 +128,5 @@ def tell_members(
             "duration_minutes": meeting.duration_minutes,
             "location": meeting.location,
         },
-        attachments=[("meeting.ics", f"text/calendar; method={method}", ics)],
+        attachments=[("meeting.ics", f"text/calendar; method={method}", ics.decode())],
     )

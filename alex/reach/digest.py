@@ -301,7 +301,7 @@ def _missed_notifications(
             or defaults.get((expedition_id or 0, kind))
             or DEFAULT_CHANNELS.get(kind)
         )
-        if channel == "digest":
+        if channel == "digest" and kind != "kudos":  # Rückenwind has its own section
             missed[user_id].append(
                 {"kind": kind, "actor_name": actor_name or "", "subject": subject, "link": link}
             )

@@ -2,7 +2,7 @@
 digest setting, and the reminders already given.
 
 Revision ID: 0711
-Revises: 0701 (chained after the merged reach-engine migration)
+Revises: 0703 (chained after the merged reach-engine migrations)
 Create Date: 2026-12-07
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import alex.db
 
 revision: str = "0711"
-down_revision: str | None = "0701"
+down_revision: str | None = "0703"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -104,6 +104,7 @@ def build_scene(app: Flask, world: World) -> Scene:
         area_ids = {
             "boards": {"item_id": checklist_item.id},
             "progress": {"token": feed.token},
+            "reach": {"token": _unsubscribe_token(app, owner.id)},
         }
         ids = {
             "expedition_id": expedition.id,
@@ -122,6 +123,16 @@ def build_scene(app: Flask, world: World) -> Scene:
         }
     users = {"outsider": outsider, "member": member, "owner": owner, "facilitator": facilitator}
     return Scene(users, ids, area_ids)
+
+
+def _unsubscribe_token(app: Flask, user_id: int) -> str:
+    """A real one-click unsubscribe token (the reach area), or nothing when it is not installed."""
+    try:
+        from alex.reach.unsubscribe import unsubscribe_token
+    except ImportError:
+        return "no-reach-area"
+    with app.app_context():
+        return unsubscribe_token(user_id, "digest")
 
 
 def client_for(app: Flask, scene: Scene, visitor: str):
