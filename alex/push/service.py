@@ -14,6 +14,7 @@ import hashlib
 import ipaddress
 import json
 import logging
+import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -104,12 +105,20 @@ def _loopback_allowed(host: str) -> bool:
 
 
 def _is_internal(host: str) -> bool:
-    """A literal private, loopback or link-local address (push services have public names)."""
+    """A private, loopback or link-local address, literal or by name: the server would post to
+    its own network. (A name that does not resolve now is let through: sending will fail.)"""
+    host = host.strip("[]")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
     try:
-        address = ipaddress.ip_address(host.strip("[]"))
+        return not ipaddress.ip_address(host).is_global
     except ValueError:
-        return host == "localhost" or host.endswith(".localhost")
-    return not address.is_global
+        pass
+    try:
+        found = socket.getaddrinfo(host, 443, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return False
+    return any(not ipaddress.ip_address(info[4][0].split("%")[0]).is_global for info in found)
 
 
 def subscribe(

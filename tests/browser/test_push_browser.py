@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import json
 import time
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
 
+from alex import outbox
 from alex.extensions import db
-from alex.push import deliver, vapid
+from alex.push import vapid
 from alex.push.models import PushSubscription
 from tests.support.accounts import TEST_PASSWORD
 from tests.support.browser import PHONE, assert_no_axe_violations, log_in, new_context, screenshot
 from tests.support.push import PushReceiver
+from tests.support.smtp import run_outbox
 
 PRIVATE, PUBLIC = vapid.generate_keys()
 
@@ -121,18 +122,22 @@ def test_push_is_turned_on_by_the_button_and_the_worker_shows_what_arrives(
     assert (row.user_id, row.endpoint, row.show_content) == (ada.id, device.endpoint, True)
     screenshot(page, "push-settings-phone")
 
-    # A Rückenwind for Ada goes out through the real wire format …
-    message = SimpleNamespace(
-        user_id=ada.id,
-        kind="kudos",
-        template="",
-        locale=None,
-        message_id="<kudos-1@alex.test>",
-        context={"subject": "Kanban ausprobieren", "actor_name": "Ben", "link": "/notifications"},
-    )
+    # A Rückenwind for Ada goes through the outbox and out in the real wire format …
     with app.app_context():
-        deliver.send_message(message)
+        outbox.enqueue(
+            db.session,
+            channel="push",
+            kind="kudos",
+            template="",
+            context={
+                "subject": "Kanban ausprobieren",
+                "actor_name": "Ben",
+                "link": "/notifications",
+            },
+            user_id=ada.id,
+        )
         db.session.commit()
+    assert run_outbox(app).sent == 1
     assert receiver.refusals == []
     [received] = receiver.messages_for(device)
 

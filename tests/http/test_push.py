@@ -170,6 +170,8 @@ def test_without_htmx_the_form_answers_with_a_redirect(app, actor, receiver):
     [
         ("http://push.example.org/x", None, None),  # plain http to a remote host
         ("https://10.0.0.7/push/x", None, None),  # an internal address
+        ("https://[::1]/push/x", None, None),
+        ("https://localhost/push/x", None, None),  # a name of this host
         ("https://user:pw@push.example.org/x", None, None),
         ("javascript:alert(1)", None, None),
         ("https://push.example.org/" + "x" * 1000, None, None),
@@ -195,18 +197,13 @@ def test_unusable_subscriptions_are_refused_with_a_message(
     assert rows(app) == []
 
 
-def test_plain_http_to_loopback_is_refused_in_production(app, actor, receiver):
-    app_production = SimpleNamespace(config={"ALEX_ENV": "production"})
-    with app.test_request_context():
-        from flask import current_app
-
-        current_app.config["ALEX_ENV"] = "production"
-        try:
-            device = receiver.device()
-            assert service.subscription_problem(device.endpoint, device.p256dh, device.auth)
-        finally:
-            current_app.config["ALEX_ENV"] = "testing"
-    assert app_production.config["ALEX_ENV"] == "production"
+def test_plain_http_to_loopback_is_refused_in_production(make_app, receiver):
+    device = receiver.device()
+    for env, allowed in (("testing", True), ("production", False)):
+        app = make_app(ENV=env, CHEAP_PASSWORD_HASHING=False)
+        with app.test_request_context():
+            problem = service.subscription_problem(device.endpoint, device.p256dh, device.auth)
+        assert (problem is None) == allowed
 
 
 def test_the_number_of_devices_is_limited(app, actor, receiver):
@@ -451,3 +448,43 @@ def test_the_settings_send_a_test_notification_through_the_outbox(app, actor, re
     [received] = receiver.messages_for(device)
     assert received.payload["body"] == "Push-Benachrichtigungen funktionieren auf diesem Gerät."
     assert received.payload["url"] == "/account"
+
+
+def test_the_real_consumer_delivers_push(app, app_config, actor, receiver, tmp_path):
+    """`flask alex consumer` in its own process knows the channel and sends the queued row."""
+    import time
+
+    from tests.support.smtp import consumer_env, consumer_process
+
+    person = actor()
+    device = receiver.device()
+    subscribe(person, device)
+    enqueue_push(app, person.user.id, subject="Kanban", actor_name="Ben")
+    env = consumer_env(
+        app_config,
+        VAPID_PRIVATE_KEY=PRIVATE,
+        VAPID_SUBJECT="mailto:ops@example.org",
+        BASE_URL="https://alex.example.org",
+    )
+    log = tmp_path / "consumer.log"
+    with consumer_process(env, log) as process:
+        deadline = time.monotonic() + 60
+        while not receiver.messages_for(device):
+            assert process.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
+            time.sleep(0.2)
+        while outbox_rows(app)[0].state != "sent":
+            assert time.monotonic() < deadline, "the row was not marked sent"
+            time.sleep(0.2)
+    assert receiver.refusals == []
+    assert len(receiver.messages_for(device)) == 1
+
+
+def test_a_push_address_whose_name_points_into_the_own_network_is_refused(app):
+    import socket
+
+    host = socket.gethostname()  # resolves to this machine (loopback or a private address)
+    with app.test_request_context(), PushReceiver() as running:
+        assert service._is_internal(host)
+        device = running.device()
+        problem = service.subscription_problem(f"https://{host}/push/x", device.p256dh, device.auth)
+    assert problem == "Der Browser hat keine brauchbare Push-Adresse geschickt."
