@@ -210,6 +210,15 @@ PWA = {
     "pages.accessibility": Route(PUBLIC),
     "pages.privacy": Route(PUBLIC),
 }
+# Web Push settings: one's own devices only; another person's device is as good as missing.
+# (The matrix's app has no VAPID keys: turning push on and testing it answer 404, "not offered";
+# tests/http/test_push.py has them.)
+PUSH = {
+    "push.subscribe": Route(expect(LOGIN, 404, 404, 404, 404)),
+    "push.unsubscribe": Route(OWNER_ONLY),
+    "push.set_content": Route(OWNER_ONLY),
+    "push.send_test": Route(expect(LOGIN, 404, 404, 404, 404)),
+}
 ROUTES: dict[str, Route] = {
     **CORE,
     **AUTH,
@@ -220,6 +229,7 @@ ROUTES: dict[str, Route] = {
     **PROGRESS,
     **EXPORTS,
     **PWA,
+    **PUSH,
 }
 
 

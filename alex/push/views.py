@@ -99,7 +99,7 @@ def unsubscribe(subscription_id: int):
     if not ConfirmForm().validate_on_submit():
         return error_response(400)
     if not service.unsubscribe(db.session, current_user.id, subscription_id):
-        return _answer(_("Push was already off for this device."))
+        return error_response(404)
     return _answer(_("Push notifications are off for this device."))
 
 
@@ -107,6 +107,8 @@ def unsubscribe(subscription_id: int):
 @login_required
 def send_test():
     """A test notification to each of the person's devices, through the outbox like any other."""
+    if vapid.keys(current_app) is None:
+        return error_response(404)
     if not ConfirmForm().validate_on_submit():
         return error_response(400)
     if not service.subscriptions_of(db.session, current_user.id):

@@ -224,7 +224,7 @@ def test_only_the_owner_turns_a_device_off_or_changes_its_lock_screen(app, actor
         ).status_code
         == 404
     )
-    ben.post(f"/account/push/subscriptions/{row.id}/delete", htmx=True)
+    assert ben.post(f"/account/push/subscriptions/{row.id}/delete", htmx=True).status_code == 404
     assert rows(app, ada.user.id)[0].show_content is False
 
     answer = ada.post(
