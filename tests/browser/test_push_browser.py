@@ -21,7 +21,7 @@ from alex.push import vapid
 from alex.push.models import PushSubscription
 from tests.support.accounts import TEST_PASSWORD
 from tests.support.browser import PHONE, assert_no_axe_violations, log_in, new_context, screenshot
-from tests.support.push import PushReceiver
+from tests.support.push import PushReceiver, settings_path
 from tests.support.smtp import run_outbox
 
 PRIVATE, PUBLIC = vapid.generate_keys()
@@ -102,7 +102,7 @@ def test_push_is_turned_on_by_the_button_and_the_worker_shows_what_arrives(
     context.add_init_script(FAKE_PUSH_SERVICE % json.dumps(device.subscription))
     page = context.new_page()
     log_in(page, live_server.url, ada.email, TEST_PASSWORD)
-    page.goto(f"{live_server.url}/account")
+    page.goto(f"{live_server.url}{settings_path(app)}")
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     button = page.locator("[data-push-subscribe]")
     button.wait_for(state="visible")

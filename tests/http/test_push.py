@@ -13,7 +13,7 @@ from sqlalchemy import select
 from alex.extensions import db
 from alex.push import deliver, service, vapid
 from alex.push.models import PushSubscription
-from tests.support.push import PushReceiver
+from tests.support.push import PushReceiver, settings_path
 
 PRIVATE, PUBLIC = vapid.generate_keys()
 
@@ -118,7 +118,7 @@ def test_without_keys_push_is_not_offered(make_app, world, tmp_path):
     client = app.test_client()
     login(client, user.email)
     person = Actor(client, user)
-    page = person.get("/account").get_data(as_text=True)
+    page = person.get(settings_path(app)).get_data(as_text=True)
     assert "does not send push notifications" in page or "keine Push-Benachrichtigungen" in page
     assert "data-push-subscribe" not in page
     with PushReceiver() as running:
@@ -130,7 +130,7 @@ def test_without_keys_push_is_not_offered(make_app, world, tmp_path):
 
 def test_the_settings_offer_a_button_and_subscribe_nothing_by_themselves(app, actor):
     person = actor()
-    page = person.get("/account").get_data(as_text=True)
+    page = person.get(settings_path(app)).get_data(as_text=True)
     section = page[page.index('id="push-settings"') :]
     assert f'data-push-key="{PUBLIC}"' in page
     # The button asks only when pressed (push.js); without script it stays hidden.
@@ -162,7 +162,7 @@ def test_without_htmx_the_form_answers_with_a_redirect(app, actor, receiver):
     person = actor()
     response = subscribe(person, receiver.device(), htmx=False)
     assert response.status_code == 303
-    assert response.headers["Location"].endswith("/account")
+    assert response.headers["Location"].endswith(settings_path(app))
 
 
 @pytest.mark.parametrize(
@@ -440,14 +440,14 @@ def test_the_settings_send_a_test_notification_through_the_outbox(app, actor, re
     assert person.post("/account/push/test", htmx=True).status_code == 422
     device = receiver.device()
     subscribe(person, device, show_content=True)
-    page = person.get("/account").get_data(as_text=True)
+    page = person.get(settings_path(app)).get_data(as_text=True)
     assert 'action="/account/push/test"' in page
     assert person.post("/account/push/test", htmx=True).status_code == 200
     assert person.post("/account/push/test", htmx=True).status_code == 200  # same minute: one
     run_outbox(app)
     [received] = receiver.messages_for(device)
     assert received.payload["body"] == "Push-Benachrichtigungen funktionieren auf diesem Gerät."
-    assert received.payload["url"] == "/account"
+    assert received.payload["url"] == settings_path(app)
 
 
 def test_the_real_consumer_delivers_push(app, app_config, actor, receiver, tmp_path):
