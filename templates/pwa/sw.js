@@ -102,8 +102,13 @@ self.addEventListener("notificationclick", (event) => {
     if (same) return same.focus();
     const any = windows.find((client) => new URL(client.url).origin === target.origin && "navigate" in client);
     if (any) {
-      const focused = await any.focus();
-      return (focused || any).navigate(target.href);
+      try {
+        const focused = await any.focus();
+        const navigated = await (focused || any).navigate(target.href);
+        if (navigated) return navigated;
+      } catch (error) {
+        // A window this worker does not control cannot be sent elsewhere: open a new one.
+      }
     }
     return self.clients.openWindow(target.href);
   })());

@@ -488,3 +488,17 @@ def test_a_push_address_whose_name_points_into_the_own_network_is_refused(app):
         device = running.device()
         problem = service.subscription_problem(f"https://{host}/push/x", device.p256dh, device.auth)
     assert problem == "Der Browser hat keine brauchbare Push-Adresse geschickt."
+
+
+def test_the_push_settings_are_valid_html(app, actor, receiver, tmp_path):
+    from tests.test_html_valid import vnu_errors
+
+    person = actor()
+    subscribe(person, receiver.device(), show_content=True)
+    subscribe(person, receiver.device())
+    files = []
+    for language in ("de", "en"):
+        page = person.get(settings_path(app), headers={"Accept-Language": language})
+        files.append(tmp_path / f"push-settings-{language}.html")
+        files[-1].write_text(page.get_data(as_text=True))
+    assert vnu_errors(files) == []
