@@ -42,6 +42,7 @@ compile-translations: $(VENV)/.installed
 build-assets: $(VENV)/.installed
 	$(FLASK) alex build-assets
 
+# The web server and the queue's consumer (deploy/Procfile), one command, one Ctrl-C.
 run: install
 	$(FLASK) alex upgrade-db
 	$(FLASK) alex seed-demo --if-empty
@@ -51,7 +52,11 @@ run: install
 	@echo "    moderation@example.org  (Moderation)"
 	@echo "    ada@example.org, ben@example.org, cem@example.org  (Teilnehmer:innen)"
 	@echo ""
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	@echo "  Mails landen als .eml-Dateien in instance/mail/ (Betreff und Link stehen in der Konsole),"
+	@echo "  solange ALEX_SMTP_URL nicht gesetzt ist."
+	@echo ""
+	ALEX_BASE_URL="$${ALEX_BASE_URL:-http://127.0.0.1:$(PORT)}" PATH="$(CURDIR)/$(BIN):$$PATH" \
+	  $(BIN)/honcho --procfile deploy/Procfile --app-root . start --port $(PORT)
 
 $(VNU_JAR):
 	npm install --silent --no-audit --no-fund --prefix .tools vnu-jar@$(VNU_VERSION)

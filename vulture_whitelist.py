@@ -120,6 +120,7 @@ last_error
 sent_at
 retry
 email_undeliverable_reason
+created_by  # Invite.created_by: the invite page names who invites
 
 # Read by the push settings partial (templates/push/_push_settings.html).
 _.last_sent_at

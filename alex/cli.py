@@ -101,6 +101,31 @@ def unlock_user(email: str) -> None:
     click.echo(f"{user.email} unlocked.")
 
 
+@alex_cli.command("reset-link")
+@click.argument("email")
+def reset_link_command(email: str) -> None:
+    """Print a single-use password-reset link (30 minutes) for an account: the operator's way."""
+    from flask import url_for
+
+    from alex.auth.recovery import VALID_FOR, start_reset
+    from alex.auth.service import find_user_by_email
+    from alex.mail import MailConfigError, absolute
+
+    user = find_user_by_email(db.session, email)
+    if user is None:
+        raise click.ClickException("No such account.")
+    with current_app.test_request_context():
+        path = url_for("auth.reset_password", token=start_reset(db.session, user))
+    try:
+        link = absolute(path)
+    except MailConfigError:
+        link = path
+        click.echo("ALEX_BASE_URL is not set; put this installation's address in front:", err=True)
+    db.session.commit()
+    minutes = int(VALID_FOR.total_seconds() // 60)
+    click.echo(f"Reset link for {user.email} (works once, {minutes} minutes):\n{link}")
+
+
 @alex_cli.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def backup_command(path: Path) -> None:

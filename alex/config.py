@@ -41,6 +41,7 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_URL": "",  # smtp://, smtp+starttls://user:pw@host:587, smtps://…; empty: .eml files
     "MAIL_FROM": "",  # e.g. "ALEx <alex@example.org>"
     "REDIS_URL": "",  # redis://127.0.0.1:6379/0: the queue in Redis (several servers); else SQLite
+    "QUEUE_NAME": "alex",  # separates installations (or test runs) that share one Redis
     "QUEUE_PATH": "",  # the SQLite queue's file (default: beside the SQLite database / instance/)
     "OUTBOX_LEASE_SECONDS": 300,  # a message claimed this long by a dead consumer is tried again
     "QUEUE_STALE_SECONDS": 300,  # /healthz/queue answers 503 when the consumer was silent longer

@@ -26,7 +26,7 @@ import smtplib
 import ssl
 import sys
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
@@ -36,7 +36,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import Flask, current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, format_date
 from sqlalchemy import column, select, table, update
 
 from alex.db import utcnow
@@ -115,6 +115,22 @@ def absolute_url(endpoint: str, **values: Any) -> str:
     return adapter.build(endpoint, values, force_external=True)
 
 
+def absolute(link: str) -> str:
+    """A local path made absolute with ALEX_BASE_URL (absolute links stay as they are).
+
+    Areas put local paths (url_for(...)) into a message's context; the mail template writes
+    ``{{ absolute(link) }}``, so links are built at delivery, never from a request's Host.
+    """
+    if not link.startswith("/") or link.startswith("//"):
+        return link
+    base = current_app.config.get("ALEX_BASE_URL") or ""
+    if not base:
+        raise MailConfigError(
+            "ALEX_BASE_URL is not set: mails need absolute links (e.g. https://alex.example.org)."
+        )
+    return base.rstrip("/") + link
+
+
 def one_line(value: str) -> str:
     """A header-safe text: every kind of line break becomes a space."""
     return " ".join(str(value).splitlines()).replace("\r", " ").replace("\n", " ").strip()
@@ -140,7 +156,13 @@ def _sender() -> Address:
 def render_parts(template: str, context: dict[str, Any], locale: str) -> tuple[str, str, str]:
     """(subject, text, html) of a mail template in a language."""
     env = current_app.jinja_env
-    values = {**context, "locale": locale}
+    values = {
+        **context,
+        "locale": locale,
+        "absolute": absolute,
+        "iso_date": date.fromisoformat,
+        "format_date": format_date,
+    }
     with force_locale(locale):
         values.update(_translations())
         text_template = env.get_template(f"mail/{template}.txt")
@@ -190,14 +212,15 @@ def compose(
     message["Date"] = format_datetime(datetime.now(UTC))
     message["Message-ID"] = one_line(message_id)
     message["Auto-Submitted"] = "auto-generated"
-    message["Content-Language"] = locale
     if unsubscribe := context.get("unsubscribe_url"):
-        message["List-Unsubscribe"] = f"<{one_line(unsubscribe)}>"
+        message["List-Unsubscribe"] = f"<{one_line(absolute(unsubscribe))}>"
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(text, subtype="plain", charset="utf-8")
     message.add_alternative(html, subtype="html", charset="utf-8")
     for filename, mimetype, content in attachments or []:
         _attach(message, filename, mimetype, content)
+    # After the parts: building them moves every Content-* header into the first part.
+    message["Content-Language"] = one_line(locale)
     return message
 
 

@@ -1,6 +1,6 @@
 """Imports every area's models, so Base.metadata is complete for Alembic and the tests."""
 
-from alex.auth.models import LoginSession, User
+from alex.auth.models import LoginSession, PasswordReset, User
 from alex.boards.models import (
     Card,
     CardMove,
@@ -55,6 +55,7 @@ __all__ = [
     "RetroTemplate",
     "RetroVote",
     "Notification",
+    "PasswordReset",
     "OutboxMessage",
     "RecoveryCode",
     "SprintReflection",

@@ -26,7 +26,14 @@ from alex.auth.models import User
 from alex.auth.service import register_user_extra
 from alex.db import Base, UTCDateTime, utcnow
 
-KINDS = ("kudos", "support_answered", "meeting_scheduled", "meeting_moved", "action_assigned")
+KINDS = (
+    "kudos",
+    "support_answered",
+    "meeting_scheduled",
+    "meeting_moved",
+    "action_assigned",
+    "member_joined",
+)
 SUBJECT_MAX = 200
 LINK_MAX = 500
 LIST_LIMIT = 50
@@ -183,4 +190,6 @@ def notification_text(notification: Notification) -> str:
         return _(
             "%(name)s gave you an action from the retro: „%(subject)s“.", name=name, subject=subject
         )
+    if notification.kind == "member_joined":
+        return _("%(name)s joined „%(subject)s“.", name=name, subject=subject)
     return subject

@@ -66,6 +66,7 @@ FIRST_RETRY = timedelta(minutes=1)
 LONGEST_RETRY = timedelta(hours=6)
 SWEEP_LIMIT = 500  # rows one sweep claims at most; the next minute takes the rest
 ERROR_MAX = 500
+SCRUB_KEY = "_scrub"
 
 
 class RetryLater(Exception):
@@ -161,8 +162,12 @@ def enqueue(
     locale: str | None = None,
     dedupe_key: str | None = None,
     attachments: Iterable[tuple[str, str, bytes | str]] = (),
+    scrub: Iterable[str] = (),
 ) -> OutboxMessage | None:
     """Add a message to the caller's transaction; None when `dedupe_key` was used before.
+
+    `scrub` names context keys holding secrets (a reset link): they are blanked in the row as
+    soon as the message is sent or given up.
 
     `context` holds JSON values only (ids, names, URLs); the template renders them at delivery
     in the recipient's language (`locale`, else the user's, else the default). Either `user_id`
@@ -175,7 +180,7 @@ def enqueue(
         channel=channel,
         kind=kind,
         template=template,
-        context=dict(context),
+        context={**context, **({SCRUB_KEY: sorted(scrub)} if scrub else {})},
         user_id=user_id,
         address=address,
         locale=locale,
@@ -273,6 +278,14 @@ def _finish(session: Session, message_id: int, token: str, **values: Any) -> boo
     return bool(done)
 
 
+def _scrubbed(context: dict) -> dict[str, Any]:
+    """The column values that blank the secrets of a finished message (none: no change)."""
+    keys = context.get(SCRUB_KEY) or []
+    if not keys:
+        return {}
+    return {"context": {k: ("" if k in keys else v) for k, v in context.items()}}
+
+
 @dataclass
 class Outcome:
     """What one delivery run did."""
@@ -299,12 +312,13 @@ def deliver_one(session: Session, message_id: int, outcome: Outcome | None = Non
 
     def commit_point() -> None:
         committed["done"] = _finish(
-            session, message_id, token, state=SENT, sent_at=utcnow(), attempts=attempts
+            session, message_id, token, state=SENT, sent_at=utcnow(), attempts=attempts, **scrubbed
         )
         if not committed["done"]:
             raise RetryLater("the claim on this message was lost")
 
     message.commit_point = commit_point  # type: ignore[method-assign]
+    scrubbed = _scrubbed(message.context)
     deliver = _channels.get(message.channel)
     try:
         if deliver is None:
@@ -319,6 +333,7 @@ def deliver_one(session: Session, message_id: int, outcome: Outcome | None = Non
             attempts=attempts,
             last_error=str(error)[:ERROR_MAX],
             claim_token=None,
+            **scrubbed,
         )
         outcome.failed += 1
         return FAILED
@@ -330,6 +345,7 @@ def deliver_one(session: Session, message_id: int, outcome: Outcome | None = Non
             session,
             message_id,
             token,
+            **(scrubbed if state == FAILED else {}),
             state=state,
             attempts=attempts,
             next_attempt_at=utcnow() + backoff(attempts),
@@ -342,7 +358,9 @@ def deliver_one(session: Session, message_id: int, outcome: Outcome | None = Non
             outcome.retry += 1
         return state
     if not committed["done"]:
-        _finish(session, message_id, token, state=SENT, sent_at=utcnow(), attempts=attempts)
+        _finish(
+            session, message_id, token, state=SENT, sent_at=utcnow(), attempts=attempts, **scrubbed
+        )
     outcome.sent += 1
     return SENT
 

@@ -63,12 +63,14 @@ def queue_storage(app: Flask) -> tuple[str, dict[str, Any]]:
 def init_app(app: Flask) -> None:
     """Point the queue at this app's storage and run tasks in this app's context."""
     kind, options = queue_storage(app)
-    key = (kind, tuple(sorted(options.items())))
+    name = app.config.get("ALEX_QUEUE_NAME") or "alex"
+    key = (kind, name, tuple(sorted(options.items())))
     if key != _bound["storage_key"]:
+        huey.name = name
         if kind == "redis":
-            storage = RedisHuey.storage_class("alex", url=options["url"])
+            storage = RedisHuey.storage_class(name, url=options["url"])
         else:
-            storage = SqliteHuey.storage_class("alex", **options)
+            storage = SqliteHuey.storage_class(name, **options)
         huey.storage = storage
         _bound["storage_key"] = key
     _bound["app"] = app

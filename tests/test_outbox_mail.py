@@ -229,3 +229,12 @@ def test_without_base_url_nothing_is_sent_and_nothing_lost(app, world, make_app,
     assert run_outbox(unset).retry == 1
     assert "ALEX_BASE_URL" in _row(unset, message_id).last_error
     assert smtp_server.messages == []
+
+
+def test_account_page_says_the_address_is_undeliverable(app, world, actor, smtp_server):
+    user = world.user("Cem Aydin", "cem@example.org")
+    smtp_server.refuse("cem@example.org")
+    _reset_mail(app, user.id)
+    run_outbox(app)
+    html = actor(user).get("/account").get_data(as_text=True)
+    assert "Mails an cem@example.org kommen nicht an." in html

@@ -93,6 +93,20 @@ class PasswordForm(BaseForm):
     )
 
 
+class ForgotPasswordForm(BaseForm):
+    email = EmailField(_l("E-mail address"), validators=_email_validators(), filters=[_strip])
+
+
+class ResetPasswordForm(BaseForm):
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[
+            InputRequired(_l("Please choose a password.")),
+            Length(max=200, message=TOO_LONG),
+        ],
+    )
+
+
 class EndSessionForm(BaseForm):
     """Log out one other device, named by its handle (never by its token)."""
 

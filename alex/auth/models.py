@@ -69,3 +69,16 @@ class LoginSession(Base):
     )
 
     user: Mapped[User] = relationship(back_populates="login_sessions")
+
+
+class PasswordReset(Base):
+    """A password-reset link: only the SHA-256 of its token is kept; it works once, briefly."""
+
+    __tablename__ = "password_reset"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -8,9 +8,18 @@ from flask_babel import refresh
 from flask_login import current_user, login_required, logout_user
 from sqlalchemy.exc import IntegrityError
 
-from alex.auth import attempts, service, sessions
+from alex.auth import attempts, recovery, service, sessions
 from alex.auth.audit import security_event
-from alex.auth.forms import EndSessionForm, LoginForm, PasswordForm, ProfileForm, RegisterForm
+from alex.auth.forms import (
+    EndSessionForm,
+    ForgotPasswordForm,
+    LoginForm,
+    PasswordForm,
+    ProfileForm,
+    RegisterForm,
+    ResetPasswordForm,
+)
+from alex.auth.models import User
 from alex.auth.protect import account_check_limit, failed_check, no_store
 from alex.auth.signin import after_sign_in, known_device_of, registration_open, second_step, sign_in
 from alex.extensions import db, limiter
@@ -57,6 +66,74 @@ def login_post():
     sign_in(user, remember=form.remember.data)
     db.session.commit()
     return after_sign_in()
+
+
+def _reset_rate_limit() -> str:
+    return current_app.config["ALEX_RESET_RATE_LIMIT"]
+
+
+def _reset_address_key() -> str:
+    """Per address (normalised), so one inbox cannot be flooded from many places."""
+    return "reset:" + service.normalise_email(request.form.get("email", ""))[:254]
+
+
+@bp.get("/password/forgot")
+def forgot_password():
+    """Ask for the address a reset link should go to."""
+    return render("auth/forgot.html", form=ForgotPasswordForm())
+
+
+@bp.post("/password/forgot")
+@limiter.limit(_reset_rate_limit)
+@limiter.limit(_reset_rate_limit, key_func=_reset_address_key)
+@no_store
+def forgot_password_post():
+    """Mail a link if the address has an account; the answer is the same either way."""
+    form = ForgotPasswordForm()
+    if not form.validate_on_submit():
+        return render("auth/forgot.html", form=form, status=422)
+    recovery.request_reset(
+        db.session,
+        form.email.data,
+        lambda token: url_for("auth.reset_password", token=token),  # absolute at delivery
+    )
+    db.session.commit()
+    return render("auth/forgot_sent.html", email=form.email.data)
+
+
+@bp.get("/password/reset/<token>")
+@no_store
+def reset_password(token: str):
+    """The link's page: a form for the new password (opening it uses nothing up)."""
+    if recovery.find_valid(db.session, token) is None:
+        return render("auth/reset_invalid.html", status=410)
+    return render("auth/reset.html", form=ResetPasswordForm(), token=token)
+
+
+@bp.post("/password/reset/<token>")
+@limiter.limit(_login_rate_limit)
+@no_store
+def reset_password_post(token: str):
+    """Set the new password; the link is used up and every session of the account ends."""
+    reset = recovery.find_valid(db.session, token)
+    if reset is None:
+        return render("auth/reset_invalid.html", status=410)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        user = db.session.get(User, reset.user_id)
+        if problem := service.password_problem(form.new_password.data, [user.name, user.email]):
+            form.new_password.errors = [problem]
+        elif recovery.finish_reset(db.session, token, form.new_password.data) is None:
+            db.session.rollback()
+            return render("auth/reset_invalid.html", status=410)
+        else:
+            db.session.commit()
+            if current_user.is_authenticated:
+                logout_user()
+            session.clear()
+            flash(_("Your new password is set. Log in with it."), "success")
+            return redirect(url_for("auth.login"))
+    return render("auth/reset.html", form=form, token=token, status=422)
 
 
 @bp.get("/register")

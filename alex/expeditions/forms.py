@@ -117,6 +117,22 @@ class InviteForm(BaseForm):
     as_facilitator = BooleanField(_l("Joins as facilitator (Moderation)"))
 
 
+class InviteMailForm(BaseForm):
+    addresses = TextAreaField(
+        _l("E-mail addresses, one per line"),
+        validators=[
+            InputRequired(_l("Please enter at least one e-mail address.")),
+            Length(max=20000, message=_l("Please use at most %(max)d characters.")),
+        ],
+    )
+    locale = SelectField(
+        _l("Language of the invitations"),
+        choices=[SelectChoice("de", "Deutsch"), SelectChoice("en", "English")],
+        default="de",
+        validate_choice=True,
+    )
+
+
 class RolesForm(BaseForm):
     is_facilitator = BooleanField(_l("Facilitator (Moderation)"))
     is_participant = BooleanField(_l("Participant"))

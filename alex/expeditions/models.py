@@ -23,6 +23,8 @@ class Expedition(Base):
     sprint_weeks: Mapped[int] = mapped_column(Integer, default=4)
     sprint_count: Mapped[int] = mapped_column(Integer, default=6)
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Berlin")
+    # The language of mails to people who have no account yet (invitations); None: the default.
+    locale: Mapped[str | None] = mapped_column(String(5))
     pit_stops: Mapped[bool] = mapped_column(Boolean, default=False)  # Boxenstopps at ⅓ and ⅔
     # Months after the end when everything is deleted; None keeps it.
     retention_months: Mapped[int | None] = mapped_column(Integer)
@@ -65,6 +67,8 @@ class Membership(Base):
     expedition: Mapped[Expedition] = relationship(back_populates="memberships")
     user: Mapped[User] = relationship()
 
+    joined_now = False  # set by accept_invite on a membership it has just created (not a column)
+
 
 class Invite(Base):
     """A link the facilitator shares; revocable, expiring, optionally single-use."""
@@ -83,5 +87,8 @@ class Invite(Base):
     as_facilitator: Mapped[bool] = mapped_column(Boolean, default=False)
     use_count: Mapped[int] = mapped_column(Integer, default=0)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the invite went out by mail (one single-use link per address).
+    email: Mapped[str | None] = mapped_column(String(254))
 
     expedition: Mapped[Expedition] = relationship(back_populates="invites")
+    created_by: Mapped[User | None] = relationship()

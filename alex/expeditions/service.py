@@ -324,6 +324,7 @@ def accept_invite(session: Session, invite: Invite, user: User) -> Membership:
     )
     session.add(membership)
     session.flush()
+    membership.joined_now = True
     return membership
 
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, flash, redirect, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from alex.expeditions import service
+from alex.expeditions import invitations, service
 from alex.expeditions.access import get_facilitation_or_403, get_membership_or_404
 from alex.expeditions.forms import (
     EARLIEST_START,
@@ -19,6 +20,7 @@ from alex.expeditions.forms import (
     ConfirmForm,
     ExpeditionForm,
     InviteForm,
+    InviteMailForm,
     RolesForm,
 )
 from alex.expeditions.models import Expedition, Invite, Membership
@@ -238,6 +240,8 @@ def _settings_conflict(membership: Membership):
 def _members_page(
     membership: Membership,
     invite_form: InviteForm | None = None,
+    mail_form: InviteMailForm | None = None,
+    mail_problems: list | None = None,
     status: int = 200,
     new_invite: Invite | None = None,
 ):
@@ -252,6 +256,10 @@ def _members_page(
         members=service.members(db.session, expedition),
         invites=invites,
         invite_form=invite_form or InviteForm(formdata=None),
+        mail_form=mail_form
+        or InviteMailForm(formdata=None, locale=expedition.locale or _default_locale()),
+        mail_problems=mail_problems or [],
+        mail_limit=current_app.config["ALEX_INVITE_MAIL_LIMIT"],
         new_invite=new_invite,
         confirm_form=ConfirmForm(),
     )
@@ -282,6 +290,54 @@ def create_invite(expedition_id: int):
     )
     db.session.commit()
     return _members_page(membership, new_invite=invite)
+
+
+def _default_locale() -> str:
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+@bp.post("/expeditions/<int:expedition_id>/invites/mail")
+@login_required
+def invite_by_mail(expedition_id: int):
+    """Invite pasted addresses by mail: every line checked, nobody invited unless all are fine."""
+    membership = get_facilitation_or_403(expedition_id)
+    expedition = membership.expedition
+    form = InviteMailForm()
+    if not form.validate_on_submit():
+        return _members_page(membership, mail_form=form, status=422)
+    addresses, problems = invitations.parse_addresses(
+        form.addresses.data,
+        limit=current_app.config["ALEX_INVITE_MAIL_LIMIT"],
+        members=invitations.member_emails(db.session, expedition),
+    )
+    if problems:
+        return _members_page(membership, mail_form=form, mail_problems=problems, status=422)
+    if expedition.locale != form.locale.data:
+        # The expedition's language for mails (a plain UPDATE: no clash with a settings save).
+        db.session.execute(
+            update(Expedition)
+            .where(Expedition.id == expedition.id)
+            .values(locale=form.locale.data)
+            .execution_options(synchronize_session=False)
+        )
+        expedition.locale = form.locale.data
+    invitations.invite_by_mail(
+        db.session,
+        expedition,
+        current_user,
+        addresses,
+        link_for=lambda token: url_for("expeditions.invite", token=token),
+    )
+    db.session.commit()
+    flash(
+        ngettext(
+            "%(num)d invitation is on its way.",
+            "%(num)d invitations are on their way.",
+            len(addresses),
+        ),
+        "success",
+    )
+    return _members_page(membership)
 
 
 def _invite_of(membership: Membership, invite_id: int) -> Invite:
@@ -419,7 +475,13 @@ def join_through_invite(token: str):
         return redirect(url_for("expeditions.home"))
     expedition: Expedition = found.expedition
     try:
-        service.accept_invite(db.session, found, current_user)
+        joined = service.accept_invite(db.session, found, current_user)
+        if joined.joined_now:
+            invitations.tell_facilitators_of_join(
+                db.session,
+                joined,
+                url_for("expeditions.members", expedition_id=expedition.id),
+            )
         db.session.commit()
     except service.ExpeditionError as error:
         db.session.commit()

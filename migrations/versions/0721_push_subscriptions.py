@@ -1,7 +1,7 @@
 """web push: one subscription per device, with its lock-screen choice
 
 Revision ID: 0721
-Revises: 0701
+Revises: 0703
 Create Date: 2026-12-07 06:35:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import alex.db
 
 revision: str = "0721"
-down_revision: str | None = "0701"  # 0601 before the engine branch was merged in
+down_revision: str | None = "0703"  # 0601 before the engine branch was merged in (its head now)
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

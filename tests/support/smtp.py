@@ -8,7 +8,7 @@
 `smtp_server` speaks STARTTLS (required) and AUTH (required, PLAIN/LOGIN) with a self-signed
 certificate the client trusts through ``?cafile=`` in `smtp_server.url`; `SmtpServer.start(mode=…)`
 makes a plain (``"plain"``) or implicit-TLS (``"tls"``) one. `refuse(address, "550 …")` makes it
-refuse a recipient; `delay` slows every DATA down (for the kill test).
+refuse a recipient; `delay` and `rcpt_delay` slow every DATA or RCPT down (the kill test).
 
 `run_outbox(app)` delivers the due outbox rows synchronously through the code the consumer's
 periodic sweep runs (`alex.outbox.deliver_due`): no Huey involved, deterministic. Tests of the
@@ -80,6 +80,8 @@ class _Handler:
         self.server = server
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.server.rcpt_delay:
+            time.sleep(self.server.rcpt_delay)
         if reply := self.server.refusals.get(address.lower()):
             return reply
         envelope.rcpt_tos.append(address)
@@ -109,6 +111,7 @@ class SmtpServer:
         self.refusals: dict[str, str] = {}
         self.data_reply: str | None = None
         self.delay = 0.0
+        self.rcpt_delay = 0.0
         self.lock = threading.Lock()
         self.cert, key = make_certificate(folder)
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -201,9 +204,11 @@ def consumer_env(app_config: dict, **settings: str) -> dict[str, str]:
         ALEX_SECRET_KEY=app_config["SECRET_KEY"],
         ALEX_ENV="testing",
     )
-    for key in ("SMTP_URL", "BASE_URL", "MAIL_FROM", "REDIS_URL", "QUEUE_PATH"):
-        if app_config.get(key):
-            env[f"ALEX_{key}"] = str(app_config[key])
+    from alex.config import DEFAULTS
+
+    for key, value in app_config.items():
+        if key in DEFAULTS and key not in ("DATABASE_URL", "SECRET_KEY", "ENV"):
+            env[f"ALEX_{key}"] = ("1" if value else "0") if isinstance(value, bool) else str(value)
     env.update({f"ALEX_{k}": str(v) for k, v in settings.items()})
     return env
 

@@ -1,0 +1,115 @@
+"""Password recovery: a single-use link, valid 30 minutes, of which only a hash is stored.
+
+    token = start_reset(session, user)        # the raw token exists only in the link
+    reset = find_valid(session, token)        # None: unknown, used or expired
+    finish_reset(session, token, password)    # single use under concurrency; ends every session
+
+`request_reset` is what the "Passwort vergessen?" form calls: it answers nothing about whether
+the address has an account (the page says the same either way) and mails the link through the
+outbox. The mail's link is blanked in the outbox row once it is sent (`scrub`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from alex import outbox
+from alex.auth import service
+from alex.auth.audit import security_event
+from alex.auth.models import PasswordReset, User
+from alex.db import utcnow
+
+VALID_FOR = timedelta(minutes=30)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_reset(session: Session, user: User, now: datetime | None = None) -> str:
+    """A new reset token for the account (earlier unused ones stay valid until they expire)."""
+    now = now or utcnow()
+    token = secrets.token_urlsafe(32)
+    session.add(
+        PasswordReset(
+            user_id=user.id,
+            token_hash=token_hash(token),
+            created_at=now,
+            expires_at=now + VALID_FOR,
+        )
+    )
+    return token
+
+
+def request_reset(session: Session, email: str, link_for) -> bool:
+    """Mail a reset link when the address has an account; returns whether it had one.
+
+    The caller must not tell the visitor the result. `link_for(token)` builds the absolute link.
+    """
+    user = service.find_user_by_email(session, email)
+    if user is None:
+        security_event("password_reset_requested", None, known=False)
+        return False
+    token = start_reset(session, user)
+    outbox.enqueue(
+        session,
+        channel="email",
+        kind="password_reset",
+        template="password_reset",
+        context={"link": link_for(token)},
+        user_id=user.id,
+        scrub=["link"],
+    )
+    security_event("password_reset_requested", user.id, known=True)
+    return True
+
+
+def find_valid(session: Session, token: str, now: datetime | None = None) -> PasswordReset | None:
+    """The unused, unexpired reset of this token, or None."""
+    now = now or utcnow()
+    if not token or len(token) > 100:
+        return None
+    return session.scalar(
+        select(PasswordReset).where(
+            PasswordReset.token_hash == token_hash(token),
+            PasswordReset.used_at.is_(None),
+            PasswordReset.expires_at > now,
+        )
+    )
+
+
+def finish_reset(session: Session, token: str, new_password: str) -> User | None:
+    """Use the token (once: a conditional UPDATE) and set the password; None when it is not valid.
+
+    Every login session of the account ends, every other open reset link of it stops working,
+    and the wait after failed logins is lifted.
+    """
+    now = utcnow()
+    reset = find_valid(session, token, now)
+    if reset is None:
+        return None
+    used = session.execute(
+        update(PasswordReset)
+        .where(PasswordReset.id == reset.id, PasswordReset.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not used:
+        return None  # a second tab used it a moment earlier
+    session.execute(
+        update(PasswordReset)
+        .where(PasswordReset.user_id == reset.user_id, PasswordReset.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    user = session.get(User, reset.user_id)
+    assert user is not None
+    service.change_password(session, user, new_password)
+    user.failed_logins, user.next_login_at = 0, None
+    security_event("password_reset", user.id)
+    return user

@@ -1,0 +1,132 @@
+"""Invitations by mail: pasted addresses, per-line problems, the mail, the landing, the join."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from alex.expeditions.models import Invite
+from alex.extensions import db
+from alex.notifications import Notification, notification_text
+from alex.outbox import OutboxMessage
+from tests.conftest import mail_settings
+from tests.support.accounts import make_cast
+from tests.support.smtp import run_outbox
+
+
+@pytest.fixture
+def app_config(app_config, smtp_server):
+    return {**app_config, **mail_settings(smtp_server), "INVITE_MAIL_LIMIT": 5}
+
+
+@pytest.fixture
+def cast(world):
+    return make_cast(world)
+
+
+def _count(app, model) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model))
+
+
+def _send(mona, cast, text: str, locale: str = "de"):
+    path = f"/expeditions/{cast.expedition.id}/invites/mail"
+    members = f"/expeditions/{cast.expedition.id}/members"
+    return mona.post(
+        path, {"addresses": text, "locale": locale, "csrf_token": mona.token(members)}, htmx=True
+    )
+
+
+def test_pasted_addresses_each_get_an_invitation_in_the_expeditions_language(
+    app, actor, cast, smtp_server
+):
+    mona = actor(cast.facilitator)
+    text = "nele@example.org\n\n  Otto Berg <otto@example.org>  \nnele@example.org\n"
+    response = _send(mona, cast, text, locale="en")
+    assert response.status_code == 200
+    assert "2 Einladungen sind unterwegs." in response.get_data(as_text=True)
+    with app.app_context():
+        invites = db.session.scalars(select(Invite).order_by(Invite.id)).all()
+        assert [i.email for i in invites] == ["nele@example.org", "otto@example.org"]
+        assert all(i.single_use for i in invites)
+    run_outbox(app)
+    mails = sorted(smtp_server.messages, key=lambda m: str(m["To"]))
+    assert [str(m["To"]) for m in mails] == ["nele@example.org", "otto@example.org"]
+    mail = mails[0]
+    title = cast.expedition.title
+    assert mail["Subject"] == f"Mona Moderation invites you to the learning expedition „{title}“"
+    assert mail["Content-Language"] == "en"
+    text_part = mail.get_body(("plain",)).get_content()
+    assert "Mona Moderation invites you to take part" in text_part
+    assert "sprints of 4 weeks each" in text_part
+    link = re.search(r"https://alex\.example\.org(/invite/\S+)", text_part).group(1)
+    # The landing page says who invites, to what.
+    landing = app.test_client().get(link).get_data(as_text=True)
+    assert "Mona Moderation lädt dich ein" in landing
+    assert title in landing
+
+
+def test_a_malformed_list_names_every_bad_line_and_invites_nobody(app, actor, cast):
+    mona = actor(cast.facilitator)
+    text = "\n".join(
+        [
+            "good@example.org",
+            "not-an-address",
+            "a@example.org, b@example.org",
+            cast.ada.email,
+            "Eve\r\nBcc: x@example.org",
+        ]
+    )
+    response = _send(mona, cast, text)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Noch niemand ist eingeladen." in html
+    assert "Zeile 2 („not-an-address“): Das ist keine E-Mail-Adresse." in html
+    assert "Zeile 3 („a@example.org, b@example.org“): Bitte eine Adresse pro Zeile." in html
+    assert f"Zeile 4 („{cast.ada.email}“): Diese Person ist schon dabei." in html
+    assert "Zeile 5 („Eve“)" in html
+    assert "good@example.org" in html  # what was pasted stays in the field
+    assert _count(app, Invite) == 0 and _count(app, OutboxMessage) == 0
+
+
+def test_more_than_the_limit_is_refused_whole(app, actor, cast):
+    mona = actor(cast.facilitator)
+    text = "\n".join(f"p{n}@example.org" for n in range(6))
+    response = _send(mona, cast, text)
+    assert response.status_code == 422
+    assert "höchstens 5 Adressen" in response.get_data(as_text=True)
+    assert _count(app, Invite) == 0 and _count(app, OutboxMessage) == 0
+
+
+def test_only_the_facilitator_invites_by_mail(app, actor, cast):
+    ada = actor(cast.ada)
+    response = ada.post(
+        f"/expeditions/{cast.expedition.id}/invites/mail",
+        {"addresses": "x@example.org", "locale": "de"},
+    )
+    assert response.status_code == 403
+    assert _count(app, OutboxMessage) == 0
+
+
+def test_invite_links_stay_copyable_and_the_facilitator_hears_of_a_join(app, actor, cast, world):
+    mona = actor(cast.facilitator)
+    _send(mona, cast, "nele@example.org")
+    page = mona.get(f"/expeditions/{cast.expedition.id}/members").get_data(as_text=True)
+    with app.app_context():
+        invite = db.session.scalar(select(Invite))
+    assert "an nele@example.org geschickt" in page
+    assert re.search(rf'<input id="invite-link-{invite.id}"[^>]*value="http://[^"]*/invite/', page)
+
+    nele = actor(world.user("Nele Neu", "nele@example.org"))
+    token = nele.token(f"/invite/{invite.token}")
+    joined = nele.post(f"/invite/{invite.token}", {"csrf_token": token})
+    assert joined.status_code == 302
+    with app.app_context():
+        [note] = db.session.scalars(
+            select(Notification).where(Notification.user_id == cast.facilitator.id)
+        ).all()
+        assert note.kind == "member_joined"
+        assert note.link == f"/expeditions/{cast.expedition.id}/members"
+        assert "Nele Neu" in notification_text(note)
