@@ -218,6 +218,8 @@ PUSH = {
     "push.unsubscribe": Route(OWNER_ONLY),
     "push.set_content": Route(OWNER_ONLY),
     "push.send_test": Route(expect(LOGIN, 404, 404, 404, 404)),
+    # For the service worker, without a session: only the old subscription's secret counts.
+    "push.renew": Route(expect(400, 400, 400, 400, 400), note="no JSON: refused"),
 }
 ROUTES: dict[str, Route] = {
     **CORE,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import hmac
 import ipaddress
 import json
 import logging
@@ -155,6 +156,28 @@ def subscribe(
     existing.created_at = utcnow()
     session.flush()
     return existing
+
+
+def renew(
+    session: Session, *, old_endpoint: str, old_auth: str, endpoint: str, p256dh: str, auth: str
+) -> bool:
+    """The browser replaced a subscription (`pushsubscriptionchange`): move the row to the new
+    one. The old auth secret proves it is that browser: only it and this server know it."""
+    row = session.scalar(
+        select(PushSubscription).where(PushSubscription.endpoint == old_endpoint).with_for_update()
+    )
+    if row is None or not hmac.compare_digest(row.auth.encode(), old_auth.encode()):
+        return False
+    taken = session.scalar(
+        select(PushSubscription.id).where(
+            PushSubscription.endpoint == endpoint, PushSubscription.id != row.id
+        )
+    )
+    if taken is not None:
+        session.delete(row)  # the new subscription is known already (turned on again meanwhile)
+        return True
+    row.endpoint, row.p256dh, row.auth = endpoint, p256dh, auth
+    return True
 
 
 def subscriptions_of(session: Session, user_id: int) -> list[PushSubscription]:

@@ -502,3 +502,40 @@ def test_the_push_settings_are_valid_html(app, actor, receiver, tmp_path):
         files.append(tmp_path / f"push-settings-{language}.html")
         files[-1].write_text(page.get_data(as_text=True))
     assert vnu_errors(files) == []
+
+
+def test_a_renewed_subscription_moves_over_only_with_the_old_secret(app, client, actor, receiver):
+    person = actor()
+    old, new = receiver.device(), receiver.device()
+    subscribe(person, old, show_content=True)
+
+    def renew(old_auth, subscription=None):
+        return client.post(
+            "/push/renew",
+            json={
+                "old_endpoint": old.endpoint,
+                "old_auth": old_auth,
+                "subscription": subscription or new.subscription,
+            },
+        )
+
+    assert renew(receiver.device().auth).status_code == 404  # someone else's secret
+    assert (
+        renew(
+            old.auth, {"endpoint": "http://evil.example/", "keys": new.subscription["keys"]}
+        ).status_code
+        == 422
+    )
+    assert client.post("/push/renew", data="x").status_code == 400
+    assert [row.endpoint for row in rows(app)] == [old.endpoint]
+
+    assert renew(old.auth).status_code == 204  # no session, no CSRF token: the secret suffices
+    [row] = rows(app)
+    assert (row.user_id, row.endpoint, row.auth, row.show_content) == (
+        person.user.id,
+        new.endpoint,
+        new.auth,
+        True,
+    )
+    assert send(app, message(person.user.id)) == {"sent": 1}
+    assert len(receiver.messages_for(new)) == 1 and receiver.messages_for(old) == []
