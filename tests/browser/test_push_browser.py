@@ -54,7 +54,7 @@ def receiver():
         yield running
 
 
-def wait_until(page, check, timeout: float = 15.0):
+def wait_until(page, check, timeout: float = 30.0):
     """Poll; waiting through the page lets Playwright hand over DevTools events meanwhile."""
     deadline = time.monotonic() + timeout
     while not (result := check()):
@@ -168,17 +168,16 @@ def test_a_neutral_push_and_a_foreign_link_stay_harmless(app, world, browser, li
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     cdp = context.new_cdp_session(page)
     registration = registration_id(page, cdp, f"{live_server.url}/")
-    for data in (
-        "not json",
-        json.dumps({"title": "x", "body": "y", "url": "https://evil.example/"}),
+    for count, data in enumerate(
+        ("not json", json.dumps({"title": "x", "body": "y", "url": "https://evil.example/"})),
+        start=1,
     ):
         cdp.send(
             "ServiceWorker.deliverPushMessage",
             {"origin": live_server.url, "registrationId": registration, "data": data},
         )
-    shown = wait_until(
-        page, lambda: len(shown_notifications(page)) == 2 and shown_notifications(page)
-    )
+        wait_until(page, lambda n=count: len(shown_notifications(page)) == n)
+    shown = shown_notifications(page)
     assert {n["title"] for n in shown} == {"ALEx", "x"}
     assert all(n["data"] == {"url": "/"} for n in shown)
     context.close()
