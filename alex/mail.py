@@ -20,11 +20,14 @@ and List-Unsubscribe + List-Unsubscribe-Post (RFC 8058) when the context holds
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import smtplib
 import ssl
 import sys
+import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email.headerregistry import Address
@@ -248,8 +251,14 @@ def _dot_stuffed(message: EmailMessage) -> bytes:
     return data
 
 
+@functools.lru_cache(maxsize=8)
+def _tls_context(cafile: str | None) -> ssl.SSLContext:
+    """One verifying TLS context per CA file (building one reads the system's CAs: ~0.1 s)."""
+    return ssl.create_default_context(cafile=cafile)
+
+
 def _connect(settings: SmtpSettings) -> smtplib.SMTP:
-    context = ssl.create_default_context(cafile=settings.cafile)
+    context = _tls_context(settings.cafile) if settings.security != "plain" else None
     if settings.security == "tls":
         connection: smtplib.SMTP = smtplib.SMTP_SSL(
             settings.host, settings.port, timeout=settings.timeout, context=context
@@ -276,6 +285,41 @@ def _close(connection: smtplib.SMTP) -> None:
         connection.close()
 
 
+# Each worker thread keeps its connection through a batch: the batch's mails share one (no new
+# TCP, TLS and AUTH per mail); the outbox closes it after the batch (`close_kept_connection`).
+KEEP_CONNECTION_SECONDS = 10.0
+_held = threading.local()
+
+
+def close_kept_connection() -> None:
+    """Close this thread's kept connection (the outbox calls it after each batch)."""
+    kept = getattr(_held, "connection", None)
+    _held.connection = None
+    if kept is not None:
+        _close(kept[1])
+
+
+def _take_connection(settings: SmtpSettings) -> tuple[smtplib.SMTP, bool]:
+    """(connection, whether it was kept from before) for this thread."""
+    kept = getattr(_held, "connection", None)
+    _held.connection = None
+    if kept is not None:
+        kept_settings, connection, since = kept
+        if kept_settings == settings and time.monotonic() - since < KEEP_CONNECTION_SECONDS:
+            return connection, True
+        _close(connection)
+    return _open(settings), False
+
+
+def _open(settings: SmtpSettings) -> smtplib.SMTP:
+    try:
+        return _connect(settings)
+    except smtplib.SMTPAuthenticationError as error:
+        raise RetryLater(f"SMTP login refused: {error.smtp_code}") from error
+    except (OSError, smtplib.SMTPException) as error:
+        raise RetryLater(f"SMTP server not reachable: {error}") from error
+
+
 def send_smtp(
     settings: SmtpSettings, message: EmailMessage, sender: str, recipient: str, commit_point
 ) -> None:
@@ -283,14 +327,17 @@ def send_smtp(
 
     Raises RetryLater (connection trouble, 4xx) or Undeliverable (5xx for the recipient).
     """
+    connection, kept = _take_connection(settings)
+    finished = False
     try:
-        connection = _connect(settings)
-    except smtplib.SMTPAuthenticationError as error:
-        raise RetryLater(f"SMTP login refused: {error.smtp_code}") from error
-    except (OSError, smtplib.SMTPException) as error:
-        raise RetryLater(f"SMTP server not reachable: {error}") from error
-    try:
-        code, reply = connection.mail(sender)
+        try:
+            code, reply = connection.mail(sender)
+        except (OSError, smtplib.SMTPServerDisconnected):
+            if not kept:
+                raise
+            connection.close()  # the server ended the idle connection: once more, afresh
+            connection = _open(settings)
+            code, reply = connection.mail(sender)
         if code != 250:
             raise _failure("MAIL FROM", code, reply)
         code, reply = connection.rcpt(recipient)
@@ -305,10 +352,14 @@ def send_smtp(
         code, reply = connection.getreply()
         if code != 250:
             raise _failure("end of DATA", code, reply)
+        finished = True
     except (OSError, smtplib.SMTPException) as error:
         raise RetryLater(f"SMTP conversation broke off: {error}") from error
     finally:
-        _close(connection)
+        if finished:
+            _held.connection = (settings, connection, time.monotonic())
+        else:
+            _close(connection)
 
 
 class AddressRefused(Undeliverable):
@@ -440,4 +491,4 @@ def check_sending_config(app: Flask) -> list[str]:
 
 def init_app(app: Flask) -> None:
     """Register the e-mail channel with the outbox."""
-    register_channel("email", deliver_email)
+    register_channel("email", deliver_email, batch_end=close_kept_connection)

@@ -123,9 +123,20 @@ Deliverer = Callable[[OutboxMessage], None]
 _channels: dict[str, Deliverer] = {}
 
 
-def register_channel(name: str, deliver: Deliverer) -> None:
-    """Let `deliver(message)` send the messages of a channel ("email", "push", …)."""
+_batch_ends: dict[str, Callable[[], None]] = {}
+
+
+def register_channel(
+    name: str, deliver: Deliverer, batch_end: Callable[[], None] | None = None
+) -> None:
+    """Let `deliver(message)` send the messages of a channel ("email", "push", …).
+
+    `batch_end()`, if given, runs after each batch in the same thread (e.g. to close a
+    connection the deliverer kept open between the batch's messages).
+    """
     _channels[name] = deliver
+    if batch_end is not None:
+        _batch_ends[name] = batch_end
 
 
 def _message_id() -> str:
@@ -370,9 +381,13 @@ def deliver_ids(ids: Iterable[int]) -> Outcome:
     from alex.extensions import db
 
     outcome = Outcome()
-    with Session(db.engine, expire_on_commit=False) as session:
-        for message_id in ids:
-            deliver_one(session, message_id, outcome)
+    try:
+        with Session(db.engine, expire_on_commit=False) as session:
+            for message_id in ids:
+                deliver_one(session, message_id, outcome)
+    finally:
+        for batch_end in _batch_ends.values():
+            batch_end()
     return outcome
 
 

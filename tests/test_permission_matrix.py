@@ -62,6 +62,7 @@ class Route:
 CORE = {
     "static": Route(PUBLIC),
     "health.healthz": Route(PUBLIC),
+    "health.healthz_queue": Route(PUBLIC, note="the scene's consumer said it lives (else 503)"),
     "wellknown.security_txt": Route(PUBLIC),
 }
 AUTH = {
@@ -70,6 +71,11 @@ AUTH = {
     "auth.register": Route(GUEST),
     "auth.register_post": Route(GUEST),
     "auth.logout": Route(PUBLIC),
+    "auth.forgot_password": Route(GUEST),
+    "auth.forgot_password_post": Route(GUEST, data=lambda s: {"email": "x@example.org"}),
+    # The token is the secret: an unknown one gets 410 for everyone.
+    "auth.reset_password": Route(PUBLIC),
+    "auth.reset_password_post": Route(PUBLIC),
     "auth.account": Route(LOGGED_IN),
     "auth.update_profile": Route(LOGGED_IN),
     "auth.change_password": Route(LOGGED_IN),
@@ -101,6 +107,9 @@ EXPEDITIONS = {
     "expeditions.members": Route(MEMBERS),
     "expeditions.create_invite": Route(FACILITATORS),
     "expeditions.revoke_invite": Route(FACILITATORS),
+    "expeditions.invite_by_mail": Route(
+        FACILITATORS, data=lambda s: {"addresses": "new@example.org", "locale": "de"}
+    ),
     "expeditions.change_roles": Route(FACILITATORS),
     "expeditions.remove_member": Route(FACILITATORS),
     "expeditions.leave": Route(MEMBERS),
@@ -239,6 +248,10 @@ ROUTES: dict[str, Route] = {
 def scene(app: Flask, world, monkeypatch) -> Scene:
     """The cast and the ids every URL argument is filled from."""
     fast_hashes(monkeypatch)
+    from alex import tasks
+
+    with app.app_context():
+        tasks.beat()  # a consumer runs: /healthz/queue answers 200
     return build_scene(app, world)
 
 

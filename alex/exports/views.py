@@ -30,7 +30,6 @@ from alex.exports import service
 from alex.exports.data_rights import account_export, delete_account
 from alex.exports.forms import DeleteAccountForm, ReflectionForm, SelectionForm
 from alex.exports.markdown_export import report_markdown
-from alex.exports.pdf import render_pdf
 from alex.exports.report import (
     SECTIONS,
     Report,
@@ -160,6 +159,10 @@ def _download_name(*parts: str, suffix: str) -> str:
 
 def _pdf_response(html: str, name: str):
     """Render the PDF; a failure becomes a message the user can act on, never a 500."""
+    # Imported here: WeasyPrint (with Pango) costs some 40 MB in every process that loads it,
+    # and the queue's consumer builds this app too without ever rendering a PDF.
+    from alex.exports.pdf import render_pdf
+
     started = time.perf_counter()
     try:
         pdf = render_pdf(html, current_app.static_folder or "")

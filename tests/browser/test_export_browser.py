@@ -48,7 +48,7 @@ def test_pdf_failure_shows_a_message(browser, live_server, sample, monkeypatch):
     def broken(*_args, **_kwargs):
         raise RuntimeError("renderer down")
 
-    monkeypatch.setattr("alex.exports.views.render_pdf", broken)
+    monkeypatch.setattr("alex.exports.pdf.render_pdf", broken)
     ctx = new_context(browser, PHONE)
     page = ctx.new_page()
     log_in(page, live_server.url, sample.participant.email, TEST_PASSWORD)

@@ -205,7 +205,7 @@ def test_pdf_failure_is_a_message_not_a_500(actor, sample, monkeypatch):
     def broken(*_args, **_kwargs):
         raise RuntimeError("fonts missing")
 
-    monkeypatch.setattr("alex.exports.views.render_pdf", broken)
+    monkeypatch.setattr("alex.exports.pdf.render_pdf", broken)
     me = actor(sample.participant)
     response = me.get(_path(sample, "/report.pdf"), headers={"Accept-Language": "de"})
     assert response.status_code == 503
@@ -282,6 +282,7 @@ def test_pdf_shows_user_text_literally_and_loads_nothing_from_outside(
     from alex.exports import pdf as pdf_module
 
     fetchers = []
+    original_render = pdf_module.render_pdf
 
     def spying_render(html, static_folder, fetcher=None):
         fetcher = pdf_module.StaticOnlyFetcher(static_folder)
@@ -294,9 +295,9 @@ def test_pdf_shows_user_text_literally_and_loads_nothing_from_outside(
             return original_fetch(url, headers)
 
         fetcher.fetch = fetch
-        return pdf_module.render_pdf(html, static_folder, fetcher)
+        return original_render(html, static_folder, fetcher)
 
-    monkeypatch.setattr("alex.exports.views.render_pdf", spying_render)
+    monkeypatch.setattr("alex.exports.pdf.render_pdf", spying_render)
     me = actor(sample.participant)
     response = me.get(_path(sample, "/report.pdf"))
     assert response.status_code == 200

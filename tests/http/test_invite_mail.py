@@ -56,7 +56,7 @@ def test_pasted_addresses_each_get_an_invitation_in_the_expeditions_language(
     assert [str(m["To"]) for m in mails] == ["nele@example.org", "otto@example.org"]
     mail = mails[0]
     title = cast.expedition.title
-    assert mail["Subject"] == f"Mona Moderation invites you to the learning expedition „{title}“"
+    assert mail["Subject"] == f"Mona Moderation invites you to the learning expedition “{title}”"
     assert mail["Content-Language"] == "en"
     text_part = mail.get_body(("plain",)).get_content()
     assert "Mona Moderation invites you to take part" in text_part
