@@ -132,3 +132,7 @@ _.last_sent_at
 _.next_meeting
 _.days_to_next_meeting
 created_by  # Invite.created_by: the invite page names who invites
+created_by  # Invite.created_by: the invite page names who invites
+
+# Read by the push settings partial (templates/push/_push_settings.html).
+_.last_sent_at

@@ -219,6 +219,17 @@ PWA = {
     "pages.accessibility": Route(PUBLIC),
     "pages.privacy": Route(PUBLIC),
 }
+# Web Push settings: one's own devices only; another person's device is as good as missing.
+# (The matrix's app has no VAPID keys: turning push on and testing it answer 404, "not offered";
+# tests/http/test_push.py has them.)
+PUSH = {
+    "push.subscribe": Route(expect(LOGIN, 404, 404, 404, 404)),
+    "push.unsubscribe": Route(OWNER_ONLY),
+    "push.set_content": Route(OWNER_ONLY),
+    "push.send_test": Route(expect(LOGIN, 404, 404, 404, 404)),
+    # For the service worker, without a session: only the old subscription's secret counts.
+    "push.renew": Route(expect(400, 400, 400, 400, 400), note="no JSON: refused"),
+}
 # Each person's notification settings; the expedition's defaults are the facilitators'; the
 # one-click unsubscribe is for whoever holds the signed link (a mail program, without login).
 REACH = {
@@ -239,6 +250,7 @@ ROUTES: dict[str, Route] = {
     **PROGRESS,
     **EXPORTS,
     **PWA,
+    **PUSH,
     **REACH,
 }
 

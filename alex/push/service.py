@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import hmac
 import ipaddress
 import json
 import logging
+import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -104,12 +106,20 @@ def _loopback_allowed(host: str) -> bool:
 
 
 def _is_internal(host: str) -> bool:
-    """A literal private, loopback or link-local address (push services have public names)."""
+    """A private, loopback or link-local address, literal or by name: the server would post to
+    its own network. (A name that does not resolve now is let through: sending will fail.)"""
+    host = host.strip("[]")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
     try:
-        address = ipaddress.ip_address(host.strip("[]"))
+        return not ipaddress.ip_address(host).is_global
     except ValueError:
-        return host == "localhost" or host.endswith(".localhost")
-    return not address.is_global
+        pass
+    try:
+        found = socket.getaddrinfo(host, 443, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return False
+    return any(not ipaddress.ip_address(info[4][0].split("%")[0]).is_global for info in found)
 
 
 def subscribe(
@@ -146,6 +156,28 @@ def subscribe(
     existing.created_at = utcnow()
     session.flush()
     return existing
+
+
+def renew(
+    session: Session, *, old_endpoint: str, old_auth: str, endpoint: str, p256dh: str, auth: str
+) -> bool:
+    """The browser replaced a subscription (`pushsubscriptionchange`): move the row to the new
+    one. The old auth secret proves it is that browser: only it and this server know it."""
+    row = session.scalar(
+        select(PushSubscription).where(PushSubscription.endpoint == old_endpoint).with_for_update()
+    )
+    if row is None or not hmac.compare_digest(row.auth.encode(), old_auth.encode()):
+        return False
+    taken = session.scalar(
+        select(PushSubscription.id).where(
+            PushSubscription.endpoint == endpoint, PushSubscription.id != row.id
+        )
+    )
+    if taken is not None:
+        session.delete(row)  # the new subscription is known already (turned on again meanwhile)
+        return True
+    row.endpoint, row.p256dh, row.auth = endpoint, p256dh, auth
+    return True
 
 
 def subscriptions_of(session: Session, user_id: int) -> list[PushSubscription]:

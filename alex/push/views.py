@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, request
+from flask import Blueprint, Response, current_app, flash, redirect, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -10,7 +10,7 @@ from alex import outbox
 from alex.auth.sessions import describe_user_agent
 from alex.db import utcnow
 from alex.errors import error_response
-from alex.extensions import db
+from alex.extensions import csrf, db, limiter
 from alex.forms import ConfirmForm
 from alex.push import deliver, service, vapid
 from alex.push.forms import ContentForm, SubscribeForm
@@ -99,14 +99,45 @@ def unsubscribe(subscription_id: int):
     if not ConfirmForm().validate_on_submit():
         return error_response(400)
     if not service.unsubscribe(db.session, current_user.id, subscription_id):
-        return _answer(_("Push was already off for this device."))
+        return error_response(404)
     return _answer(_("Push notifications are off for this device."))
+
+
+@bp.post("/push/renew")
+@csrf.exempt  # the service worker has no CSRF token; the old subscription's secret proves it
+@limiter.limit("30 per hour")
+def renew():
+    """The service worker's `pushsubscriptionchange`: carry push over to the new subscription."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict) or not isinstance(data.get("subscription"), dict):
+        return error_response(400)
+    new, keys = data["subscription"], data["subscription"].get("keys")
+    fields = [data.get("old_endpoint"), data.get("old_auth"), new.get("endpoint")]
+    fields += [keys.get("p256dh"), keys.get("auth")] if isinstance(keys, dict) else [None, None]
+    if not all(isinstance(value, str) and 0 < len(value) <= 1000 for value in fields):
+        return error_response(400)
+    old_endpoint, old_auth, endpoint, p256dh, auth = fields
+    if service.subscription_problem(endpoint, p256dh, auth):
+        return error_response(422)
+    if not service.renew(
+        db.session,
+        old_endpoint=old_endpoint,
+        old_auth=old_auth,
+        endpoint=endpoint,
+        p256dh=p256dh,
+        auth=auth,
+    ):
+        return error_response(404)
+    db.session.commit()
+    return Response(status=204)
 
 
 @bp.post("/account/push/test")
 @login_required
 def send_test():
     """A test notification to each of the person's devices, through the outbox like any other."""
+    if vapid.keys(current_app) is None:
+        return error_response(404)
     if not ConfirmForm().validate_on_submit():
         return error_response(400)
     if not service.subscriptions_of(db.session, current_user.id):

@@ -9,7 +9,7 @@ from flask import Blueprint, Flask, Response, make_response, render_template, re
 from flask_login import current_user
 
 from alex.pwa import service
-from alex.web import static_url
+from alex.web import nav_url, static_url
 
 bp = Blueprint("pwa", __name__)
 
@@ -36,6 +36,7 @@ def service_worker() -> Response:
         user_header=service.USER_HEADER,
         max_age_days=service.OFFLINE_COPY_MAX_AGE_DAYS,
         notification_icon=static_url("icons/icon-192.png"),
+        push_renew_url=nav_url("push.renew") or "",
     )
     response = make_response(_minified(body))
     response.mimetype = "text/javascript"

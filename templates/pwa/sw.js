@@ -16,6 +16,7 @@ const SAVED_AT_HEADER = "X-Alex-Saved-At";
 const NETWORK_TIMEOUT_MS = 6000;
 const DB_NAME = "alex-offline";
 const NOTIFICATION_ICON = {{ notification_icon|tojson }};
+const PUSH_RENEW_URL = {{ push_renew_url|tojson }};
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
@@ -102,12 +103,35 @@ self.addEventListener("notificationclick", (event) => {
     if (same) return same.focus();
     const any = windows.find((client) => new URL(client.url).origin === target.origin && "navigate" in client);
     if (any) {
-      const focused = await any.focus();
-      return (focused || any).navigate(target.href);
+      try {
+        const focused = await any.focus();
+        const navigated = await (focused || any).navigate(target.href);
+        if (navigated) return navigated;
+      } catch (error) {
+        // A window this worker does not control cannot be sent elsewhere: open a new one.
+      }
     }
     return self.clients.openWindow(target.href);
   })());
 });
+
+// The browser replaced the push subscription (the push service changed its keys or address):
+// subscribe again and tell the server, proving with the old subscription's secret which it was.
+self.addEventListener("pushsubscriptionchange", (event) => {
+  event.waitUntil(renewSubscription(event.oldSubscription, event.newSubscription).catch(() => null));
+});
+
+async function renewSubscription(old, renewed) {
+  if (!PUSH_RENEW_URL || !old) return; // without the old one nothing proves which device it was
+  const fresh = renewed || await self.registration.pushManager.subscribe(old.options);
+  const before = old.toJSON();
+  await fetch(PUSH_RENEW_URL, {
+    method: "POST",
+    credentials: "omit",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ old_endpoint: before.endpoint, old_auth: before.keys.auth, subscription: fresh.toJSON() }),
+  });
+}
 
 // Only paths of this app are opened: a payload can never send the person elsewhere.
 function localPath(url) {

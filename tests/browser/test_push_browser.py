@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import json
 import time
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
 
+from alex import outbox
 from alex.extensions import db
-from alex.push import deliver, vapid
+from alex.push import vapid
 from alex.push.models import PushSubscription
 from tests.support.accounts import TEST_PASSWORD
 from tests.support.browser import PHONE, assert_no_axe_violations, log_in, new_context, screenshot
-from tests.support.push import PushReceiver
+from tests.support.push import PushReceiver, settings_path
+from tests.support.smtp import run_outbox
 
 PRIVATE, PUBLIC = vapid.generate_keys()
 
@@ -53,7 +54,7 @@ def receiver():
         yield running
 
 
-def wait_until(page, check, timeout: float = 15.0):
+def wait_until(page, check, timeout: float = 30.0):
     """Poll; waiting through the page lets Playwright hand over DevTools events meanwhile."""
     deadline = time.monotonic() + timeout
     while not (result := check()):
@@ -101,7 +102,7 @@ def test_push_is_turned_on_by_the_button_and_the_worker_shows_what_arrives(
     context.add_init_script(FAKE_PUSH_SERVICE % json.dumps(device.subscription))
     page = context.new_page()
     log_in(page, live_server.url, ada.email, TEST_PASSWORD)
-    page.goto(f"{live_server.url}/account")
+    page.goto(f"{live_server.url}{settings_path(app)}")
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     button = page.locator("[data-push-subscribe]")
     button.wait_for(state="visible")
@@ -121,18 +122,22 @@ def test_push_is_turned_on_by_the_button_and_the_worker_shows_what_arrives(
     assert (row.user_id, row.endpoint, row.show_content) == (ada.id, device.endpoint, True)
     screenshot(page, "push-settings-phone")
 
-    # A Rückenwind for Ada goes out through the real wire format …
-    message = SimpleNamespace(
-        user_id=ada.id,
-        kind="kudos",
-        template="",
-        locale=None,
-        message_id="<kudos-1@alex.test>",
-        context={"subject": "Kanban ausprobieren", "actor_name": "Ben", "link": "/notifications"},
-    )
+    # A Rückenwind for Ada goes through the outbox and out in the real wire format …
     with app.app_context():
-        deliver.send_message(message)
+        outbox.enqueue(
+            db.session,
+            channel="push",
+            kind="kudos",
+            template="",
+            context={
+                "subject": "Kanban ausprobieren",
+                "actor_name": "Ben",
+                "link": "/notifications",
+            },
+            user_id=ada.id,
+        )
         db.session.commit()
+    assert run_outbox(app).sent == 1
     assert receiver.refusals == []
     [received] = receiver.messages_for(device)
 
@@ -163,17 +168,16 @@ def test_a_neutral_push_and_a_foreign_link_stay_harmless(app, world, browser, li
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     cdp = context.new_cdp_session(page)
     registration = registration_id(page, cdp, f"{live_server.url}/")
-    for data in (
-        "not json",
-        json.dumps({"title": "x", "body": "y", "url": "https://evil.example/"}),
+    for count, data in enumerate(
+        ("not json", json.dumps({"title": "x", "body": "y", "url": "https://evil.example/"})),
+        start=1,
     ):
         cdp.send(
             "ServiceWorker.deliverPushMessage",
             {"origin": live_server.url, "registrationId": registration, "data": data},
         )
-    shown = wait_until(
-        page, lambda: len(shown_notifications(page)) == 2 and shown_notifications(page)
-    )
+        wait_until(page, lambda n=count: len(shown_notifications(page)) == n)
+    shown = shown_notifications(page)
     assert {n["title"] for n in shown} == {"ALEx", "x"}
     assert all(n["data"] == {"url": "/"} for n in shown)
     context.close()

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from alex.extensions import db
 from alex.push import deliver, service, vapid
 from alex.push.models import PushSubscription
-from tests.support.push import PushReceiver
+from tests.support.push import PushReceiver, settings_path
 
 PRIVATE, PUBLIC = vapid.generate_keys()
 
@@ -118,7 +118,7 @@ def test_without_keys_push_is_not_offered(make_app, world, tmp_path):
     client = app.test_client()
     login(client, user.email)
     person = Actor(client, user)
-    page = person.get("/account").get_data(as_text=True)
+    page = person.get(settings_path(app)).get_data(as_text=True)
     assert "does not send push notifications" in page or "keine Push-Benachrichtigungen" in page
     assert "data-push-subscribe" not in page
     with PushReceiver() as running:
@@ -130,7 +130,7 @@ def test_without_keys_push_is_not_offered(make_app, world, tmp_path):
 
 def test_the_settings_offer_a_button_and_subscribe_nothing_by_themselves(app, actor):
     person = actor()
-    page = person.get("/account").get_data(as_text=True)
+    page = person.get(settings_path(app)).get_data(as_text=True)
     section = page[page.index('id="push-settings"') :]
     assert f'data-push-key="{PUBLIC}"' in page
     # The button asks only when pressed (push.js); without script it stays hidden.
@@ -162,7 +162,7 @@ def test_without_htmx_the_form_answers_with_a_redirect(app, actor, receiver):
     person = actor()
     response = subscribe(person, receiver.device(), htmx=False)
     assert response.status_code == 303
-    assert response.headers["Location"].endswith("/account")
+    assert response.headers["Location"].endswith(settings_path(app))
 
 
 @pytest.mark.parametrize(
@@ -170,6 +170,8 @@ def test_without_htmx_the_form_answers_with_a_redirect(app, actor, receiver):
     [
         ("http://push.example.org/x", None, None),  # plain http to a remote host
         ("https://10.0.0.7/push/x", None, None),  # an internal address
+        ("https://[::1]/push/x", None, None),
+        ("https://localhost/push/x", None, None),  # a name of this host
         ("https://user:pw@push.example.org/x", None, None),
         ("javascript:alert(1)", None, None),
         ("https://push.example.org/" + "x" * 1000, None, None),
@@ -195,18 +197,13 @@ def test_unusable_subscriptions_are_refused_with_a_message(
     assert rows(app) == []
 
 
-def test_plain_http_to_loopback_is_refused_in_production(app, actor, receiver):
-    app_production = SimpleNamespace(config={"ALEX_ENV": "production"})
-    with app.test_request_context():
-        from flask import current_app
-
-        current_app.config["ALEX_ENV"] = "production"
-        try:
-            device = receiver.device()
-            assert service.subscription_problem(device.endpoint, device.p256dh, device.auth)
-        finally:
-            current_app.config["ALEX_ENV"] = "testing"
-    assert app_production.config["ALEX_ENV"] == "production"
+def test_plain_http_to_loopback_is_refused_in_production(make_app, receiver):
+    device = receiver.device()
+    for env, allowed in (("testing", True), ("production", False)):
+        app = make_app(ENV=env, CHEAP_PASSWORD_HASHING=False)
+        with app.test_request_context():
+            problem = service.subscription_problem(device.endpoint, device.p256dh, device.auth)
+        assert (problem is None) == allowed
 
 
 def test_the_number_of_devices_is_limited(app, actor, receiver):
@@ -227,7 +224,7 @@ def test_only_the_owner_turns_a_device_off_or_changes_its_lock_screen(app, actor
         ).status_code
         == 404
     )
-    ben.post(f"/account/push/subscriptions/{row.id}/delete", htmx=True)
+    assert ben.post(f"/account/push/subscriptions/{row.id}/delete", htmx=True).status_code == 404
     assert rows(app, ada.user.id)[0].show_content is False
 
     answer = ada.post(
@@ -443,11 +440,102 @@ def test_the_settings_send_a_test_notification_through_the_outbox(app, actor, re
     assert person.post("/account/push/test", htmx=True).status_code == 422
     device = receiver.device()
     subscribe(person, device, show_content=True)
-    page = person.get("/account").get_data(as_text=True)
+    page = person.get(settings_path(app)).get_data(as_text=True)
     assert 'action="/account/push/test"' in page
     assert person.post("/account/push/test", htmx=True).status_code == 200
     assert person.post("/account/push/test", htmx=True).status_code == 200  # same minute: one
     run_outbox(app)
     [received] = receiver.messages_for(device)
     assert received.payload["body"] == "Push-Benachrichtigungen funktionieren auf diesem Gerät."
-    assert received.payload["url"] == "/account"
+    assert received.payload["url"] == settings_path(app)
+
+
+def test_the_real_consumer_delivers_push(app, app_config, actor, receiver, tmp_path):
+    """`flask alex consumer` in its own process knows the channel and sends the queued row."""
+    import time
+
+    from tests.support.smtp import consumer_env, consumer_process
+
+    person = actor()
+    device = receiver.device()
+    subscribe(person, device)
+    enqueue_push(app, person.user.id, subject="Kanban", actor_name="Ben")
+    env = consumer_env(
+        app_config,
+        VAPID_PRIVATE_KEY=PRIVATE,
+        VAPID_SUBJECT="mailto:ops@example.org",
+        BASE_URL="https://alex.example.org",
+    )
+    log = tmp_path / "consumer.log"
+    with consumer_process(env, log) as process:
+        deadline = time.monotonic() + 60
+        while not receiver.messages_for(device):
+            assert process.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
+            time.sleep(0.2)
+        while outbox_rows(app)[0].state != "sent":
+            assert time.monotonic() < deadline, "the row was not marked sent"
+            time.sleep(0.2)
+    assert receiver.refusals == []
+    assert len(receiver.messages_for(device)) == 1
+
+
+def test_a_push_address_whose_name_points_into_the_own_network_is_refused(app):
+    import socket
+
+    host = socket.gethostname()  # resolves to this machine (loopback or a private address)
+    with app.test_request_context(), PushReceiver() as running:
+        assert service._is_internal(host)
+        device = running.device()
+        problem = service.subscription_problem(f"https://{host}/push/x", device.p256dh, device.auth)
+    assert problem == "Der Browser hat keine brauchbare Push-Adresse geschickt."
+
+
+def test_the_push_settings_are_valid_html(app, actor, receiver, tmp_path):
+    from tests.test_html_valid import vnu_errors
+
+    person = actor()
+    subscribe(person, receiver.device(), show_content=True)
+    subscribe(person, receiver.device())
+    files = []
+    for language in ("de", "en"):
+        page = person.get(settings_path(app), headers={"Accept-Language": language})
+        files.append(tmp_path / f"push-settings-{language}.html")
+        files[-1].write_text(page.get_data(as_text=True))
+    assert vnu_errors(files) == []
+
+
+def test_a_renewed_subscription_moves_over_only_with_the_old_secret(app, client, actor, receiver):
+    person = actor()
+    old, new = receiver.device(), receiver.device()
+    subscribe(person, old, show_content=True)
+
+    def renew(old_auth, subscription=None):
+        return client.post(
+            "/push/renew",
+            json={
+                "old_endpoint": old.endpoint,
+                "old_auth": old_auth,
+                "subscription": subscription or new.subscription,
+            },
+        )
+
+    assert renew(receiver.device().auth).status_code == 404  # someone else's secret
+    assert (
+        renew(
+            old.auth, {"endpoint": "http://evil.example/", "keys": new.subscription["keys"]}
+        ).status_code
+        == 422
+    )
+    assert client.post("/push/renew", data="x").status_code == 400
+    assert [row.endpoint for row in rows(app)] == [old.endpoint]
+
+    assert renew(old.auth).status_code == 204  # no session, no CSRF token: the secret suffices
+    [row] = rows(app)
+    assert (row.user_id, row.endpoint, row.auth, row.show_content) == (
+        person.user.id,
+        new.endpoint,
+        new.auth,
+        True,
+    )
+    assert send(app, message(person.user.id)) == {"sent": 1}
+    assert len(receiver.messages_for(new)) == 1 and receiver.messages_for(old) == []

@@ -41,6 +41,11 @@ def unb64url(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+def settings_path(app) -> str:
+    """Where the push settings are shown: the notification settings page, else the account page."""
+    return "/account/notifications" if "reach.settings" in app.view_functions else "/account"
+
+
 @dataclass
 class Device:
     """The browser side of one push subscription."""

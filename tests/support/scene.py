@@ -96,7 +96,12 @@ def build_scene(app: Flask, world: World) -> Scene:
             expedition_id=expedition.id, user_id=owner.id, token="scene-feed-token"
         )
         notification = Notification(user_id=owner.id, expedition_id=expedition.id, kind="kudos")
-        db.session.add_all([feed, notification])
+        from alex.push.models import PushSubscription
+
+        device = PushSubscription(
+            user_id=owner.id, endpoint="https://push.example.org/scene", p256dh="k", auth="a"
+        )
+        db.session.add_all([feed, notification, device])
         db.session.commit()
         owner_membership = db.session.scalar(
             select(Membership).where(Membership.user_id == owner.id)
@@ -119,6 +124,7 @@ def build_scene(app: Flask, world: World) -> Scene:
             "item_id": item.id,
             "action_id": action.id,
             "notification_id": notification.id,
+            "subscription_id": device.id,
             "filename": "css/app.css",
         }
     users = {"outsider": outsider, "member": member, "owner": owner, "facilitator": facilitator}
