@@ -109,3 +109,8 @@ _.is_current
 
 # SQLAlchemy's hybrid expression for queries that filter on has_learning.
 _._has_learning_expression
+
+# Read by the live meeting templates (meetings/_runner_retro.html, _step_retro.html, _presenter.html).
+_.done_count
+_.still_writing
+_.next_phase

@@ -89,9 +89,7 @@ def _aim(current: object, seen: object | None, target: object) -> bool:
     if current == target:
         return False
     if seen is not None and current != seen:
-        raise StaleMeeting(
-            _l("Another moderator has just changed this. Here is the latest state.")
-        )
+        raise StaleMeeting(_l("Another moderator has just changed this. Here is the latest state."))
     return True
 
 
@@ -514,9 +512,7 @@ def templates_of(session: Session, expedition_id: int) -> list[RetroTemplate]:
     )
 
 
-def set_phase(
-    session: Session, meeting: Meeting, phase: str, seen: str | None = None
-) -> Retro:
+def set_phase(session: Session, meeting: Meeting, phase: str, seen: str | None = None) -> Retro:
     """Move the retro to a phase (Schreiben → Aufdecken → …); clears the countdown.
 
     A target: already in the phase, nothing happens (a double-click never moves backwards);
@@ -750,9 +746,7 @@ def group_items(
         _set_group(session, [other.id], target)
     moving = [item.id]
     if whole and old_group is not None:
-        moving = list(
-            session.scalars(select(RetroItem.id).where(RetroItem.group_id == old_group))
-        )
+        moving = list(session.scalars(select(RetroItem.id).where(RetroItem.group_id == old_group)))
     _set_group(session, moving, target)
     if old_group is not None:
         _tidy_group(session, old_group)

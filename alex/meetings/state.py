@@ -39,7 +39,7 @@ STEP_LABELS = {
 PHASE_LABELS = {
     "write": _l("Write"),
     "reveal": _l("Reveal"),
-    "vote": _l("Vote"),
+    "vote": _l("Voting"),
     "discuss": _l("Discuss"),
     "actions": _l("Agree actions"),
     "closed": _l("Retro finished"),

@@ -192,9 +192,7 @@ def test_poll_of_a_meeting_in_another_expedition_is_404(app, world, actor, z):
 def test_two_facilitators_moving_the_same_thing_elsewhere_get_409_with_the_fresh_state(actor, z):
     mona = actor(z.facilitator)
     cem = actor(z.moderator)
-    assert (
-        cem.post(z.url("/step"), {"step": "checkin", "seen": ""}, htmx=True).status_code == 200
-    )
+    assert cem.post(z.url("/step"), {"step": "checkin", "seen": ""}, htmx=True).status_code == 200
     # The same target from a page that had not seen Cem's move: a no-op success.
     agreed = mona.post(z.url("/step"), {"step": "checkin", "seen": ""}, htmx=True)
     assert agreed.status_code == 200 and errors_shown(agreed) == set()

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from alex.errors import SECOND_FACTOR_NEEDED, refuse
 from alex.expeditions.access import membership_access
 from alex.extensions import db, login_manager
+from alex.forms import ConfirmForm
 from alex.meetings import poll_grants, service
 from alex.meetings.forms import (
     CheckInForm,
@@ -20,9 +21,7 @@ from alex.meetings.forms import (
     StepForm,
     TimerForm,
 )
-from alex.forms import ConfirmForm
 from alex.meetings.state import STEP_LABELS
-from alex.meetings.views.presenter import presenter_answer
 from alex.meetings.views.common import (
     Live,
     answer,
@@ -32,6 +31,7 @@ from alex.meetings.views.common import (
     meeting_in,
     reviewable_action,
 )
+from alex.meetings.views.presenter import presenter_answer
 
 
 @bp.get("/<int:meeting_id>")
