@@ -185,7 +185,7 @@
       showSoundState();
     }
     var command = event.target.closest(".runsheet button[type=submit]");
-    if (command && (commandInFlight || Date.now() - lastCommand < 300)) {
+    if (command && (commandInFlight || Date.now() - lastCommand < 250)) {
       event.preventDefault();
       event.stopPropagation();
     }
