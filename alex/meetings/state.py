@@ -206,11 +206,15 @@ def live_state(
             done = service.done_writing(session, retro)
     people = members(session, expedition)
     attendance = {a.user_id: a for a in service.attendance_of(session, meeting)}
-    previous = service.previous_meeting(session, meeting)
+    can_run = service.can_run(membership, meeting)
+    # Last time's actions are read only where they are shown: the step that reviews them.
+    previous = (
+        service.previous_meeting(session, meeting) if meeting.step == "actions_review" else None
+    )
     review_user = meeting.review_user_id
     next_sprint = service.next_sprint_number(meeting, expedition)
     return LiveState(
-        can_run=service.can_run(membership, meeting),
+        can_run=can_run,
         steps=service.run_sheet(meeting),
         skipped=service.skipped(meeting),
         next_step=service.next_step(meeting),
@@ -233,7 +237,9 @@ def live_state(
         my_focus=service.focus_of(session, expedition.id, user_id, next_sprint)
         if meeting.step == "planning"
         else "",
-        templates=service.templates_of(session, expedition.id) if meeting.step == "retro" else [],
+        templates=service.templates_of(session, expedition.id)
+        if retro is not None and retro.phase == "write" and can_run
+        else [],
         now=utcnow(),
         writers=[
             m
