@@ -136,3 +136,7 @@ created_by  # Invite.created_by: the invite page names who invites
 
 # Read by the push settings partial (templates/push/_push_settings.html).
 _.last_sent_at
+# Read by the live meeting templates (meetings/_runner_retro.html, _step_retro.html, _presenter.html).
+_.done_count
+_.still_writing
+_.next_phase

@@ -80,6 +80,7 @@ def run_backend(kind: str, workdir: Path, postgres: str | None) -> list[Row]:
             rows["card_move"] = asyncio.run(figures.move_row(server, site))
             for row in asyncio.run(figures.poll_rows(server, site)):
                 rows[row.key] = row
+            rows["phase_change"] = asyncio.run(figures.phase_row(server, site))
             rows["first_visit"] = asyncio.run(figures.first_visit_row(server, site))
             rows["report_pdf"] = asyncio.run(figures.pdf_row(server, site))
         site.close()
@@ -109,6 +110,7 @@ def run_backend(kind: str, workdir: Path, postgres: str | None) -> list[Row]:
         "card_move",
         "poll_p50",
         "poll_rate",
+        "phase_change",
         "zirkel",
         "first_visit",
         "report_pdf",

@@ -317,6 +317,26 @@ async def move_row(server: Gunicorn, site: Site) -> Row:
     return timed_row(row, timing, base, 5.0)
 
 
+async def phase_row(server: Gunicorn, site: Site) -> Row:
+    """A retro phase change by the facilitator (POST, committed, answered with the new state), p50.
+
+    Runs after the poll figures: it changes the meeting they poll unchanged.
+    """
+    from bench.moves import phase_changer
+
+    row = Row("phase_change", "retro phase change (POST, committed), p50", "≤ 5 ms")
+    if site.endpoint("meeting_phase") is None or site.demo.meeting_id is None:
+        return row
+    conn = await log_in("127.0.0.1", server.port, site.demo.facilitator_email, DEMO_PASSWORD)
+    try:
+        changer = await phase_changer(conn, site)
+        base = await baseline(server)
+        timing = await measure([conn], changer, {200}, warmup=10, requests=300)
+    finally:
+        await conn.close()
+    return timed_row(row, timing, base, 5.0)
+
+
 def _compressed_size(response) -> int:
     kind = response.headers.get("content-type", "")
     body = response.body

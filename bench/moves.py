@@ -1,4 +1,5 @@
-"""The card move the bench repeats: the participant's first card back and forth between columns."""
+"""The commands the bench repeats: the participant's first card back and forth between columns;
+the facilitator's retro back and forth between two phases."""
 
 from __future__ import annotations
 
@@ -34,3 +35,39 @@ async def card_mover(conn: Connection, site: Site) -> Callable[[Connection], Awa
         return response
 
     return move
+
+
+async def phase_changer(
+    conn: Connection, site: Site
+) -> Callable[[Connection], Awaitable[Response]]:
+    """A request factory: each call moves the demo meeting's retro to the other phase.
+
+    The facilitator first starts the meeting at its retro step; then every call is a real
+    change (reveal ↔ discuss) whose answer carries the facilitator's fresh run-sheet.
+    """
+    meeting = {"meeting_id": site.demo.open_meeting_id}
+    page = await conn.request("GET", site.path("meeting", **meeting))
+    token = csrf_token(page.text)
+    headers = {"HX-Request": "true"}
+    started = await conn.request(
+        "POST",
+        site.path("meeting_step", **meeting),
+        form={"step": "retro", "csrf_token": token},
+        headers=headers,
+    )
+    if started.status != 200:
+        raise RuntimeError(f"the demo meeting did not start: {started.status}")
+    state = {"turn": 0, "phase": "write"}
+
+    async def change(c: Connection) -> Response:
+        state["turn"] += 1
+        phase = ("reveal", "discuss")[state["turn"] % 2]
+        form = {"phase": phase, "seen": state["phase"], "csrf_token": token}
+        response = await c.request(
+            "POST", site.path("meeting_phase", **meeting), form=form, headers=headers
+        )
+        if response.status == 200:
+            state["phase"] = phase
+        return response
+
+    return change

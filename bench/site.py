@@ -23,6 +23,8 @@ ENDPOINTS: dict[str, str | Callable[[Flask], str | None]] = {
     "zirkel": "progress.zirkel",
     "meeting": "meetings.show",
     "meeting_poll": lambda app: _find(app, "meetings.", "poll"),
+    "meeting_step": "meetings.step",
+    "meeting_phase": "meetings.phase",
     "card_move": lambda app: _find(app, "boards.", "move", method="POST"),
     "report_pdf": lambda app: _find(app, "exports.", "pdf"),
 }
@@ -47,6 +49,8 @@ class Demo:
     meeting_id: int | None
     meeting_version: int | None
     card_id: int | None
+    facilitator_email: str = ""
+    open_meeting_id: int | None = None  # a Zirkeltreffen not yet held: the facilitator runs it
 
 
 class Site:
@@ -89,7 +93,7 @@ class Site:
         from alex.auth.models import User
         from alex.boards.models import Card
         from alex.db import utcnow
-        from alex.demo import PARTICIPANTS
+        from alex.demo import FACILITATOR, PARTICIPANTS
         from alex.expeditions.models import Expedition
         from alex.meetings.models import Meeting
 
@@ -107,6 +111,22 @@ class Site:
                 )
                 db.session.add(meeting)
                 db.session.commit()
+            upcoming = db.session.scalar(
+                select(Meeting.id)
+                .where(
+                    Meeting.expedition_id == expedition_id,
+                    Meeting.status == "scheduled",
+                    Meeting.kind == "zirkeltreffen",
+                )
+                .order_by(Meeting.starts_at.desc())
+            )
+            if upcoming is None:
+                extra = Meeting(
+                    expedition_id=expedition_id, starts_at=utcnow() + timedelta(days=14)
+                )
+                db.session.add(extra)
+                db.session.commit()
+                upcoming = extra.id
             card = db.session.scalar(
                 select(Card)
                 .where(Card.expedition_id == expedition_id, Card.owner_id == user_id)
@@ -119,6 +139,8 @@ class Site:
                 meeting.id,
                 meeting.version,
                 card.id if card else None,
+                FACILITATOR[0],
+                upcoming,
             )
 
     def card_version(self) -> int | None:

@@ -156,7 +156,7 @@ MEETINGS = {
     "meetings.edit": Route(FACILITATORS),
     "meetings.update": Route(FACILITATORS),
     "meetings.delete": Route(FACILITATORS),
-    "meetings.step": Route(FACILITATORS, data=lambda s: {"step": "checkin", "version": "1"}),
+    "meetings.step": Route(FACILITATORS, data=lambda s: {"step": "checkin", "seen": ""}),
     "meetings.finish": Route(FACILITATORS),
     "meetings.timer": Route(FACILITATORS, data=lambda s: {"minutes": "5"}),
     "meetings.review_person": Route(FACILITATORS),
@@ -176,6 +176,10 @@ MEETINGS = {
     "meetings.add_action": Route(FACILITATORS),
     "meetings.review_action": Route(OWNER_OR_FACILITATOR, data=lambda s: {"outcome": "done"}),
     "meetings.focus": Route(MEMBERS, data=lambda s: {"focus": "Fokus"}),
+    "meetings.presenter": Route(MEMBERS),
+    "meetings.open_writing": Route(FACILITATORS),
+    "meetings.done_writing": Route(MEMBERS, data=lambda s: {"done": "1"}),
+    "meetings.group_title": Route(FACILITATORS, data=lambda s: {"title": "Neu"}),
 }
 # Rückenwind and support answers go to someone else: the owner is told (422) they cannot answer
 # or cheer their own entry.

@@ -462,8 +462,16 @@ def retro_of(session: Session, meeting: Meeting) -> Retro | None:
 
 
 def ensure_retro(session: Session, meeting: Meeting) -> Retro:
-    """The meeting's retro, created with the default format when the step is reached."""
-    retro = retro_of(session, meeting)
+    """The meeting's retro, created with the default format when the step is reached.
+
+    Read afresh (also when this session loaded it before), so a caller after `bump` decides on
+    the latest state.
+    """
+    retro = session.scalar(
+        select(Retro)
+        .where(Retro.meeting_id == meeting.id)
+        .execution_options(populate_existing=True)
+    )
     if retro is None:
         retro = Retro(meeting_id=meeting.id)
         session.add(retro)
@@ -573,7 +581,6 @@ def set_phase(session: Session, meeting: Meeting, phase: str, seen: str | None =
     bump(session, meeting)
     _require_running(meeting)
     retro = ensure_retro(session, meeting)
-    session.refresh(retro)
     if phase == "vote" and not retro.votes_enabled:
         raise MeetingError(_l("Voting is switched off for this retro."))
     if _aim(retro.phase, seen, phase):

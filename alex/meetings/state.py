@@ -39,7 +39,7 @@ STEP_LABELS = {
 PHASE_LABELS = {
     "write": _l("Write"),
     "reveal": _l("Reveal"),
-    "vote": _l("Vote"),
+    "vote": _l("Voting"),
     "discuss": _l("Discuss"),
     "actions": _l("Agree actions"),
     "closed": _l("Retro finished"),
@@ -201,16 +201,21 @@ def live_state(
     done: set[int] = set()
     if retro is not None:
         items, hidden = _visible_items(session, retro, writer)
-        used = service.votes_used(session, retro, user_id)
+        if retro.phase == "vote":
+            used = service.votes_used(session, retro, user_id)
         if retro.phase == "write":
             done = service.done_writing(session, retro)
     people = members(session, expedition)
     attendance = {a.user_id: a for a in service.attendance_of(session, meeting)}
-    previous = service.previous_meeting(session, meeting)
+    can_run = service.can_run(membership, meeting)
+    # Last time's actions are read only where they are shown: the step that reviews them.
+    previous = (
+        service.previous_meeting(session, meeting) if meeting.step == "actions_review" else None
+    )
     review_user = meeting.review_user_id
     next_sprint = service.next_sprint_number(meeting, expedition)
     return LiveState(
-        can_run=service.can_run(membership, meeting),
+        can_run=can_run,
         steps=service.run_sheet(meeting),
         skipped=service.skipped(meeting),
         next_step=service.next_step(meeting),
@@ -221,7 +226,12 @@ def live_state(
         items=items,
         hidden_count=hidden,
         my_votes_used=used,
-        actions=service.actions_of(session, [meeting.id]),
+        # Agreed actions show from the retro's actions phase on (and after the meeting).
+        actions=service.actions_of(session, [meeting.id])
+        if meeting.status == "finished"
+        or meeting.step in ("planning", "checkout")
+        or (retro is not None and retro.phase in ("actions", "closed"))
+        else [],
         previous=previous,
         previous_actions=service.actions_of(session, [previous.id]) if previous else [],
         review_cards=service.board_glance(session, expedition.id, review_user)
@@ -233,7 +243,9 @@ def live_state(
         my_focus=service.focus_of(session, expedition.id, user_id, next_sprint)
         if meeting.step == "planning"
         else "",
-        templates=service.templates_of(session, expedition.id) if meeting.step == "retro" else [],
+        templates=service.templates_of(session, expedition.id)
+        if retro is not None and retro.phase == "write" and can_run
+        else [],
         now=utcnow(),
         writers=[
             m
@@ -267,7 +279,9 @@ def _visible_items(
         else:
             query = query.where(RetroItem.author_id == user_id)
     rows = list(session.scalars(query))
-    total = session.scalar(select(func.count()).where(RetroItem.retro_id == retro.id)) or 0
+    total = len(rows)
+    if not service.is_revealed(retro):  # only then are some notes left out
+        total = session.scalar(select(func.count()).where(RetroItem.retro_id == retro.id)) or 0
     votes: Counter[int] = Counter()
     mine: Counter[int] = Counter()
     counted = retro.phase not in ("write", "reveal", "vote")  # hidden until voting ends
@@ -336,7 +350,12 @@ def record_state(session: Session, meeting: Meeting) -> RecordState:
         retro=retro,
         prompts=service.prompts_of(retro) if retro else [],
         items=sorted(items, key=lambda v: (v.item.prompt, -v.votes, v.item.id)),
-        actions=service.actions_of(session, [meeting.id]),
+        # Agreed actions show from the retro's actions phase on (and after the meeting).
+        actions=service.actions_of(session, [meeting.id])
+        if meeting.status == "finished"
+        or meeting.step in ("planning", "checkout")
+        or (retro is not None and retro.phase in ("actions", "closed"))
+        else [],
         reviewed=[a for a in service.actions_of(session, [previous.id]) if a.outcome]
         if previous
         else [],

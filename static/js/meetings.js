@@ -161,9 +161,16 @@
   // A command button of the moderation ignores a second click that comes within a moment of
   // the first one's answer: a double-click never runs two commands.
   var lastCommand = 0;
-  document.addEventListener("htmx:afterRequest", function (event) {
+  var commandInFlight = false;
+  document.addEventListener("htmx:beforeRequest", function (event) {
     var elt = event.detail.elt;
-    if (elt && elt.closest && elt.closest(".runsheet")) lastCommand = Date.now();
+    if (!elt || !elt.closest || !elt.closest(".runsheet") || !event.detail.xhr) return;
+    commandInFlight = true;
+    // The form is swapped away with the answer, so its own events no longer reach the document.
+    event.detail.xhr.addEventListener("loadend", function () {
+      commandInFlight = false;
+      lastCommand = Date.now();
+    });
   });
 
   document.addEventListener("click", function (event) {
@@ -178,7 +185,10 @@
       showSoundState();
     }
     var command = event.target.closest(".runsheet button[type=submit]");
-    if (command && Date.now() - lastCommand < 400) event.preventDefault();
+    if (command && (commandInFlight || Date.now() - lastCommand < 250)) {
+      event.preventDefault();
+      event.stopPropagation();
+    }
   }, true);
   document.addEventListener("htmx:afterSettle", showSoundState);
 

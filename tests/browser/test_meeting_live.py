@@ -94,7 +94,7 @@ def test_a_whole_zirkeltreffen_from_check_in_to_actions(app, browser, live_serve
     assert_no_axe_violations(fac)
 
     # No actions from an earlier meeting; on to the review round, Ada's turn with a timer.
-    _click(fac, "Weiter: Rückblick auf die Maßnahmen")
+    _click(fac, "Weiter: Was aus den Maßnahmen wurde")
     _follows(par, "keine Maßnahmen zum Zurückschauen")
     _click(fac, "Weiter: Review-Runde")
     _follows(par, "Die Moderation wählt, wer anfängt")
@@ -130,8 +130,8 @@ def test_a_whole_zirkeltreffen_from_check_in_to_actions(app, browser, live_serve
     expect(par.locator(".phase-current")).to_have_text("Diskutieren", timeout=FOLLOW_MS)
     _click(fac, "Jetzt besprechen")
     _follows(par, "Darüber sprechen wir gerade")
-    _click(fac, "Maßnahmen")
-    expect(par.locator(".phase-current")).to_have_text("Maßnahmen", timeout=FOLLOW_MS)
+    _click(fac, "Maßnahmen vereinbaren")
+    expect(par.locator(".phase-current")).to_have_text("Maßnahmen vereinbaren", timeout=FOLLOW_MS)
 
     # An action for Ada: it shows on her phone and lands on her board.
     fac.fill("#action-title", "Feste Pausen im Kalender blocken")

@@ -140,10 +140,10 @@ def test_participant_commands_are_targets_too(app, actor, z):
     run_to(z, mona, "retro")
     for _ in range(2):
         _ok(ada.post(z.url("/retro/done"), {"done": "1"}, htmx=True))
-    assert "1 of 3 done writing" in mona.get(z.url()).get_data(as_text=True)
+    assert "1 von 3 fertig" in mona.get(z.url()).get_data(as_text=True)
     for _ in range(2):
         _ok(ada.post(z.url("/retro/done"), {"done": "0"}, htmx=True))
-    assert "0 of 3 done writing" in mona.get(z.url()).get_data(as_text=True)
+    assert "0 von 3 fertig" in mona.get(z.url()).get_data(as_text=True)
 
 
 # -- Participants never make the facilitator's command fail -----------------------------------
@@ -249,10 +249,10 @@ def test_done_writing_shows_who_is_still_writing_to_the_facilitator(app, actor, 
     _ok(ada.post(z.url("/retro/done"), {"done": "1"}, htmx=True))
     _ok(ben.post(z.url("/retro/done"), {"done": "1"}, htmx=True))
     body = mona.get(z.url()).get_data(as_text=True)
-    assert "2 of 3 done writing" in body
-    assert re.search(r"Still writing:\s*Cem Yildiz", body)
+    assert "2 von 3 fertig" in body
+    assert re.search(r"Schreiben noch:\s*Cem Yildiz", body)
     assert "Nur für mich" not in body  # who, not what
-    assert "I am still writing" in ada.get(z.url()).get_data(as_text=True)
+    assert "Ich schreibe doch noch" in ada.get(z.url()).get_data(as_text=True)
 
 
 def test_the_next_phase_is_the_primary_button(actor, z):
@@ -359,10 +359,10 @@ def test_presenter_view_has_large_state_a_qr_code_and_no_controls(app, actor, z)
     page = mona.get(z.url("/presenter"))
     body = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert "<svg" in body and "Join on your phone" in body
+    assert "<svg" in body and "Mit dem Handy mitmachen" in body
     assert z.url() in body  # the address the QR code holds, written out too
     assert "<form" not in body and "Geheim" not in body
-    assert "0 of 3 done writing" in body
+    assert "0 von 3 fertig" in body
     _ok(mona.post(z.url("/retro/phase"), {"phase": "reveal"}, htmx=True))
     fragment = mona.get(z.url("/live?view=presenter&v=1"), htmx=True)
     assert fragment.status_code == 200 and swapped_targets(fragment) == {"presenter-live"}
@@ -382,7 +382,7 @@ def test_writing_opens_before_the_meeting_and_the_reveal_happens_in_it(app, acto
     for viewer in (mona, ben):
         assert "Am Montag geschrieben" not in viewer.get(z.url()).get_data(as_text=True)
     assert "Am Montag geschrieben" in ada.get(z.url()).get_data(as_text=True)
-    assert "1 of 3 done writing" in mona.get(z.url()).get_data(as_text=True)
+    assert "1 von 3 fertig" in mona.get(z.url()).get_data(as_text=True)
     run_to(z, mona, "retro")
     _ok(mona.post(z.url("/retro/phase"), {"phase": "reveal", "seen": "write"}, htmx=True))
     assert "Am Montag geschrieben" in ben.get(z.url()).get_data(as_text=True)

@@ -50,7 +50,7 @@ def build_scene(app: Flask, world: World) -> Scene:
     from alex.boards.models import Card
     from alex.expeditions import service as expeditions
     from alex.expeditions.models import Expedition, Membership
-    from alex.meetings.models import Meeting, Retro, RetroAction, RetroItem
+    from alex.meetings.models import Meeting, Retro, RetroAction, RetroGroup, RetroItem
 
     cast = make_cast(world)
     expedition, facilitator, owner, member, outsider = (
@@ -88,7 +88,8 @@ def build_scene(app: Flask, world: World) -> Scene:
         db.session.flush()
         item = RetroItem(retro_id=retro.id, author_id=owner.id, text="Notiz")
         action = RetroAction(meeting_id=meeting.id, owner_id=owner.id, title="Ausprobieren")
-        db.session.add_all([item, action])
+        group = RetroGroup(retro_id=retro.id, title="Gruppe")
+        db.session.add_all([item, action, group])
         from alex.notifications import Notification
         from alex.progress.models import CalendarToken
 
@@ -123,6 +124,7 @@ def build_scene(app: Flask, world: World) -> Scene:
             "meeting_id": meeting.id,
             "item_id": item.id,
             "action_id": action.id,
+            "group_id": group.id,
             "notification_id": notification.id,
             "subscription_id": device.id,
             "filename": "css/app.css",

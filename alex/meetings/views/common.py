@@ -175,12 +175,23 @@ def meeting_action(
                 return _refused(live, 409, {where: _conflict_message(error)})
             except service.MeetingError as error:
                 return _refused(live, 422, {where: str(error)})
-            db.session.commit()
+            _commit_keeping_state()
             return answer(live, announce=announcement)
 
         return command
 
     return decorate
+
+
+def _commit_keeping_state() -> None:
+    """Commit, keeping the loaded rows as written: the answer shows exactly the state just
+    committed without reading the meeting, membership and retro again."""
+    session = db.session
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
 
 
 def _refused(live: Live, status: int, errors: dict) -> Response:

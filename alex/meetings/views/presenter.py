@@ -43,7 +43,7 @@ def presenter_answer(live: Live) -> Response:
 def join_qr(url: str) -> Markup:
     """The meeting's address as a QR code, an inline SVG rendered here (nothing from elsewhere)."""
     svg = segno.make(url, error="m").svg_inline(scale=6, border=2, dark="#000", light="#fff")
-    return Markup(svg.replace("<svg ", '<svg role="img" aria-hidden="true" ', 1))  # noqa: S704 – segno's own output
+    return Markup(svg.replace("<svg ", '<svg aria-hidden="true" ', 1))  # noqa: S704 – segno's own output
 
 
 @bp.get("/<int:meeting_id>/presenter")
