@@ -43,6 +43,7 @@ WALK: list[tuple[str, str, dict[str, str]]] = [
     ("facilitator", "expeditions.settings", {"expedition_id": "expedition"}),
     ("facilitator", "expeditions.members", {"expedition_id": "expedition"}),
     ("facilitator", "meetings.index", {"expedition_id": "expedition"}),
+    ("facilitator", "meetings.series_page", {"expedition_id": "expedition"}),
     ("facilitator", "exports.summary", {"expedition_id": "expedition"}),
 ]
 # The foundation's forms pass SelectField choices as tuples, which wtforms 3.3 deprecates; until

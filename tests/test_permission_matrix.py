@@ -167,6 +167,12 @@ MEETINGS = {
     "meetings.add_action": Route(FACILITATORS),
     "meetings.review_action": Route(OWNER_OR_FACILITATOR, data=lambda s: {"outcome": "done"}),
     "meetings.focus": Route(MEMBERS, data=lambda s: {"focus": "Fokus"}),
+    # Planning meetings in one go is the facilitators'; every member catches up and adds notes.
+    "meetings.series_page": Route(FACILITATORS),
+    "meetings.series_preview": Route(FACILITATORS),
+    "meetings.series_save": Route(FACILITATORS),
+    "meetings.catch_up": Route(MEMBERS),
+    "meetings.action_note": Route(MEMBERS, data=lambda s: {"text": "Ich helfe mit"}),
 }
 # Rückenwind and support answers go to someone else: the owner is told (422) they cannot answer
 # or cheer their own entry.
