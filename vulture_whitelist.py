@@ -59,6 +59,8 @@ review_cards
 review_focus
 my_focus
 _.by_prompt
+missed  # meetings/catchup.html: "you were not there"
+ran_it  # meetings/record.html, catchup.html: "(Moderation)"
 reviewed
 absent
 legend_marker

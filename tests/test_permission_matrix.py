@@ -180,6 +180,12 @@ MEETINGS = {
     "meetings.open_writing": Route(FACILITATORS),
     "meetings.done_writing": Route(MEMBERS, data=lambda s: {"done": "1"}),
     "meetings.group_title": Route(FACILITATORS, data=lambda s: {"title": "Neu"}),
+    # Planning meetings in one go is the facilitators'; every member catches up and adds notes.
+    "meetings.series_page": Route(FACILITATORS),
+    "meetings.series_preview": Route(FACILITATORS),
+    "meetings.series_save": Route(FACILITATORS),
+    "meetings.catch_up": Route(MEMBERS),
+    "meetings.action_note": Route(MEMBERS, data=lambda s: {"text": "Ich helfe mit"}),
 }
 # Rückenwind and support answers go to someone else: the owner is told (422) they cannot answer
 # or cheer their own entry.

@@ -304,6 +304,7 @@ class Suggestion:
     sprint_number: int | None
     duration_minutes: int
     location: str
+    weekday: int  # of the meetings so far (a series continues it)
 
 
 def suggest_next(expedition: Expedition, existing: list[Meeting], today: date) -> Suggestion:
@@ -320,7 +321,15 @@ def suggest_next(expedition: Expedition, existing: list[Meeting], today: date) -
     choice = SeriesChoice(weekday, moment, duration, location, pit_stops=False)
     for row in propose(expedition, existing, choice, today):
         if row.proposed:
-            return Suggestion(row.kind, row.day, moment, row.sprint_number, duration, location)
+            return Suggestion(
+                row.kind, row.day, moment, row.sprint_number, duration, location, weekday
+            )
     return Suggestion(
-        "zirkeltreffen", max(today, expedition.start_date), moment, None, duration, location
+        "zirkeltreffen",
+        max(today, expedition.start_date),
+        moment,
+        None,
+        duration,
+        location,
+        weekday,
     )

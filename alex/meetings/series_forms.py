@@ -9,7 +9,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField, TimeField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional
 
 from alex.forms import BaseForm, BoundedIntegerField, single_line
 from alex.meetings.forms import flag, secure_link
@@ -36,7 +36,9 @@ class SeriesForm(BaseForm):
     weekday = SelectField(
         _l("Weekday"),
         coerce=str,
-        validators=[InputRequired(_l("Please choose a weekday."))],
+        # No InputRequired: it would mark the select "required", which a select without an
+        # empty first option may not be; a missing or foreign value fails AnyOf all the same.
+        validators=[AnyOf([str(day) for day in range(7)], _l("Please choose a weekday."))],
     )
     time = TimeField(_l("Time"), validators=[InputRequired(_l("Please choose a time."))])
     duration_minutes = BoundedIntegerField(
@@ -57,10 +59,6 @@ class SeriesForm(BaseForm):
         super().__init__(*args, **kwargs)
         names = get_day_names("wide", locale=get_locale())
         self.weekday.choices = [SelectChoice(str(day), names[day]) for day in range(7)]
-
-    def validate_weekday(self, field) -> None:
-        if field.data not in {str(day) for day in range(7)}:
-            raise ValidationError(_l("Please choose a weekday."))
 
 
 def chosen_rows(

@@ -35,11 +35,9 @@ def _series_form(membership: Membership) -> SeriesForm:
     suggestion = series.suggest_next(
         expedition, service.meetings_of(db.session, expedition), today_in(expedition)
     )
-    existing = service.meetings_of(db.session, expedition)
-    weekday = suggestion.day.weekday() if existing else expedition.start_date.weekday()
     return SeriesForm(
         data={
-            "weekday": str(weekday),
+            "weekday": str(suggestion.weekday),
             "time": suggestion.time,
             "duration_minutes": suggestion.duration_minutes,
             "location": suggestion.location,
