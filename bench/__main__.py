@@ -19,6 +19,7 @@ from bench.server import Gunicorn, seeded_database
 from bench.site import Site
 
 SMALL, MEDIUM, ZIRKEL, LARGE = 10, 200, 300, 1000  # cards per board; Zirkel: 6 sprints × 50
+DEMO = 12  # cards per board of `make run`'s demo (seed-demo's default)
 
 
 def log(message: str) -> None:
@@ -94,6 +95,13 @@ def run_backend(kind: str, workdir: Path, postgres: str | None) -> list[Row]:
         rows["zirkel"] = zirkel
         site.close()
 
+    log(f"{kind}: the first visit in Chromium on make run's demo ({DEMO} cards per board)")
+    with seeded_database(kind, DEMO, workdir, postgres) as url:
+        site = Site(url)
+        with Gunicorn(url, workdir) as server:
+            rows["first_visit_browser"] = figures.browser_first_visit_row(server, site)
+        site.close()
+
     order = [
         "board_200",
         "board_1000",
@@ -107,6 +115,7 @@ def run_backend(kind: str, workdir: Path, postgres: str | None) -> list[Row]:
         "poll_rate",
         "zirkel",
         "first_visit",
+        "first_visit_browser",
         "report_pdf",
         "overview",
         "board_200_changed",
