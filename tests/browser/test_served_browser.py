@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 
 from alex import create_app
 from alex.demo import DEMO_PASSWORD, FACILITATOR, PARTICIPANTS, seed_demo
@@ -37,7 +38,7 @@ def demo_site(app, live_app_config):
         db.session.commit()
         ids = {"expedition": demo.expedition.id}
         meeting = db.session.scalar(
-            db.select(Meeting)
+            select(Meeting)
             .where(Meeting.expedition_id == demo.expedition.id, Meeting.status == "scheduled")
             .order_by(Meeting.starts_at)
         )
