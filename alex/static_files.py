@@ -10,6 +10,7 @@ single-process deployment just as small on the wire.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,19 @@ DROPPED = {"cache-control", "last-modified", "access-control-allow-origin"}
 
 class StaticFiles(WhiteNoise):
     """WhiteNoise with ALEx's caching rule (the query string's `v=`) and nosniff."""
+
+    def get_static_file(self, path: str, url: str, stat_cache: Any = None) -> Any:
+        """A file and its twins, less any twin not made from this very source.
+
+        build-assets gives each twin its source's modification time; a source edited since
+        (while working on it with `make dev`) is served as it is, never a stale twin.
+        """
+        static_file = super().get_static_file(path, url, stat_cache=stat_cache)
+        made = os.stat(path).st_mtime
+        static_file.alternatives = [
+            entry for entry in static_file.alternatives if os.stat(entry[1]).st_mtime == made
+        ]
+        return static_file
 
     def serve(self, static_file: Any, environ: dict, start_response: Callable) -> Iterable[bytes]:  # type: ignore[override]
         versioned = any(

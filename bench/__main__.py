@@ -19,6 +19,7 @@ from bench.server import Gunicorn, seeded_database
 from bench.site import Site
 
 SMALL, MEDIUM, ZIRKEL, LARGE = 10, 200, 300, 1000  # cards per board; Zirkel: 6 sprints × 50
+DEMO = 12  # cards per board of `make run`'s demo (seed-demo's default)
 
 
 def log(message: str) -> None:
@@ -98,6 +99,12 @@ def run_backend(kind: str, workdir: Path, postgres: str | None) -> list[Row]:
     log(f"{kind}: reach — outbox write on a check-in, weekly digest for 1000 participants")
     for row in reach.reach_rows(kind, workdir, postgres):
         rows[row.key] = row
+    log(f"{kind}: the first visit in Chromium on make run's demo ({DEMO} cards per board)")
+    with seeded_database(kind, DEMO, workdir, postgres) as url:
+        site = Site(url)
+        with Gunicorn(url, workdir) as server:
+            rows["first_visit_browser"] = figures.browser_first_visit_row(server, site)
+        site.close()
 
     order = [
         "board_200",
@@ -113,6 +120,7 @@ def run_backend(kind: str, workdir: Path, postgres: str | None) -> list[Row]:
         "phase_change",
         "zirkel",
         "first_visit",
+        "first_visit_browser",
         "report_pdf",
         "overview",
         "board_200_changed",

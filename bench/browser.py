@@ -28,50 +28,59 @@ def first_visit(base_url: str, email: str, password: str, board_path: str | None
     """Bytes and requests of login page → log in → board, in a fresh phone profile."""
     from playwright.sync_api import sync_playwright
 
-    visit = Visit()
-    urls: dict[str, str] = {}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM)
-        context = browser.new_context(
-            viewport=PHONE,
-            is_mobile=True,
-            has_touch=True,
-            device_scale_factor=2,
-            locale="de-DE",
-            service_workers="block",
-        )
-        page = context.new_page()
-        cdp = context.new_cdp_session(page)
-        cdp.send("Network.enable")
+        try:
+            return measure(browser, base_url, email, password, board_path)
+        finally:
+            browser.close()
 
-        def sent(event: dict) -> None:
-            # A redirect (the login's 302) never finishes loading: its bytes come with the next hop.
-            redirect = event.get("redirectResponse")
-            if redirect:
-                count(urls.get(event["requestId"], "?"), redirect.get("encodedDataLength", 0))
-            urls[event["requestId"]] = event["request"]["url"]
 
-        def count(url: str, size: int) -> None:
-            if size > 0:  # 0: answered from the browser's cache, nothing on the wire
-                visit.bytes += size
-                visit.requests += 1
-                visit.urls.append((url, size))
+def measure(browser, base_url: str, email: str, password: str, board_path: str | None) -> Visit:
+    """first_visit in a running Playwright browser."""
+    visit = Visit()
+    urls: dict[str, str] = {}
+    context = browser.new_context(
+        viewport=PHONE,
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
+        locale="de-DE",
+        service_workers="block",
+    )
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
 
-        def finished(event: dict) -> None:
-            count(urls.get(event["requestId"], "?"), int(event["encodedDataLength"]))
+    def sent(event: dict) -> None:
+        # A redirect (the login's 302) never finishes loading: its bytes come with the next hop.
+        redirect = event.get("redirectResponse")
+        if redirect:
+            count(urls.get(event["requestId"], "?"), redirect.get("encodedDataLength", 0))
+        urls[event["requestId"]] = event["request"]["url"]
 
-        cdp.on("Network.requestWillBeSent", sent)
-        cdp.on("Network.loadingFinished", finished)
-        page.goto(f"{base_url}/login", wait_until="networkidle")
-        page.fill("input[name=email]", email)
-        page.fill("input[name=password]", password)
-        with page.expect_navigation():
-            page.click("form[action='/login'] button[type=submit]")
-        page.wait_for_load_state("networkidle")
-        if board_path and not page.url.endswith(board_path):
-            page.goto(base_url + board_path, wait_until="networkidle")
-        context.close()
-        browser.close()
+    def count(url: str, size: int) -> None:
+        if size > 0:  # 0: answered from the browser's cache, nothing on the wire
+            visit.bytes += size
+            visit.requests += 1
+            visit.urls.append((url, size))
+
+    def finished(event: dict) -> None:
+        count(urls.get(event["requestId"], "?"), int(event["encodedDataLength"]))
+
+    cdp.on("Network.requestWillBeSent", sent)
+    cdp.on("Network.loadingFinished", finished)
+    # The board's address, as from a bookmark or a mail: the login page, then straight there.
+    start = f"{base_url}/login?next={board_path}" if board_path else f"{base_url}/login"
+    page.goto(start, wait_until="networkidle")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    with page.expect_navigation():
+        page.click("form[action='/login'] button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    if board_path and not page.url.endswith(board_path):
+        page.goto(base_url + board_path, wait_until="networkidle")
+    context.close()
     return visit
 
 

@@ -5,7 +5,7 @@ Views of accounts and of the two-factor area both call these; neither imports th
 
 from __future__ import annotations
 
-from flask import after_this_request, current_app, redirect, request, session, url_for
+from flask import after_this_request, current_app, g, redirect, request, session, url_for
 from flask_login import login_user
 from flask_wtf.csrf import generate_csrf
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -63,7 +63,9 @@ def sign_in(user: User, remember: bool = False, passed_second_factor: bool = Fal
     session.clear()
     session.update(kept)
     # The new session's CSRF token now, so the login's own cookie carries it: otherwise the first
-    # page after login sets the cookie again (350 bytes more on a first visit).
+    # page after login sets the cookie again (350 bytes more on a first visit). The old session's
+    # token, cached for this request, goes with it.
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
     generate_csrf()
     service.start_login_session(
         db.session, user, request.headers.get("User-Agent", ""), passed_second_factor

@@ -8,12 +8,13 @@
   // A card's <li> is id="card-<id>"; its id is not repeated in a data attribute (bytes × cards).
   var cardId = function (card) { return card.id.slice("card-".length); };
   var sortableSrc = document.currentScript && document.currentScript.dataset.sortableSrc;
+  var current = null; // the column the person chose; a swapped board arrives showing "sprint"
 
   // Phones show one column at a time; the tab choice survives swaps of the board.
   function activate(column, focus) {
     var el = board();
     if (!el) return;
-    el.dataset.active = column;
+    el.dataset.active = current = column;
     try { sessionStorage.setItem("alex-board-column", column); } catch (e) { /* private mode */ }
     el.querySelectorAll(".board-tabs a").forEach(function (a) {
       if (a.dataset.column === column) a.setAttribute("aria-current", "true");
@@ -31,7 +32,7 @@
     el.classList.add("is-tabbed");
     var saved = null;
     try { saved = sessionStorage.getItem("alex-board-column"); } catch (e) { /* ignore */ }
-    activate(el.dataset.active || saved || "sprint", false);
+    activate(current || saved || el.dataset.active || "sprint", false);
   }
 
   document.addEventListener("click", function (event) {
@@ -195,7 +196,7 @@
   document.addEventListener("htmx:afterSettle", function (event) {
     if (event.detail.target && event.detail.target.id === "board") setUp();
     var el = board();
-    if (el) activate(el.dataset.active || "sprint", false);
+    if (el) activate(current || el.dataset.active || "sprint", false);
     restoreFocus();
   });
 })();

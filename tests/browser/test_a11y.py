@@ -63,19 +63,23 @@ def once(pages: list[Page], seen: set) -> list[Page]:
 
 
 # The first page of each endpoint is checked in all 8 set-ups; its further structures (other
-# cards, each meeting step) in two that between them cover both languages and both schemes.
-VARIANT_SET_UPS = {("de-DE", "light"), ("en-GB", "dark")}
+# cards, each meeting step) in two that between them cover both languages, both schemes and both
+# widths: German, light, on a phone; English, dark, on a desktop.
+VARIANT_SET_UPS = {("de-DE", "light"): PHONE, ("en-GB", "dark"): DESKTOP}
 
 
-def for_set_up(pages: list[Page], endpoints: set, locale: str, scheme: str) -> list[Page]:
-    chosen = []
+def for_set_up(
+    pages: list[Page], endpoints: set, locale: str, scheme: str
+) -> tuple[list[Page], list[Page]]:
+    """(pages for both widths, further structures for the one width of this set-up)."""
+    first, variants = [], []
     for page in pages:
         if page.endpoint not in endpoints:
             endpoints.add(page.endpoint)
-            chosen.append(page)
+            first.append(page)
         elif (locale, scheme) in VARIANT_SET_UPS:
-            chosen.append(page)
-    return chosen
+            variants.append(page)
+    return first, variants
 
 
 def sign_in(page, base: str, role: str) -> None:
@@ -148,12 +152,14 @@ def test_axe_finds_nothing_on_any_page(app, browser, demo, locale, scheme):
     endpoints: set = set()
     try:
         for pages in walk(app, scenario):
-            fresh = for_set_up(once(pages, seen), endpoints, locale, scheme)
+            first, variants = for_set_up(once(pages, seen), endpoints, locale, scheme)
             for viewport in (PHONE, DESKTOP):
-                profiles.visit(fresh, viewport, check)
+                profiles.visit(first, viewport, check)
+            if variants:
+                profiles.visit(variants, VARIANT_SET_UPS[(locale, scheme)], check)
     finally:
         profiles.close()
-    assert checked > 60  # the walk found the pages (2 × 33 endpoints at least)
+    assert checked > 60  # the walk found the pages (2 widths × 33 endpoints at least)
     assert not found, found
 
 
@@ -200,7 +206,13 @@ def test_no_horizontal_scrolling_at_320_px(app, browser, demo):
     def check(page, role, path):
         width = page.evaluate("document.documentElement.scrollWidth")
         if width > NARROWEST["width"]:
-            too_wide.append((role, path, width))
+            wide = page.evaluate(
+                """w => [...document.querySelectorAll('main *')]
+                    .filter(e => e.getBoundingClientRect().right > w + 1)
+                    .slice(0, 3).map(e => e.tagName + '.' + e.className)""",
+                NARROWEST["width"],
+            )
+            too_wide.append((role, path, width, wide))
 
     profiles = Profiles(browser, server.url, "de-DE", "light")
     try:

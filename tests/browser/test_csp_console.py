@@ -66,7 +66,8 @@ def test_board_moves_and_sheets_cause_no_csp_violation(app, browser, live_server
     expect(page.locator("#move-sheet")).to_be_visible()
     page.locator("[data-close-sheet]").tap()
     # The card's own page (its sheet): open it from the board.
-    page.locator(f"#card-{card_id} .card-title a, #card-{card_id} a.card-title").first.tap()
+    with page.expect_navigation():
+        page.locator(f"#card-{card_id} a.card-title").tap()
     page.wait_for_load_state("networkidle")
     assert violations(page, console) == []
     ctx.close()

@@ -104,3 +104,33 @@ def test_build_compressed_writes_current_twins_and_removes_orphans(tmp_path):
     source.unlink()
     assets.build_compressed(tmp_path)
     assert not list(tmp_path.rglob("*.br")) and not list(tmp_path.rglob("*.gz"))
+
+
+def test_a_twin_older_than_its_source_is_never_served(tmp_path):
+    """Edited after build-assets (make dev): the browser gets the source, not the stale twin."""
+    (tmp_path / "css").mkdir()
+    source = tmp_path / "css" / "app.css"
+    source.write_text("body { color: black; }\n" * 200)
+    assets.build_compressed(tmp_path)
+
+    def answer(encoding: str) -> dict[str, str]:
+        served = static_files.wrap(lambda e, s: [], tmp_path, autorefresh=True)
+        seen = {}
+
+        def start(status, headers, exc_info=None):
+            seen.update(headers)
+
+        environ = {
+            "PATH_INFO": "/static/css/app.css",
+            "QUERY_STRING": "v=1",
+            "REQUEST_METHOD": "GET",
+            "HTTP_ACCEPT_ENCODING": encoding,
+        }
+        body = served(environ, start)
+        getattr(body, "close", lambda: None)()
+        return seen
+
+    assert answer("br").get("Content-Encoding") == "br"
+    source.write_text("body { color: red; }\n" * 200)
+    os.utime(source, (time.time() + 5, time.time() + 5))
+    assert "Content-Encoding" not in answer("br")
