@@ -4,10 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
-# Debian packages the app and its tests need (browser tests, PDF rendering, PDF checks, and
+# Debian packages the app and its tests need (browser tests, PDF rendering with font subsetting, PDF checks, and
 # nginx with brotli for tests/ops/test_nginx.py, which runs the shipped site in front of gunicorn;
 # wrk, the load generator make bench uses for the poll throughput).
-DEB_PACKAGES := chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils openjdk-17-jre-headless \
+DEB_PACKAGES := chromium libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils openjdk-17-jre-headless \
   nginx-light libnginx-mod-http-brotli-filter libnginx-mod-http-brotli-static openssl wrk
 
 # The Nu HTML Checker (vnu.jar from npm, run on the system's Java) for tests/test_html_valid.py.
