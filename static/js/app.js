@@ -34,6 +34,11 @@
     region.replaceChildren(p);
     region.classList.add("is-visible");
   });
+  // Back online: the "no connection" message is no longer true.
+  window.addEventListener("online", function () {
+    var region = document.getElementById("error-region");
+    if (region) region.classList.remove("is-visible");
+  });
 
   // Server-sent announcements: HX-Trigger {"announce": "…"}.
   document.addEventListener("announce", function (event) {
