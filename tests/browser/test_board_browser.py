@@ -284,3 +284,24 @@ def test_one_tap_move_is_confirmed_with_undo(app, browser, live_server, board_wo
     expect(page.locator(f"#column-sprint #card-{card_id}")).to_be_visible()
     assert column_of(app, card_id) == "sprint"
     ctx.close()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_note_it_lands_in_the_learning_field_below_the_header(
+    app, browser, live_server, board_world, viewport
+):
+    ex = board_world["expedition"]
+    ctx, page = open_board(browser, live_server, ex, viewport)
+    page.goto(f"{live_server.url}/expeditions/{ex.id}/board")
+    link = page.locator(".card-prompt").first
+    if viewport == PHONE:
+        page.tap(".board-tabs a[data-column=learning]")
+    link.click()
+    page.wait_for_load_state("networkidle")
+    field = page.locator("textarea#learning")
+    expect(field).to_be_focused()
+    header = page.locator(".site-header").bounding_box()
+    label = page.locator("label[for=learning]").bounding_box()
+    assert label["y"] >= header["y"] + header["height"]
+    screenshot(page, f"card-note-learning-{'phone' if viewport == PHONE else 'desktop'}")
+    ctx.close()

@@ -118,3 +118,30 @@ def test_home_offers_a_new_expedition_only_as_a_secondary_action_to_participants
     html = actor(zirkel["owner"]).get("/").get_data(as_text=True)
     head = html.split('class="page-head"', 1)[1].split("</div>", 1)[0]
     assert "/expeditions/new" in head and "button-primary" not in head
+
+
+def test_card_in_learning_puts_the_learning_first_and_tasks_hide_experiment_fields(
+    app, actor, zirkel
+):
+    from tests.support.boards import make_card
+
+    ex, ada = zirkel["expedition"], zirkel["owner"]
+    task = make_card(app, ex, ada, "Sprechstunde testen", column="learning")
+    html = actor(ada).get(f"/expeditions/{ex.id}/cards/{task}").get_data(as_text=True)
+    form = html.split('id="edit-h"', 1)[1]
+    assert form.index('name="learning"') < form.index('name="title"')  # the question first
+    assert form.count('id="learning"') == 1  # the link's target is the field itself
+    # A plain task: Hypothese and Ergebnis wait in a closed "as an experiment" section.
+    experiment_part = form.split('name="hypothesis"')[0].rsplit("<details", 1)
+    assert len(experiment_part) == 2 and "</details>" not in experiment_part[1]
+
+
+def test_experiment_card_shows_its_fields_open(app, actor, zirkel):
+    from tests.support.boards import make_card
+
+    ex, ada = zirkel["expedition"], zirkel["owner"]
+    card = make_card(app, ex, ada, "Kasten im Bescheid", column="doing", kind="experiment")
+    html = actor(ada).get(f"/expeditions/{ex.id}/cards/{card}").get_data(as_text=True)
+    form = html.split('id="edit-h"', 1)[1]
+    assert "<details" not in form.split('name="hypothesis"')[0].split('name="visibility"')[-1]
+    assert form.index('name="title"') < form.index('name="learning"')
