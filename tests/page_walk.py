@@ -19,6 +19,7 @@ WALK: list[tuple[str, str, dict[str, str]]] = [
     ("anonymous", "auth.register", {}),
     ("anonymous", "pages.accessibility", {}),
     ("anonymous", "pages.privacy", {}),
+    ("anonymous", "pages.help_page", {}),
     ("anonymous", "pwa.offline", {}),
     ("anonymous", "/invite/no-such-invite", {}),
     ("participant", "expeditions.home", {}),

@@ -70,6 +70,8 @@ AUTH = {
     "auth.register": Route(GUEST),
     "auth.register_post": Route(GUEST),
     "auth.logout": Route(PUBLIC),
+    # The language switch before logging in: a preference in the visitor's own cookie.
+    "auth.choose_language": Route(PUBLIC, data=lambda s: {"language": "en"}),
     "auth.account": Route(LOGGED_IN),
     "auth.update_profile": Route(LOGGED_IN),
     "auth.change_password": Route(LOGGED_IN),
@@ -209,6 +211,7 @@ PWA = {
     "pwa.offline": Route(PUBLIC),
     "pages.accessibility": Route(PUBLIC),
     "pages.privacy": Route(PUBLIC),
+    "pages.help_page": Route(PUBLIC),
 }
 ROUTES: dict[str, Route] = {
     **CORE,

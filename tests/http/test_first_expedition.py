@@ -145,3 +145,32 @@ def test_experiment_card_shows_its_fields_open(app, actor, zirkel):
     form = html.split('id="edit-h"', 1)[1]
     assert "<details" not in form.split('name="hypothesis"')[0].split('name="visibility"')[-1]
     assert form.index('name="title"') < form.index('name="learning"')
+
+
+def test_language_switch_on_the_login_page(client):
+    from tests.support.accounts import csrf_token
+
+    page = client.get("/login", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert 'action="/language"' in page and "English" in page
+    answer = client.post(
+        "/language", data={"language": "en", "next": "/login", "csrf_token": csrf_token(client)}
+    )
+    assert answer.status_code == 302 and answer.headers["Location"] == "/login"
+    english = client.get("/login", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert '<html lang="en"' in english and "Log in" in english
+
+
+def test_english_uses_english_names_for_the_method(actor, zirkel, app):
+    ex, ada = zirkel["expedition"], zirkel["owner"]
+    en = {"Accept-Language": "en"}
+    me = actor(ada)
+    html = me.get(f"/expeditions/{ex.id}", headers=en).get_data(as_text=True)
+    main = html.split("<main", 1)[1]
+    for german in ("Zirkeltreffen", "Abschluss", "Boxenstopp", "Vorhaben", "„"):
+        assert german not in main, german
+    assert "days to the closing" in main
+
+
+def test_help_page_has_a_glossary(client):
+    html = client.get("/help", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Boxenstopp" in html and "pit stop" in html and "tailwind" in html
