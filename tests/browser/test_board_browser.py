@@ -171,9 +171,11 @@ def test_phone_and_laptop_race_on_the_same_card(app, browser, live_server, board
     phone_ctx, phone = open_board(browser, live_server, ex, PHONE)
     phone.tap(".board-tabs a[data-column=doing]")
     phone.locator(f"#card-{card_id} .card-next").tap()
+    phone.locator("#move-sheet-form button[type=submit]").tap()  # "→ Lernen" asks first
     expect(phone.locator("#announcer")).to_contain_text("Lernen")
     # The laptop still shows the old version and tries "→ Lernen" too: it loses, sees why.
     laptop.locator(f"#card-{card_id} .card-next").click()
+    laptop.locator("#move-sheet-form button[type=submit]").click()
     laptop.wait_for_selector("#board .notice-warning")
     assert "inzwischen geändert" in laptop.locator("#board .notice-warning").inner_text()
     assert laptop.locator(f"#column-learning #card-{card_id}").count() == 1

@@ -43,3 +43,23 @@ def test_phone_board_first_screen_shows_the_column_and_two_cards(
         assert button.bounding_box()["height"] <= 48
     screenshot(page, f"first-screen-board-{locale}")
     ctx.close()
+
+
+def test_account_device_list_is_set_off_from_log_out_everywhere(browser, live_server, demo):
+    ctx = new_context(browser, PHONE)
+    page = ctx.new_page()
+    log_in(page, live_server.url, "ada@example.org", TEST_PASSWORD)
+    page.goto(f"{live_server.url}/account")
+    devices = page.locator("ul.device-list")
+    style = devices.evaluate(
+        "(el) => { const s = getComputedStyle(el); return [s.borderTopWidth, s.paddingLeft]; }"
+    )
+    assert style[0] == "1px" and style[1] != "0px"
+    below = page.locator("form[action$='/logout-everywhere'], form[action*='everywhere']").first
+    gap = below.bounding_box()["y"] - (
+        devices.bounding_box()["y"] + devices.bounding_box()["height"]
+    )
+    assert gap >= 16
+    below.scroll_into_view_if_needed()
+    screenshot(page, "account-devices-phone")
+    ctx.close()

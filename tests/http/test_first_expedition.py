@@ -174,3 +174,36 @@ def test_english_uses_english_names_for_the_method(actor, zirkel, app):
 def test_help_page_has_a_glossary(client):
     html = client.get("/help", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Boxenstopp" in html and "pit stop" in html and "tailwind" in html
+
+
+def test_zirkel_page_leads_with_what_changed_since_my_last_visit(app, actor, zirkel):
+    from alex.boards.service import add_check_in
+
+    ex, ada, ben = zirkel["expedition"], zirkel["owner"], zirkel["peer"]
+    me = actor(ada)
+    first = me.get(f"/expeditions/{ex.id}/zirkel").get_data(as_text=True)
+    assert 'id="changes-heading"' in first
+    assert "Ben Okafor</a>" not in first.split('id="changes-heading"')[1].split("</section>")[0]
+    with app.app_context():
+        add_check_in(db.session, ex.id, ben.id, done="Die Vorlage ist fertig")
+        db.session.commit()
+    html = me.get(f"/expeditions/{ex.id}/zirkel").get_data(as_text=True)
+    changes = html.split('id="changes-heading"')[1].split("</section>")[0]
+    assert f'href="#member-{ben.id}"' in changes and "Ben Okafor" in changes
+    # It comes first, before the tiles and the Expeditionskarte.
+    assert html.index('id="changes-heading"') < html.index('id="members-heading"')
+    assert html.index('id="members-heading"') < html.index('id="map-heading"')
+    # Seen now: the next visit has nothing new.
+    again = me.get(f"/expeditions/{ex.id}/zirkel").get_data(as_text=True)
+    assert (
+        f'href="#member-{ben.id}"'
+        not in again.split('id="changes-heading"')[1].split("</section>")[0]
+    )
+
+
+def test_zirkel_tiles_are_one_line_until_opened(app, actor, zirkel):
+    ex, ada = zirkel["expedition"], zirkel["owner"]
+    html = actor(ada).get(f"/expeditions/{ex.id}/zirkel").get_data(as_text=True)
+    tiles = html.split('class="member-tiles"')[1].split("</section>")[0]
+    assert tiles.count('<details class="tile-details"') == 2  # Ada and Ben
+    assert '<details class="tile-details" open' not in tiles
