@@ -15,7 +15,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, current_app, request
+from flask import Flask, current_app, request, session
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
 from jinja2 import pass_eval_context
@@ -53,10 +53,16 @@ def catalog_dir(area: str) -> Path:
     return PACKAGE / area / "translations" if area else PACKAGE / "translations"
 
 
+# The cookie-session key of a language chosen before logging in (the switch on the login page).
+LANGUAGE_KEY = "lang"
+
+
 def select_locale() -> str:
-    """The user's setting, then the browser's preference, then German."""
+    """The user's setting, then a language chosen on the login page, the browser's, German."""
     if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
         return current_user.locale
+    if request and session.get(LANGUAGE_KEY) in LOCALES:
+        return session[LANGUAGE_KEY]
     chosen = request.accept_languages.best_match(LOCALES) if request else None
     return chosen or current_app.config["BABEL_DEFAULT_LOCALE"]
 
@@ -73,6 +79,7 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
 
     app.context_processor(template_translations)
+    app.jinja_env.globals["current_language"] = lambda: str(get_locale())
 
 
 def template_translations() -> dict:

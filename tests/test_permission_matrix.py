@@ -76,6 +76,8 @@ AUTH = {
     # The token is the secret: an unknown one gets 410 for everyone.
     "auth.reset_password": Route(PUBLIC),
     "auth.reset_password_post": Route(PUBLIC),
+    # The language switch before logging in: a preference in the visitor's own cookie.
+    "auth.choose_language": Route(PUBLIC, data=lambda s: {"language": "en"}),
     "auth.account": Route(LOGGED_IN),
     "auth.update_profile": Route(LOGGED_IN),
     "auth.change_password": Route(LOGGED_IN),
@@ -228,6 +230,7 @@ PWA = {
     "pwa.offline": Route(PUBLIC),
     "pages.accessibility": Route(PUBLIC),
     "pages.privacy": Route(PUBLIC),
+    "pages.help_page": Route(PUBLIC),
 }
 # Web Push settings: one's own devices only; another person's device is as good as missing.
 # (The matrix's app has no VAPID keys: turning push on and testing it answer 404, "not offered";

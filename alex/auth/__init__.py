@@ -13,6 +13,10 @@ def init_app(app: Flask) -> None:
     from alex.auth.service import load_user_by_session_token
 
     init_hooks(app)
+    from alex.auth.hooks import keep_session_key
+    from alex.i18n import LANGUAGE_KEY
+
+    keep_session_key(app, LANGUAGE_KEY)  # the language chosen on the login page stays
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to continue.")

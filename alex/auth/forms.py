@@ -37,6 +37,13 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
+class LanguageForm(BaseForm):
+    """The language switch before logging in: a button per language (value "de" or "en")."""
+
+    language = SelectField(choices=[SelectChoice("de", "Deutsch"), SelectChoice("en", "English")])
+    next = HiddenField()
+
+
 class LoginForm(BaseForm):
     email = EmailField(_l("E-mail address"), validators=_email_validators(), filters=[_strip])
     password = PasswordField(

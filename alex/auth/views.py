@@ -13,6 +13,7 @@ from alex.auth.audit import security_event
 from alex.auth.forms import (
     EndSessionForm,
     ForgotPasswordForm,
+    LanguageForm,
     LoginForm,
     PasswordForm,
     ProfileForm,
@@ -23,7 +24,8 @@ from alex.auth.models import User
 from alex.auth.protect import account_check_limit, failed_check, no_store
 from alex.auth.signin import after_sign_in, known_device_of, registration_open, second_step, sign_in
 from alex.extensions import db, limiter
-from alex.web import render
+from alex.i18n import LANGUAGE_KEY
+from alex.web import is_safe_next, render
 
 bp = Blueprint("auth", __name__)
 
@@ -38,6 +40,16 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("expeditions.home"))
     return render("auth/login.html", form=LoginForm(), next=request.args.get("next", ""))
+
+
+@bp.post("/language")
+def choose_language():
+    """The language switch on the login and registration pages (before there is an account)."""
+    form = LanguageForm()
+    if form.validate_on_submit():
+        session[LANGUAGE_KEY] = form.language.data
+    target = form.next.data
+    return redirect(target if is_safe_next(target) else url_for("auth.login"))
 
 
 @bp.post("/login")

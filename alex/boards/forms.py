@@ -39,9 +39,11 @@ def _text(label, max_length=TEXT_MAX, **kwargs):
     )
 
 
-def _title(label=None):
+def _title(label=None, placeholder=None):
     return StringField(
         label or _l("Title"),
+        # On phones the new-card label is hidden to leave the first screen to the cards.
+        render_kw={"placeholder": placeholder} if placeholder else None,
         validators=[
             InputRequired(_l("Please give the card a title.")),
             not_blank,
@@ -52,7 +54,7 @@ def _title(label=None):
 
 
 class NewCardForm(BaseForm):
-    title = _title(_l("New card"))
+    title = _title(_l("New card"), placeholder=_l("New card: what do you want to try?"))
     column = SelectField(_l("Column"), default="ideas")
     kind = RadioField(
         _l("Kind"),

@@ -370,7 +370,7 @@ def _draw_map(
 
 
 def _horizontal_map(timeline: Timeline, chart_id: str, title: str, description: str) -> Markup:
-    width, height, left, right = 1000, 150, 12, 12
+    width, height, left, right = 1000, 168, 12, 12  # the dates sit below the "Today" label
     span = width - left - right
     band_top, band_height, axis_y = 22, 44, 88
 
@@ -395,6 +395,17 @@ def _horizontal_map(timeline: Timeline, chart_id: str, title: str, description: 
         f'<line class="chart-axis" x1="{left}" x2="{width - right}" y1="{axis_y}" y2="{axis_y}"'
         f' stroke="#8a94a6" stroke-width="2"/>'
     )
+    if timeline.today_visible:
+        # Below the sprint names (the current band is highlighted anyway) and under the markers,
+        # which are drawn after it: "Today" never hides a meeting or a name.
+        tx = x_of(timeline.today)
+        anchor = "start" if tx < 80 else "end" if tx > width - 80 else "middle"
+        parts.append(
+            f'<line class="chart-today" x1="{tx:g}" x2="{tx:g}" y1="{band_top + band_height + 2}"'
+            f' y2="{axis_y + 30}" stroke="#c2410c" stroke-width="3"/>'
+            f'<text class="chart-text chart-today-label" x="{tx:g}" y="{axis_y + 48}" font-size="15"'
+            f' font-weight="700" text-anchor="{anchor}" fill="#1a1f29">{escape(_("Today"))}</text>'
+        )
     for day, events in _events_by_day(timeline):
         for i, event in enumerate(events):
             parts.append(
@@ -410,15 +421,6 @@ def _horizontal_map(timeline: Timeline, chart_id: str, title: str, description: 
         f'<text class="chart-text chart-muted" x="{width - right}" y="{height - 8}" font-size="14"'
         f' text-anchor="end" fill="#4d5666">{escape(format_date(timeline.end, "medium"))}</text>'
     )
-    if timeline.today_visible:
-        tx = x_of(timeline.today)
-        anchor = "start" if tx < 80 else "end" if tx > width - 80 else "middle"
-        parts.append(
-            f'<line class="chart-today" x1="{tx:g}" x2="{tx:g}" y1="{band_top - 8}" y2="{axis_y + 30}"'
-            f' stroke="#c2410c" stroke-width="3"/>'
-            f'<text class="chart-text chart-today-label" x="{tx:g}" y="{axis_y + 48}" font-size="15"'
-            f' font-weight="700" text-anchor="{anchor}" fill="#1a1f29">{escape(_("Today"))}</text>'
-        )
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -449,6 +451,19 @@ def _vertical_map(timeline: Timeline, chart_id: str, title: str, description: st
             f' text-anchor="middle" font-size="14" fill="#1a1f29">'
             f"{escape(_('Sprint %(num)d', num=sprint.number))}</text>"
         )
+    if timeline.today_visible:
+        # From the sprint band to the axis, no further: the events' markers and labels to the
+        # right stay clear, and the markers are drawn over it.
+        ty = y_of(timeline.today)
+        parts.append(
+            f'<line class="chart-today" x1="{band_x}" x2="{axis_x}" y1="{ty:g}" y2="{ty:g}"'
+            f' stroke="#c2410c" stroke-width="3"/>'
+            f'<rect class="chart-today-pill" x="{band_x + 8}" y="{ty - 10:g}" width="{band_w - 16}"'
+            f' height="20" rx="10" fill="#c2410c"/>'
+            f'<text class="chart-today-pill-text" x="{band_x + band_w / 2:g}" y="{ty + 5:g}"'
+            f' font-size="13" font-weight="700" text-anchor="middle" fill="#ffffff">'
+            f"{escape(_('Today'))}</text>"
+        )
     parts.append(
         f'<line class="chart-axis" x1="{axis_x}" x2="{axis_x}" y1="{top}" y2="{top + span}"'
         f' stroke="#8a94a6" stroke-width="2"/>'
@@ -467,17 +482,6 @@ def _vertical_map(timeline: Timeline, chart_id: str, title: str, description: st
             f' font-weight="600" fill="#1a1f29">{escape(" · ".join(e.short for e in events))}</text>'
             f'<text class="chart-text chart-muted" x="{x}" y="{label_y + 15:g}" font-size="12"'
             f' fill="#4d5666">{escape(_short_date(day))}</text>'
-        )
-    if timeline.today_visible:
-        ty = y_of(timeline.today)
-        parts.append(
-            f'<line class="chart-today" x1="{band_x}" x2="{axis_x + 10}" y1="{ty:g}" y2="{ty:g}"'
-            f' stroke="#c2410c" stroke-width="3"/>'
-            f'<rect class="chart-today-pill" x="{band_x + 8}" y="{ty - 10:g}" width="{band_w - 16}"'
-            f' height="20" rx="10" fill="#c2410c"/>'
-            f'<text class="chart-today-pill-text" x="{band_x + band_w / 2:g}" y="{ty + 5:g}"'
-            f' font-size="13" font-weight="700" text-anchor="middle" fill="#ffffff">'
-            f"{escape(_('Today'))}</text>"
         )
     height = max(height, round(last_label_y + 24))
     parts.insert(

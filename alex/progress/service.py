@@ -130,6 +130,42 @@ class ZirkelView:
     facilitation: Facilitation | None = None
 
 
+@dataclass(frozen=True)
+class Change:
+    """Something on the Zirkel page that is new since the viewer's last visit."""
+
+    what: str  # "support", "check_in", "update", "kudos"
+    name: str = ""  # the member's name (not for "kudos")
+    user_id: int | None = None  # whose tile to open
+    count: int = 0  # Rückenwind received
+
+
+def changes_since(view: ZirkelView, viewer_id: int, since: datetime | None) -> list[Change]:
+    """What changed on the page since `since` (the viewer's own doings left out), newest kinds
+    first: a request for support, a check-in, another update, Rückenwind received."""
+    if since is None:
+        return []
+    changes = []
+    for tile in view.members:
+        uid = tile.membership.user_id
+        if uid == viewer_id:
+            continue
+        check_in = tile.latest_check_in
+        if tile.support_request and tile.support_request.created_at > since:
+            what = "support"
+        elif check_in is not None and check_in.created_at > since:
+            what = "check_in"
+        elif tile.last_update is not None and tile.last_update > since:
+            what = "update"
+        else:
+            continue
+        changes.append(Change(what, tile.user.name, uid))
+    new_kudos = sum(1 for k in view.kudos_received if k.created_at > since)
+    if new_kudos:
+        changes.append(Change("kudos", count=new_kudos))
+    return changes
+
+
 @cache
 def _meetings_in_order():
     return (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from flask import (
     Blueprint,
@@ -12,6 +13,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import force_locale
@@ -22,6 +24,7 @@ from sqlalchemy import select
 
 from alex import notifications
 from alex.caching import fragment, revision_cache
+from alex.db import utcnow
 from alex.expeditions.access import get_membership_or_404
 from alex.expeditions.models import Membership
 from alex.expeditions.service import today_in
@@ -100,6 +103,9 @@ def _zirkel_page(membership: Membership, status: int = 200, form_state: dict | N
     figures_cache = revision_cache("zirkel_figures") if request.method == "GET" else None
     view = service.zirkel_view(db.session, expedition, membership, figures_cache=figures_cache)
     token = calendar_feed.active_token(db.session, expedition.id, membership.user_id)
+    since, changes = _last_visit(membership.expedition_id), []
+    if since is not None:
+        changes = service.changes_since(view, membership.user_id, since)
     return render(
         "progress/zirkel.html",
         "progress/_zirkel.html",
@@ -111,7 +117,27 @@ def _zirkel_page(membership: Membership, status: int = 200, form_state: dict | N
         form_state=form_state or {},
         confirm_form=ConfirmForm(),
         active_nav="zirkel",
+        last_visit=since,
+        changes=changes,
     )
+
+
+SEEN_KEY = "zirkel_seen"  # cookie-session: expedition id -> when this device last saw its page
+
+
+def _last_visit(expedition_id: int) -> datetime | None:
+    """When this person last opened the Zirkel page on this device; a full page view counts as
+    seen (kept in the signed session cookie: a GET writes nothing to the database)."""
+    seen = dict(session.get(SEEN_KEY) or {})
+    key = str(expedition_id)
+    try:
+        since = datetime.fromisoformat(seen[key]) if key in seen else None
+    except (TypeError, ValueError):
+        since = None
+    if request.method == "GET" and not wants_fragment():
+        seen[key] = utcnow().isoformat()
+        session[SEEN_KEY] = dict(sorted(seen.items())[-20:])  # a handful of expeditions at most
+    return since
 
 
 @bp.get("/expeditions/<int:expedition_id>/zirkel")

@@ -1,4 +1,4 @@
-"""Pages the law asks for: the accessibility statement (BITV 2.0) and the privacy notice (GDPR)."""
+"""Pages for everyone: the accessibility statement (BITV 2.0), the privacy notice (GDPR), help."""
 
 from __future__ import annotations
 
@@ -32,3 +32,9 @@ def accessibility() -> Response:
 def privacy() -> Response:
     """Datenschutzhinweise: what is stored, for how long, no third parties, your rights."""
     return render("pwa/privacy.html", **_operator())
+
+
+@bp.get("/help")
+def help_page() -> Response:
+    """Help: the method's words in German and English (a small glossary)."""
+    return render("pwa/help.html")

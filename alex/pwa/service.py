@@ -21,10 +21,12 @@ PRECACHE_STATIC = (
     "icons/sprite.svg",
     "icons/favicon.svg",
 )
-# Writes that may wait for the network: card moves and Logbuch check-ins. Regular expressions on
-# the path; the service worker queues a matching POST that finds no network.
+# Writes that may wait for the network: card moves (the sheet, drag and drop and the one-tap "→"
+# all post to a card's move URL, see static/js/board.js), new cards and Logbuch check-ins.
+# Regular expressions on the path; the service worker queues a matching POST that finds no network.
 QUEUEABLE_POSTS = {
     "move": r"^/expeditions/\d+/cards/\d+/move$",
+    "card": r"^/expeditions/\d+/cards$",
     "checkin": r"^/expeditions/\d+/(logbook|checkins)(/new)?$",
 }
 USER_HEADER = "X-Alex-User"

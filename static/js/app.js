@@ -34,6 +34,21 @@
     region.replaceChildren(p);
     region.classList.add("is-visible");
   });
+  // A link to a form's place (the card's "Note it" → #learning) puts the cursor in its field.
+  document.addEventListener("DOMContentLoaded", function () {
+    var place = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    var input = place && (place.matches("textarea, input, select") ? place : place.querySelector("textarea, input:not([type=hidden]), select"));
+    if (!input) return;
+    input.focus({ preventScroll: true });
+    // Its label in view too, below the sticky header (html's scroll-padding-top).
+    var label = input.id && document.querySelector("label[for='" + input.id + "']");
+    (label || input).scrollIntoView({ block: "start" });
+  });
+  // Back online: the "no connection" message is no longer true.
+  window.addEventListener("online", function () {
+    var region = document.getElementById("error-region");
+    if (region) region.classList.remove("is-visible");
+  });
 
   // Server-sent announcements: HX-Trigger {"announce": "…"}.
   document.addEventListener("announce", function (event) {

@@ -9,6 +9,7 @@
   var cardId = function (card) { return card.id.slice("card-".length); };
   var sortableSrc = document.currentScript && document.currentScript.dataset.sortableSrc;
   var current = null; // the column the person chose; a swapped board arrives showing "sprint"
+  var COLUMNS = ["ideas", "sprint", "doing", "learning", "done"];
 
   // Phones show one column at a time; the tab choice survives swaps of the board.
   function activate(column, focus) {
@@ -46,13 +47,22 @@
     if (next) {
       var card = next.closest(".card");
       var list = card.parentElement;
-      pendingFocus = { mode: "advance", column: list.dataset.column, index: Array.prototype.indexOf.call(list.children, card) };
-      if (window.htmx) {
-        // htmx leaves out the value of a submit button that sits outside its form: send it here.
+      var target = COLUMNS[COLUMNS.indexOf(list.dataset.column) + 1];
+      if (window.htmx && target) {
         event.preventDefault();
+        var moveLink = card.querySelector(".card-move");
+        if (target === "learning" && window.HTMLDialogElement) {
+          // Into "Lernen" the question comes first: the sheet, set to Lernen, asks it.
+          openSheet(moveLink, target);
+          return;
+        }
+        // The same request as the sheet and drag and drop (a card's move URL), so offline it
+        // waits in the same queue; without JavaScript the button posts the shared advance form.
+        pendingFocus = { mode: "advance", column: list.dataset.column, index: Array.prototype.indexOf.call(list.children, card), card: cardId(card), from: list.dataset.column, to: target };
         var form = document.getElementById("advance-form");
-        window.htmx.ajax("POST", form.getAttribute("action"), {
-          values: { card: next.value, csrf_token: form.elements.csrf_token.value },
+        window.htmx.ajax("POST", moveLink.getAttribute("href"), {
+          source: card,
+          values: { column: target, version: card.dataset.version, csrf_token: form.elements.csrf_token.value },
           target: "#board",
           swap: "outerHTML"
         });
@@ -70,13 +80,15 @@
     }
   });
 
-  function openSheet(link) {
+  function openSheet(link, preset) {
     var sheet = document.getElementById("move-sheet");
     var form = document.getElementById("move-sheet-form");
     var card = link.closest(".card");
-    var column = card.parentElement.dataset.column;
+    var column = preset || card.parentElement.dataset.column;
     form.action = link.getAttribute("href");
     form.dataset.card = cardId(card);
+    form.dataset.from = card.parentElement.dataset.column;
+    form.dataset.index = Array.prototype.indexOf.call(card.parentElement.children, card);
     form.elements.version.value = card.dataset.version;
     form.elements.place.value = "";
     form.elements.learning.value = "";
@@ -85,7 +97,8 @@
     toggleLearning(form);
     sheet.showModal();
     var checked = form.querySelector("input[name=column]:checked");
-    if (checked) checked.focus();
+    if (preset === "learning") form.elements.learning.focus();
+    else if (checked) checked.focus();
   }
 
   function toggleLearning(form) {
@@ -104,7 +117,7 @@
     event.preventDefault();
     var values = {};
     new FormData(form).forEach(function (value, key) { values[key] = value; });
-    pendingFocus = { mode: "sheet", card: form.dataset.card, column: values.column };
+    pendingFocus = { mode: "sheet", card: form.dataset.card, column: values.column, from: form.dataset.from, index: Number(form.dataset.index) };
     document.getElementById("move-sheet").close();
     window.htmx.ajax("POST", form.action, { values: values, target: "#board", swap: "outerHTML" });
   });
@@ -137,10 +150,50 @@
     });
   }
 
+  // After a move by "→" or the sheet: say where the card went, with a way back (undo).
+  function confirmMove(wanted) {
+    var region = document.getElementById("board-undo");
+    var card = document.getElementById("card-" + wanted.card);
+    var to = wanted.to || wanted.column;
+    if (!region || !card || !wanted.from || wanted.from === to) return;
+    if (card.parentElement.dataset.column !== to) return;  // refused or outdated: the board says why
+    var labels = JSON.parse(region.dataset.columns || "{}");
+    var title = card.querySelector(".card-title").textContent;
+    var text = document.createElement("p");
+    var fill = function (template, column) {
+      return template.replace("%(title)s", title).replace("%(column)s", labels[column] || column);
+    };
+    if (wanted.undone) {
+      text.textContent = fill(region.dataset.back, to);
+      region.replaceChildren(text);
+      return;
+    }
+    text.textContent = fill(region.dataset.moved, to);
+    var undo = document.createElement("button");
+    undo.type = "button";
+    undo.className = "button";
+    undo.textContent = region.dataset.undo;
+    undo.addEventListener("click", function () {
+      var current = document.getElementById("card-" + wanted.card);
+      if (!current) return;
+      region.replaceChildren();
+      pendingFocus = { mode: "sheet", card: wanted.card, column: wanted.from, from: to, undone: true };
+      window.htmx.ajax("POST", current.querySelector(".card-move").getAttribute("href"), {
+        source: current,
+        values: { column: wanted.from, position: wanted.index, version: current.dataset.version,
+                  csrf_token: document.getElementById("advance-form").elements.csrf_token.value },
+        target: "#board",
+        swap: "outerHTML"
+      });
+    });
+    region.replaceChildren(text, undo);
+  }
+
   function restoreFocus() {
     if (!pendingFocus) return;
     var wanted = pendingFocus;
     pendingFocus = null;
+    confirmMove(wanted);
     if (wanted.mode === "sheet") {
       if (!wanted.drag) activate(wanted.column, false);
       var title = document.querySelector("#card-" + wanted.card + " .card-move");
@@ -177,6 +230,12 @@
     } else {
       makeSortable(document);
     }
+  });
+  // Offline, a new card waits in the queue (the service worker answers 202): clear the field.
+  document.addEventListener("alex-queued", function (event) {
+    pendingFocus = null;  // the move waits for the network: the pending badge says so
+    var form = event.target && event.target.closest && event.target.closest("#new-card");
+    if (form) { form.elements.title.value = ""; form.elements.title.focus(); }
   });
   // After adding a card: show its column and keep typing the next one.
   var addedTo = null;

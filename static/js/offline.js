@@ -68,6 +68,7 @@
   }
 
   function describe(item) {
+    if (item.kind === "card") return fill(T.new_card, { title: fields(item).get("title") || T.card });
     if (item.kind === "move") {
       var title = item.label || cardTitle(document, cardIdOf(item)) || T.card;
       return fill(T.move_to, { title: title, column: columnLabel(fields(item).get("column")) });

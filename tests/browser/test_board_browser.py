@@ -171,9 +171,11 @@ def test_phone_and_laptop_race_on_the_same_card(app, browser, live_server, board
     phone_ctx, phone = open_board(browser, live_server, ex, PHONE)
     phone.tap(".board-tabs a[data-column=doing]")
     phone.locator(f"#card-{card_id} .card-next").tap()
+    phone.locator("#move-sheet-form button[type=submit]").tap()  # "→ Lernen" asks first
     expect(phone.locator("#announcer")).to_contain_text("Lernen")
     # The laptop still shows the old version and tries "→ Lernen" too: it loses, sees why.
     laptop.locator(f"#card-{card_id} .card-next").click()
+    laptop.locator("#move-sheet-form button[type=submit]").click()
     laptop.wait_for_selector("#board .notice-warning")
     assert "inzwischen geändert" in laptop.locator("#board .notice-warning").inner_text()
     assert laptop.locator(f"#column-learning #card-{card_id}").count() == 1
@@ -244,4 +246,64 @@ def test_a_column_emptied_by_a_move_says_so(app, browser, live_server, board_wor
     page.reload()
     expect(page.locator("#column-learning-empty")).to_be_visible()
     expect(page.locator("#column-done-empty")).to_have_count(0)
+    ctx.close()
+
+
+def test_one_tap_into_learning_asks_what_was_learned(app, browser, live_server, board_world):
+    """ "→" from "In Arbeit" opens the question first; the move is confirmed and can be undone."""
+    card_id = board_world["ids"]["Textbausteine im Fachverfahren mit der IT klären"]
+    ctx, page = open_board(browser, live_server, board_world["expedition"], PHONE)
+    page.tap(".board-tabs a[data-column=doing]")
+    page.locator(f"#card-{card_id} .card-next").tap()
+    sheet = page.locator("#move-sheet")
+    expect(sheet).to_be_visible()
+    expect(page.locator("#move-sheet-learning")).to_be_focused()
+    assert page.locator("#move-sheet-form input[value=learning]").is_checked()
+    screenshot(page, "board-advance-into-learning-phone")
+    page.fill("#move-sheet-learning", "Die IT braucht eine Liste, keine Mail.")
+    page.locator("#move-sheet-form button[type=submit]").tap()
+    undo = page.locator("#board-undo button")
+    expect(undo).to_be_visible()
+    expect(page.locator("#board-undo")).to_contain_text("Lernen")
+    assert column_of(app, card_id) == "learning"
+    undo.tap()
+    expect(page.locator("#board-undo")).to_contain_text("In Arbeit")
+    wait = 0
+    while column_of(app, card_id) != "doing" and wait < 50:
+        page.wait_for_timeout(100)
+        wait += 1
+    assert column_of(app, card_id) == "doing"
+    ctx.close()
+
+
+def test_one_tap_move_is_confirmed_with_undo(app, browser, live_server, board_world):
+    card_id = board_world["ids"]["Zwei Kolleg:innen für eine Schreibwerkstatt gewinnen"]
+    ctx, page = open_board(browser, live_server, board_world["expedition"], DESKTOP)
+    page.locator(f"#card-{card_id} .card-next").click()
+    expect(page.locator("#board-undo")).to_contain_text("In Arbeit")
+    assert column_of(app, card_id) == "doing"
+    page.locator("#board-undo button").click()
+    expect(page.locator(f"#column-sprint #card-{card_id}")).to_be_visible()
+    assert column_of(app, card_id) == "sprint"
+    ctx.close()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_note_it_lands_in_the_learning_field_below_the_header(
+    app, browser, live_server, board_world, viewport
+):
+    ex = board_world["expedition"]
+    ctx, page = open_board(browser, live_server, ex, viewport)
+    page.goto(f"{live_server.url}/expeditions/{ex.id}/board")
+    link = page.locator(".card-prompt").first
+    if viewport == PHONE:
+        page.tap(".board-tabs a[data-column=learning]")
+    link.click()
+    page.wait_for_load_state("networkidle")
+    field = page.locator("textarea#learning")
+    expect(field).to_be_focused()
+    header = page.locator(".site-header").bounding_box()
+    label = page.locator("label[for=learning]").bounding_box()
+    assert label["y"] >= header["y"] + header["height"]
+    screenshot(page, f"card-note-learning-{'phone' if viewport == PHONE else 'desktop'}")
     ctx.close()

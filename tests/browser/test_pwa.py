@@ -343,7 +343,9 @@ def test_one_users_pages_are_never_served_to_another(browser, server, circle):
     context.set_offline(True)
     page.goto(board_url(server, circle))  # the same address is Ben's own board
     assert "Kanban ausprobieren" not in page.content()
-    assert page.locator("h1").inner_text() == "Du bist offline"
+    # Ben landed on his board after logging in (his one running expedition): offline he sees
+    # his own saved copy of that address, never Ada's.
+    assert page.locator("h1").inner_text() == "Mein Board"
     context.close()
 
 
@@ -532,3 +534,44 @@ def test_first_visit_precache_costs_little_and_fetches_nothing_twice(
     # pointer first enters the board). make bench measures the same on a 200-card board.
     assert total <= 60 * 1024, f"first visit {total / 1024:.1f} KB"
     assert not any("Sortable" in path for path in paths)
+
+
+def test_offline_one_tap_move_and_new_card_queue_like_the_sheet(app, browser, server, circle):
+    """The "→" button and "Neue Karte" wait offline like "Verschieben nach…", with no error toast."""
+    card_id = circle["cards"][0]  # "Kanban ausprobieren", in "Diesen Sprint"
+    context, page = ada_on_her_board(browser, server, circle, PHONE)
+    context.set_offline(True)
+
+    page.locator(f"#card-{card_id} .card-next").click()
+    badge = page.locator(f"#card-{card_id} .pending-badge")
+    badge.wait_for()
+    assert badge.inner_text().strip() == "Wartet auf Verbindung → In Arbeit"
+    page.fill("#new-card input[name=title]", "Offline notierte Idee")
+    page.locator("#new-card button[type=submit]").click()
+    wait_until(lambda: "2 Änderungen warten" in page.locator("#offline-status").inner_text())
+    assert not page.locator("#error-region.is-visible").count()  # no "Keine Verbindung" toast
+    assert [item["kind"] for item in queue(page)] == ["move", "card"]
+    screenshot(page, "pwa-offline-advance-and-new-card-phone")
+
+    context.set_offline(False)
+    wait_until(lambda: card(app, card_id).column == "doing")
+
+    def added() -> bool:
+        with app.app_context():
+            return db.session.scalar(select(Card.id).where(Card.title == "Offline notierte Idee"))
+
+    wait_until(added)
+    context.close()
+
+
+def test_the_no_connection_toast_goes_when_the_connection_is_back(browser, server, circle):
+    context, page = ada_on_her_board(browser, server, circle, PHONE)
+    context.set_offline(True)
+    # A write that cannot wait (ticking a checklist line would be one): htmx cannot send it.
+    page.evaluate(
+        "() => { htmx.ajax('POST', '/expeditions/0/board/wip', {swap: 'none'}).catch(() => null); }"
+    )
+    page.locator("#error-region.is-visible").wait_for()
+    context.set_offline(False)
+    page.locator("#error-region.is-visible").wait_for(state="detached")
+    context.close()

@@ -96,6 +96,7 @@ def test_send_rueckenwind_with_htmx_and_see_it_arrive(browser, live_server, zirk
     path = f"/expeditions/{zirkel['expedition_id']}/zirkel"
     ctx, page = _open(browser, live_server, PHONE, zirkel["ben"], path)
     tile = page.locator(f"article:has(h3:text('{zirkel['ada_name']}'))")
+    tile.locator("summary.tile-head").click()  # tiles are one line until opened
     box = tile.locator(".tile-check-in .kudos")
     box.locator("summary").click()
     box.locator("text=Bleib dran!").click()

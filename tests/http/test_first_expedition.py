@@ -118,3 +118,92 @@ def test_home_offers_a_new_expedition_only_as_a_secondary_action_to_participants
     html = actor(zirkel["owner"]).get("/").get_data(as_text=True)
     head = html.split('class="page-head"', 1)[1].split("</div>", 1)[0]
     assert "/expeditions/new" in head and "button-primary" not in head
+
+
+def test_card_in_learning_puts_the_learning_first_and_tasks_hide_experiment_fields(
+    app, actor, zirkel
+):
+    from tests.support.boards import make_card
+
+    ex, ada = zirkel["expedition"], zirkel["owner"]
+    task = make_card(app, ex, ada, "Sprechstunde testen", column="learning")
+    html = actor(ada).get(f"/expeditions/{ex.id}/cards/{task}").get_data(as_text=True)
+    form = html.split('id="edit-h"', 1)[1]
+    assert form.index('name="learning"') < form.index('name="title"')  # the question first
+    assert form.count('id="learning"') == 1  # the link's target is the field itself
+    # A plain task: Hypothese and Ergebnis wait in a closed "as an experiment" section.
+    experiment_part = form.split('name="hypothesis"')[0].rsplit("<details", 1)
+    assert len(experiment_part) == 2 and "</details>" not in experiment_part[1]
+
+
+def test_experiment_card_shows_its_fields_open(app, actor, zirkel):
+    from tests.support.boards import make_card
+
+    ex, ada = zirkel["expedition"], zirkel["owner"]
+    card = make_card(app, ex, ada, "Kasten im Bescheid", column="doing", kind="experiment")
+    html = actor(ada).get(f"/expeditions/{ex.id}/cards/{card}").get_data(as_text=True)
+    form = html.split('id="edit-h"', 1)[1]
+    assert "<details" not in form.split('name="hypothesis"')[0].split('name="visibility"')[-1]
+    assert form.index('name="title"') < form.index('name="learning"')
+
+
+def test_language_switch_on_the_login_page(client):
+    from tests.support.accounts import csrf_token
+
+    page = client.get("/login", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert 'action="/language"' in page and "English" in page
+    answer = client.post(
+        "/language", data={"language": "en", "next": "/login", "csrf_token": csrf_token(client)}
+    )
+    assert answer.status_code == 302 and answer.headers["Location"] == "/login"
+    english = client.get("/login", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert '<html lang="en"' in english and "Log in" in english
+
+
+def test_english_uses_english_names_for_the_method(actor, zirkel, app):
+    ex, ada = zirkel["expedition"], zirkel["owner"]
+    en = {"Accept-Language": "en"}
+    me = actor(ada)
+    html = me.get(f"/expeditions/{ex.id}", headers=en).get_data(as_text=True)
+    main = html.split("<main", 1)[1]
+    for german in ("Zirkeltreffen", "Abschluss", "Boxenstopp", "Vorhaben", "„"):
+        assert german not in main, german
+    assert "days to the closing" in main
+
+
+def test_help_page_has_a_glossary(client):
+    html = client.get("/help", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Boxenstopp" in html and "pit stop" in html and "tailwind" in html
+
+
+def test_zirkel_page_leads_with_what_changed_since_my_last_visit(app, actor, zirkel):
+    from alex.boards.service import add_check_in
+
+    ex, ada, ben = zirkel["expedition"], zirkel["owner"], zirkel["peer"]
+    me = actor(ada)
+    first = me.get(f"/expeditions/{ex.id}/zirkel").get_data(as_text=True)
+    assert 'id="changes-heading"' in first
+    assert "Ben Okafor</a>" not in first.split('id="changes-heading"')[1].split("</section>")[0]
+    with app.app_context():
+        add_check_in(db.session, ex.id, ben.id, done="Die Vorlage ist fertig")
+        db.session.commit()
+    html = me.get(f"/expeditions/{ex.id}/zirkel").get_data(as_text=True)
+    changes = html.split('id="changes-heading"')[1].split("</section>")[0]
+    assert f'href="#member-{ben.id}"' in changes and "Ben Okafor" in changes
+    # It comes first, before the tiles and the Expeditionskarte.
+    assert html.index('id="changes-heading"') < html.index('id="members-heading"')
+    assert html.index('id="members-heading"') < html.index('id="map-heading"')
+    # Seen now: the next visit has nothing new.
+    again = me.get(f"/expeditions/{ex.id}/zirkel").get_data(as_text=True)
+    assert (
+        f'href="#member-{ben.id}"'
+        not in again.split('id="changes-heading"')[1].split("</section>")[0]
+    )
+
+
+def test_zirkel_tiles_are_one_line_until_opened(app, actor, zirkel):
+    ex, ada = zirkel["expedition"], zirkel["owner"]
+    html = actor(ada).get(f"/expeditions/{ex.id}/zirkel").get_data(as_text=True)
+    tiles = html.split('class="member-tiles"')[1].split("</section>")[0]
+    assert tiles.count('<details class="tile-details"') == 2  # Ada and Ben
+    assert '<details class="tile-details" open' not in tiles

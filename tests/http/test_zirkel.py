@@ -304,7 +304,8 @@ def test_english_page(busy_zirkel, actor, app):
     page = ben.get(
         f"/expeditions/{busy_zirkel.expedition_id}/zirkel", headers={"Accept-Language": "en"}
     ).get_data(as_text=True)
-    assert "What everyone is working on" in page and "Send Rückenwind" in page
+    assert "What everyone is working on" in page and "Send tailwind" in page
+    assert "Rückenwind" not in page.split("<main", 1)[1]  # English names for the method
 
 
 def test_reused_figures_follow_every_change_of_a_members_cards(busy_zirkel, actor, app, make_app):

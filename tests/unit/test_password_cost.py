@@ -22,7 +22,7 @@ def test_an_old_costly_hash_is_replaced_at_the_next_login(make_app):
 
     app = make_app(CHEAP_PASSWORD_HASHING=False)
     old = PasswordHasher(time_cost=3, memory_cost=65536, parallelism=4).hash("ein langes Passwort")
-    with app.test_request_context():
+    with app.test_request_context("/login", method="POST"):  # a write, as the login is
         user = User(name="Ada Lorenz", email="ada-cost@example.org", password_hash=old)
         db.session.add(user)
         db.session.commit()

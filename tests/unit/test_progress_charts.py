@@ -108,3 +108,35 @@ def test_map_without_today_after_the_end(ctx):
     root = _parse(charts.expedition_map_svg(timeline, chart_id="m2"))
     assert "Heute" not in [t.text for t in root.iter(f"{SVG}text")]
     assert "abgeschlossen" in root.find(f"{SVG}desc").text
+
+
+def _today_and_markers(root):
+    elements = list(root.iter())
+    today = next(el for el in elements if el.get("class") == "chart-today")
+    markers = [el for el in elements if "chart-marker-" in (el.get("class") or "")]
+    return elements, today, markers
+
+
+def test_today_on_a_boxenstopp_leaves_its_marker_and_label_clear_vertical(ctx):
+    """Today falls on the day of a Zirkeltreffen and a Boxenstopp (end of sprint 2)."""
+    timeline = charts.build_timeline(_expedition(), [], date(2026, 3, 1))
+    root = _parse(charts.expedition_map_svg(timeline, chart_id="v", orientation="vertical"))
+    elements, today, markers = _today_and_markers(root)
+    # The line stops at the axis: the events' markers and labels to its right stay uncovered,
+    # and every marker is drawn after (over) it.
+    axis = next(el for el in elements if el.get("class") == "chart-axis")
+    assert float(today.get("x2")) <= float(axis.get("x1"))
+    assert all(elements.index(m) > elements.index(today) for m in markers)
+
+
+def test_today_line_crosses_no_sprint_name_horizontal(ctx):
+    timeline = charts.build_timeline(_expedition(), [], date(2026, 3, 1))
+    root = _parse(charts.expedition_map_svg(timeline, chart_id="h", orientation="horizontal"))
+    elements, today, markers = _today_and_markers(root)
+    bands = [el for el in elements if (el.get("class") or "").startswith("chart-band")]
+    band_bottom = max(float(b.get("y")) + float(b.get("height")) for b in bands)
+    assert float(today.get("y1")) >= band_bottom
+    assert all(elements.index(m) > elements.index(today) for m in markers)
+    label = next(el for el in elements if el.get("class", "").endswith("chart-today-label"))
+    dates = [el for el in elements if el.get("class") == "chart-text chart-muted"]
+    assert all(float(d.get("y")) - 14 >= float(label.get("y")) + 2 for d in dates)
