@@ -234,7 +234,9 @@ def test_every_url_parameter_survives_fuzzing(app, scene):
     assert "next" in names
     client = client_for(app, scene, "facilitator")
     token = token_for(client, "facilitator")
-    routes = [(e, m, r) for e, m, r in rules(app) if e != "static" and e not in SESSION_ENDING]
+    # /healthz/queue answers 503 by design while no consumer runs (tests/test_queue_consumer.py).
+    skipped = {"static", "health.healthz_queue", *SESSION_ENDING}
+    routes = [(e, m, r) for e, m, r in rules(app) if e not in skipped]
 
     for endpoint, method, rule in routes:
         _fuzz_route(app, client, token, scene, names, endpoint, method, rule)

@@ -28,14 +28,14 @@ def _hold_meeting(app, z, moderator: bool = True) -> list[int]:
         expedition = db.session.merge(z.expedition)
         if not moderator:
             meeting.moderator_id = None
-        service.go_to_step(db.session, meeting, "checkin", meeting.version)
+        service.go_to_step(db.session, meeting, "checkin")
         service.check_in(db.session, meeting, db.session.merge(z.ada), 4, "wach")
-        service.go_to_step(db.session, meeting, "retro", meeting.version)
+        service.go_to_step(db.session, meeting, "retro")
         retro = service.ensure_retro(db.session, meeting)
         note = service.add_item(
             db.session, meeting, retro, service.Writer(z.ada.id, app.secret_key), 0, "Öfter pairen"
         )
-        service.set_phase(db.session, meeting, "reveal", meeting.version)
+        service.set_phase(db.session, meeting, "reveal")
         ids = [
             service.add_action(
                 db.session, meeting, expedition, title=title, owner_id=owner, kind="task", item=note
@@ -46,7 +46,7 @@ def _hold_meeting(app, z, moderator: bool = True) -> list[int]:
             )
         ]
         meeting.notes = "Wir treffen uns künftig donnerstags."
-        service.finish_meeting(db.session, meeting, meeting.version)
+        service.finish_meeting(db.session, meeting)
         db.session.commit()
         return ids
 
@@ -172,7 +172,7 @@ def test_an_action_of_another_meeting_or_expedition_is_not_found(app, actor, wor
     other = make_zirkel(app, world)
     with app.app_context():
         meeting = db.session.get(Meeting, other.meeting_id)
-        service.go_to_step(db.session, meeting, "retro", meeting.version)
+        service.go_to_step(db.session, meeting, "retro")
         foreign = service.add_action(
             db.session,
             meeting,

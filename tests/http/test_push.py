@@ -316,7 +316,7 @@ def test_content_only_on_devices_whose_person_chose_it(app, actor, receiver):
     [shown] = receiver.messages_for(open_device)
     assert hidden.payload["body"] == "There is something new in your learning expedition."
     assert shown.payload["title"] == "Digitale Verwaltung"
-    assert shown.payload["body"] == "Ben sent you Rückenwind for „Kanban ausprobieren“."
+    assert shown.payload["body"] == "Ben sent you tailwind for “Kanban ausprobieren”."
     assert shown.payload["url"] == "/"  # never a link off the site
     assert hidden.headers["topic"] == shown.headers["topic"]
 

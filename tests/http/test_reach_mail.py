@@ -73,14 +73,16 @@ def test_meeting_mails_carry_request_and_cancel_in_each_language(app, circle, sm
     }
     response = facilitator.client.post(url, data=form)
     assert response.status_code == 302
-    meeting_path = urlsplit(response.headers["Location"]).path
+    # Saving goes back to the list, with the new meeting as the anchor.
+    saved = urlsplit(response.headers["Location"])
+    meeting_path = f"{url}/{saved.fragment.removeprefix('meeting-')}"
     run_outbox(app)
     first = smtp_server.wait_for(2)
     assert {m["To"].addresses[0].addr_spec for m in first} == {ada.email, ben.email}
     to_ada = next(m for m in first if m["To"].addresses[0].addr_spec == ada.email)
     to_ben = next(m for m in first if m["To"].addresses[0].addr_spec == ben.email)
     assert to_ada["Subject"].strip().startswith("Neues Treffen: Zirkeltreffen nach Sprint 1")
-    assert to_ben["Subject"].strip().startswith("New meeting: Zirkeltreffen after sprint 1")
+    assert to_ben["Subject"].strip().startswith("New meeting: Circle meeting after sprint 1")
     text, html = _parts(to_ada)
     assert "Raum 2.14" in text and "Dienstag, 15. Januar 2030" in text
     assert f"https://alex.example.org{meeting_path}" in html
