@@ -212,7 +212,7 @@ def _meeting_steps(app: Flask, meeting_id: int) -> Iterator[str]:
     for step in steps:
         with app.app_context():
             meeting = db.session.get(Meeting, meeting_id)
-            service.go_to_step(db.session, meeting, step, meeting.version)
+            service.go_to_step(db.session, meeting, step)
             db.session.commit()
         yield f"meeting {step}"
         if step == "retro":
@@ -222,12 +222,12 @@ def _meeting_steps(app: Flask, meeting_id: int) -> Iterator[str]:
                     retro = service.retro_of(db.session, meeting)
                     if phase == "vote" and not retro.votes_enabled:
                         continue
-                    service.set_phase(db.session, meeting, phase, meeting.version)
+                    service.set_phase(db.session, meeting, phase)
                     db.session.commit()
                 yield f"meeting retro {phase}"
     with app.app_context():
         meeting = db.session.get(Meeting, meeting_id)
-        service.finish_meeting(db.session, meeting, meeting.version)
+        service.finish_meeting(db.session, meeting)
         db.session.commit()
     yield "meeting finished"
 

@@ -169,7 +169,7 @@ def test_someone_who_missed_the_meeting_catches_up(
         from alex.meetings.models import Meeting
 
         meeting = db.session.get(Meeting, meeting_id)
-        service.go_to_step(db.session, meeting, "retro", meeting.version)
+        service.go_to_step(db.session, meeting, "retro")
         owner = meeting.moderator_id
         service.add_action(
             db.session,
@@ -180,7 +180,7 @@ def test_someone_who_missed_the_meeting_catches_up(
             kind="task",
         )
         meeting.notes = "Ab jetzt treffen wir uns freitags."
-        service.finish_meeting(db.session, meeting, meeting.version)
+        service.finish_meeting(db.session, meeting)
         db.session.commit()
     context = new_context(browser, viewport, locale=locale)
     page = context.new_page()

@@ -43,7 +43,7 @@ def demo_site(app, live_app_config):
             .order_by(Meeting.starts_at)
         )
         # A live meeting: started, at its check-in.
-        service.go_to_step(db.session, meeting, "checkin", meeting.version)
+        service.go_to_step(db.session, meeting, "checkin")
         db.session.commit()
         ids["meeting"] = meeting.id
     served = create_app(live_app_config)
