@@ -122,8 +122,10 @@ def test_planning_a_series_tells_each_member_once_with_all_events(app, actor, ci
     to_ada, to_ben = _to(messages, ada.email), _to(messages, ben.email)
     assert to_ada["Subject"].strip().startswith("5 Treffen geplant, das erste: Auftakt")
     assert to_ben["Subject"].strip().startswith("5 meetings planned, the first: Auftakt")
-    text = to_ada.get_body(("plain",)).get_content()
-    assert "Zirkeltreffen nach Sprint 3" in text and "Raum 2.14" in text
+    text = to_ada.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert (
+        "\n- Zirkeltreffen nach Sprint 3: Donnerstag, 14. Februar 2030, 16:30 (Raum 2.14)\n" in text
+    )
     assert f"https://alex.example.org{index}" in to_ada.get_body(("html",)).get_content()
     calendar, events = _events(to_ada)
     assert calendar["method"] == "REQUEST"
