@@ -47,6 +47,7 @@ def circle(app, world):
 
 
 def _plan(expedition, mona):
+    """Plan the whole series as Mona (inside a POST request: a GET may not write)."""
     exp = db.session.merge(expedition)
     choice = series.SeriesChoice(3, time(16, 30), 90, "Raum 2")
     rows = [r for r in series.propose(exp, [], choice, date(2026, 11, 3)) if r.proposed]
@@ -55,7 +56,10 @@ def _plan(expedition, mona):
 
 def test_series_message_follows_the_single_kinds_choice_into_the_digest(app, circle):
     expedition, mona, ada, ben = circle
-    with time_machine.travel(at(3, 10), tick=False), app.test_request_context("/"):
+    with (
+        time_machine.travel(at(3, 10), tick=False),
+        app.test_request_context("/", method="POST"),
+    ):  # a GET may not write
         planned = _plan(expedition, mona)
         db.session.commit()
         assert len(planned) == 9  # Auftakt, 5 Zirkeltreffen, 2 Boxenstopps, Abschluss
@@ -84,7 +88,7 @@ def test_push_text_of_a_series_in_the_readers_language(app):
             "actor_name": "Mona",
         },
     )
-    with app.test_request_context("/"):
+    with app.test_request_context("/", method="POST"):
         with force_locale("de"):
             title, body = content(message)
         assert title == "Lernreise"
@@ -97,7 +101,10 @@ def test_push_text_of_a_series_in_the_readers_language(app):
 
 def test_one_calendar_file_holds_every_meeting_with_its_own_uid(app, circle):
     expedition, mona, _ada, _ben = circle
-    with time_machine.travel(at(3, 10), tick=False), app.test_request_context("/"):
+    with (
+        time_machine.travel(at(3, 10), tick=False),
+        app.test_request_context("/", method="POST"),
+    ):  # a GET may not write
         planned = _plan(expedition, mona)
         exp = db.session.merge(expedition)
         ics = meetings_ics(exp, [(m, m.version) for m in planned], "REQUEST", "h")
