@@ -8,7 +8,9 @@ notification belongs to a user) and imports no other area, so every area may cal
     notify(session, owner_id, "action_assigned", expedition_id=exp.id, actor_id=me.id,
            subject=card.title, link=url_for("boards.board", expedition_id=exp.id))
 
-A new kind: add it to KINDS and its sentence to `kind_sentence`.
+A new kind: add it to KINDS and its sentence to `kind_sentence`. A series kind
+(`meeting_series_scheduled`, `meeting_series_moved`) tells of several meetings at once; its
+subject is `series_subject(count, first)` and it goes where the person sends the single kind.
 
 Routing: each person chooses per kind where a notification goes (CHANNELS): in the app, by
 e-mail at once, into the weekly digest, as a push message, or nowhere. What they did not choose
@@ -26,7 +28,7 @@ from zoneinfo import ZoneInfo
 
 from babel import dates
 from flask import Flask, current_app, has_request_context, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import (
     Boolean,
@@ -65,7 +67,15 @@ NUDGE_KINDS = (
     "nudge_self_assessment",
     "nudge_report",
 )
-KINDS = DIRECT_KINDS + NUDGE_KINDS
+# One message for several meetings planned or moved at once (a series); routed as the choice
+# for one meeting of that kind (ROUTED_AS), so the settings page does not list them.
+SERIES_KINDS = ("meeting_series_scheduled", "meeting_series_moved")
+ROUTED_AS = {
+    "meeting_series_scheduled": "meeting_scheduled",
+    "meeting_series_moved": "meeting_moved",
+}
+CHOICE_KINDS = DIRECT_KINDS + NUDGE_KINDS  # what people and facilitators choose a channel for
+KINDS = CHOICE_KINDS + SERIES_KINDS
 CHANNELS = ("app", "email", "digest", "push", "off")
 NUDGE_CHANNELS = ("app", "email", "push", "off")
 # What a kind does when neither the person nor the expedition chose: direct news and nudges by
@@ -144,6 +154,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["kind_label"] = kind_label
     app.jinja_env.globals["absolute"] = absolute
     app.jinja_env.globals["meeting_label"] = meeting_label
+    app.jinja_env.globals["series_subject"] = series_subject
     app.jinja_env.globals["settings_path"] = settings_path
 
 
@@ -174,6 +185,23 @@ def local_when(iso: str, timezone: str, style: str = "full") -> str:
     date_part = dates.format_date(moment.astimezone(ZoneInfo(timezone)), style, locale=get_locale())
     time_part = dates.format_time(moment, "short", tzinfo=ZoneInfo(timezone), locale=get_locale())
     return f"{date_part}, {time_part}"
+
+
+def choice_kind(kind: str) -> str:
+    """The kind whose chosen channel a kind follows (a series kind: the single meeting's)."""
+    return ROUTED_AS.get(kind, kind)
+
+
+def series_subject(count: int, first: str) -> str:
+    """The subject of a series kind: how many meetings, and the first one (see kind_sentence)."""
+    return f"{count}|{first}"
+
+
+def _split_series_subject(subject: str) -> tuple[int, str]:
+    count, bar, first = subject.partition("|")
+    if bar and count.isdigit():
+        return int(count), first
+    return 0, subject
 
 
 def allowed_channels(kind: str) -> tuple[str, ...]:
@@ -212,6 +240,7 @@ def channels_for(
     ids = list(user_ids)
     if not ids:
         return {}
+    kind = choice_kind(kind)
     rows = session.execute(
         _channel_query(), {"user_ids": ids, "kind": kind, "expedition_id": expedition_id or 0}
     )
@@ -475,6 +504,21 @@ def kind_sentence(kind: str, name: str, subject: str) -> str:
         return _("A meeting has moved: %(subject)s.", subject=subject)
     if kind == "meeting_cancelled":
         return _("A meeting was cancelled: %(subject)s.", subject=subject)
+    if kind in SERIES_KINDS:
+        count, first = _split_series_subject(subject)
+        if kind == "meeting_series_scheduled":
+            return ngettext(
+                "%(num)d meeting planned, the first: %(subject)s.",
+                "%(num)d meetings planned, the first: %(subject)s.",
+                count,
+                subject=first,
+            )
+        return ngettext(
+            "%(num)d meeting moved, the first: %(subject)s.",
+            "%(num)d meetings moved, the first: %(subject)s.",
+            count,
+            subject=first,
+        )
     if kind == "action_assigned":
         return _(
             "%(name)s gave you an action from the retro: „%(subject)s“.", name=name, subject=subject

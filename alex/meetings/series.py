@@ -3,8 +3,9 @@
 The series proposes the Auftakt, a Zirkeltreffen at the end of each sprint on one weekday and
 time, Boxenstopps between Zirkeltreffen near ⅓ and ⅔ of the way, and the Abschluss (instead
 of the last sprint's Zirkeltreffen). Each meeting is created through the one scheduling
-function (`service.schedule_meeting`), so whatever that does for one meeting (checks,
-notifications) happens for every meeting of the series. A meeting of a series can later be
+function (`service.schedule_meeting`), so its checks hold for every meeting of the series; the
+members are told once per series action (`invitation.tell_members_of_series`: one message and
+one calendar file with all the meetings), not once per meeting. A meeting of a series can later be
 moved alone or "with all following", which keeps the rhythm.
 
 Also here: what a place or video link may be (a link must be `https`), and the defaults of
@@ -26,6 +27,7 @@ from sqlalchemy.orm import Session
 from alex.expeditions import calendar
 from alex.expeditions.models import Expedition
 from alex.meetings import service
+from alex.meetings.invitation import tell_members_of_series
 from alex.meetings.models import Meeting, MeetingSeries
 
 DEFAULT_TIME = time(14, 0)
@@ -229,10 +231,12 @@ def create_series(
                 moderator_id=None,
             ),
             actor_id=actor_id,
+            tell=False,
         )
         meeting.series_id = series.id
         meetings.append(meeting)
     session.flush()
+    tell_members_of_series(session, expedition, meetings, "meeting_scheduled", actor_id)
     return meetings
 
 
@@ -274,10 +278,17 @@ def reschedule(
     zone = ZoneInfo(expedition.timezone)
     shift = plan.starts_at.astimezone(zone).date() - meeting.starts_at.astimezone(zone).date()
     moment = plan.starts_at.astimezone(zone).time()
-    service.reschedule_meeting(session, expedition, meeting, plan, actor_id=actor_id)
+    if not later:  # one meeting: told as any single move
+        service.reschedule_meeting(session, expedition, meeting, plan, actor_id=actor_id)
+        return [meeting]
+    moved = []
+    if service.reschedule_meeting(
+        session, expedition, meeting, plan, actor_id=actor_id, tell=False
+    ):
+        moved.append(meeting)
     for other in later:
         day = other.starts_at.astimezone(zone).date() + shift
-        service.reschedule_meeting(
+        if service.reschedule_meeting(
             session,
             expedition,
             other,
@@ -290,7 +301,10 @@ def reschedule(
                 moderator_id=other.moderator_id,
             ),
             actor_id=actor_id,
-        )
+            tell=False,
+        ):
+            moved.append(other)
+    tell_members_of_series(session, expedition, moved, "meeting_moved", actor_id)
     return [meeting, *later]
 
 

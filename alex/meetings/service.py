@@ -153,9 +153,17 @@ def _check_schedule(session: Session, expedition: Expedition, plan: Schedule) ->
 
 
 def schedule_meeting(
-    session: Session, expedition: Expedition, plan: Schedule, *, actor_id: int | None = None
+    session: Session,
+    expedition: Expedition,
+    plan: Schedule,
+    *,
+    actor_id: int | None = None,
+    tell: bool = True,
 ) -> Meeting:
-    """Put a meeting on the expedition's calendar; the other members are told (with an .ics)."""
+    """Put a meeting on the expedition's calendar; the other members are told (with an .ics).
+
+    `tell=False`: the caller tells them itself (a series: once for all its meetings).
+    """
     _check_schedule(session, expedition, plan)
     meeting = Meeting(
         expedition_id=expedition.id,
@@ -168,7 +176,8 @@ def schedule_meeting(
     )
     session.add(meeting)
     session.flush()
-    tell_members(session, expedition, meeting, "meeting_scheduled", actor_id)
+    if tell:
+        tell_members(session, expedition, meeting, "meeting_scheduled", actor_id)
     return meeting
 
 
@@ -179,11 +188,13 @@ def reschedule_meeting(
     plan: Schedule,
     *,
     actor_id: int | None = None,
-) -> None:
+    tell: bool = True,
+) -> bool:
     """Move a meeting or change who moderates it; the run-sheet changes only with its kind.
 
     The members are told when the time, length or place changed (a new moderator alone is not
-    news for their calendars).
+    news for their calendars); returns whether it did. `tell=False`: the caller tells them
+    (a series moved together: once for all).
     """
     _check_schedule(session, expedition, plan)
     if meeting.status != "scheduled" and plan.kind != meeting.kind:
@@ -197,8 +208,9 @@ def reschedule_meeting(
     meeting.sprint_number = plan.sprint_number
     meeting.moderator_id = plan.moderator_id
     after = (meeting.starts_at, meeting.duration_minutes, meeting.location, meeting.kind)
-    if before != after:
+    if before != after and tell:
         tell_members(session, expedition, meeting, "meeting_moved", actor_id)
+    return before != after
 
 
 def delete_meeting(

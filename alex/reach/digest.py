@@ -33,6 +33,7 @@ from alex.notifications import (
     ExpeditionNotificationDefault,
     Notification,
     NotificationPreference,
+    choice_kind,
     local_link,
 )
 from alex.progress.models import Kudos
@@ -296,10 +297,11 @@ def _missed_notifications(
         )
         .order_by(Notification.created_at)
     ):
+        chosen = choice_kind(kind)  # a series message goes where the single one does
         channel = (
-            own.get((user_id, kind))
-            or defaults.get((expedition_id or 0, kind))
-            or DEFAULT_CHANNELS.get(kind)
+            own.get((user_id, chosen))
+            or defaults.get((expedition_id or 0, chosen))
+            or DEFAULT_CHANNELS.get(chosen)
         )
         if channel == "digest" and kind != "kudos":  # Rückenwind has its own section
             missed[user_id].append(

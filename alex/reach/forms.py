@@ -10,7 +10,7 @@ from wtforms import BooleanField, HiddenField, SelectField
 from wtforms.fields.choices import SelectChoice
 
 from alex.forms import BaseForm
-from alex.notifications import KINDS, WEEKDAYS, allowed_channels, channel_label, kind_label
+from alex.notifications import CHOICE_KINDS, WEEKDAYS, allowed_channels, channel_label, kind_label
 
 # The form's field of a kind; "was_" fields carry what the page showed, so a save changes only
 # what this person changed (two tabs, or two facilitators, do not overwrite each other's rows).
@@ -19,7 +19,7 @@ PREFIX = "kind_"
 
 def _fields(with_digest: bool) -> dict:
     fields: dict = {}
-    for kind in KINDS:
+    for kind in CHOICE_KINDS:
         fields[PREFIX + kind] = SelectField(kind, choices=[], validate_choice=True)
         fields["was_" + kind] = HiddenField()
     if with_digest:
@@ -34,7 +34,7 @@ DefaultsForm = type("DefaultsForm", (BaseForm,), _fields(with_digest=False))
 
 def prepare(form: BaseForm, default_of: dict[str, str], weekdays: range = WEEKDAYS) -> None:
     """Labels and choices in the current language; "" stands for the default shown in it."""
-    for kind in KINDS:
+    for kind in CHOICE_KINDS:
         field = form[PREFIX + kind]
         field.label.text = kind_label(kind)
         field.choices = [
@@ -47,7 +47,7 @@ def prepare(form: BaseForm, default_of: dict[str, str], weekdays: range = WEEKDA
 
 def fill(form: BaseForm, chosen: dict[str, str]) -> None:
     """Show what is stored (a GET, or the page after a refused save)."""
-    for kind in KINDS:
+    for kind in CHOICE_KINDS:
         form[PREFIX + kind].data = chosen.get(kind, "")
         form["was_" + kind].data = chosen.get(kind, "")
 
@@ -56,6 +56,6 @@ def changes(form: BaseForm) -> dict[str, str]:
     """The kinds this person changed on the page: kind → new channel ("" = default)."""
     return {
         kind: form[PREFIX + kind].data or ""
-        for kind in KINDS
+        for kind in CHOICE_KINDS
         if (form[PREFIX + kind].data or "") != (form["was_" + kind].data or "")
     }
