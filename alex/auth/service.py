@@ -201,8 +201,15 @@ def end_login_session(session: Session, token: str) -> None:
 
 
 def end_all_login_sessions(session: Session, user: User) -> int:
-    """Sign the account out everywhere ("Überall abmelden"); returns how many sessions ended."""
-    return session.execute(delete(LoginSession).where(LoginSession.user_id == user.id)).rowcount
+    """Sign the account out everywhere ("Überall abmelden"); returns how many sessions ended.
+
+    Areas registered with `hooks.register_on_all_sessions_ended` drop their per-device state too
+    (push subscriptions): a stolen device gets nothing more after a reset.
+    """
+    ended = session.execute(delete(LoginSession).where(LoginSession.user_id == user.id)).rowcount
+    for hook in hooks().sessions_ended:
+        hook(session, user.id)
+    return ended
 
 
 def change_password(session: Session, user: User, new_password: str) -> None:

@@ -180,6 +180,12 @@ def renew(
     return True
 
 
+def forget_devices(session: Session, user_id: int) -> None:
+    """Every login session of the account ended (reset, "log out everywhere"): its devices get
+    no more pushes until the person turns push on again."""
+    session.execute(delete(PushSubscription).where(PushSubscription.user_id == user_id))
+
+
 def subscriptions_of(session: Session, user_id: int) -> list[PushSubscription]:
     return list(
         session.scalars(

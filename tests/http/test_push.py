@@ -539,3 +539,32 @@ def test_a_renewed_subscription_moves_over_only_with_the_old_secret(app, client,
     )
     assert send(app, message(person.user.id)) == {"sent": 1}
     assert len(receiver.messages_for(new)) == 1 and receiver.messages_for(old) == []
+
+
+# ------------------------------------------------------------------ signed out everywhere
+
+
+def test_logging_out_everywhere_forgets_the_push_devices(app, actor, receiver):
+    person, other = actor(), actor()
+    subscribe(person, receiver.device())
+    subscribe(other, receiver.device())
+    response = person.post("/account/logout-everywhere", {})
+    assert response.status_code == 302
+    assert rows(app, person.user.id) == []
+    assert len(rows(app, other.user.id)) == 1  # nobody else's devices
+
+
+def test_a_password_reset_forgets_the_push_devices(app, actor, receiver):
+    from alex.auth import recovery
+    from alex.auth.models import User
+
+    person = actor()
+    subscribe(person, receiver.device())
+    with app.test_request_context():
+        token = recovery.start_reset(db.session, db.session.get(User, person.user.id))
+        db.session.commit()
+        assert recovery.finish_reset(db.session, token, "seven purple kites over hamburg")
+        db.session.commit()
+    assert rows(app, person.user.id) == []
+    assert send(app, message(person.user.id)) == {}
+    assert receiver.messages == []
