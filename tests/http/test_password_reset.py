@@ -92,6 +92,29 @@ def test_reset_link_sets_a_new_password_once_and_ends_every_session(
     assert login(app.test_client(), "ada@example.org", NEW_PASSWORD).status_code == 302
 
 
+def test_a_password_change_on_the_account_page_voids_open_reset_links(
+    app, client, world, smtp_server
+):
+    world.user("Ada Lorenz", "ada@example.org")
+    _ask(client, "ada@example.org")
+    run_outbox(app)
+    link = _link_of(smtp_server)
+    account = app.test_client()
+    assert login(account, "ada@example.org").status_code == 302
+    changed = account.post(
+        "/account/password",
+        data={
+            "csrf_token": csrf_token(account, "/account"),
+            "current_password": TEST_PASSWORD,
+            "new_password": NEW_PASSWORD,
+        },
+    )
+    assert changed.status_code == 302
+    assert client.get(link).status_code == 410  # the old mail cannot undo the change
+    with app.app_context():
+        assert db.session.scalars(select(PasswordReset.used_at)).all() != [None]
+
+
 def test_only_the_hash_is_stored_and_the_mailed_link_is_blanked(app, client, world, smtp_server):
     world.user("Ada Lorenz", "ada@example.org")
     _ask(client, "ada@example.org")
