@@ -319,23 +319,36 @@ def invite_by_mail(expedition_id: int):
             .execution_options(synchronize_session=False)
         )
         expedition.locale = form.locale.data
+    waiting = invitations.already_invited(db.session, expedition, addresses)
+    fresh = [a for a in addresses if a.lower() not in waiting]
     invitations.invite_by_mail(
         db.session,
         expedition,
         current_user,
-        addresses,
+        fresh,
         link_for=lambda token: url_for("expeditions.invite", token=token),
     )
     db.session.commit()
-    flash(
-        ngettext(
-            "%(num)d invitation is on its way.",
-            "%(num)d invitations are on their way.",
-            len(addresses),
-        ),
-        "success",
-    )
-    return _members_page(membership)
+    if fresh:
+        flash(
+            ngettext(
+                "%(num)d invitation is on its way.",
+                "%(num)d invitations are on their way.",
+                len(fresh),
+            ),
+            "success",
+        )
+    if waiting:
+        flash(
+            ngettext(
+                "%(num)d address already has an open invitation and gets no second mail.",
+                "%(num)d addresses already have an open invitation and get no second mail.",
+                len(addresses) - len(fresh),
+            ),
+            "info",
+        )
+    # Post/Redirect/Get: reloading the page that follows sends nothing again.
+    return redirect(url_for("expeditions.members", expedition_id=expedition.id), code=303)
 
 
 def _invite_of(membership: Membership, invite_id: int) -> Invite:

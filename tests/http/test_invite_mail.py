@@ -35,7 +35,10 @@ def _send(mona, cast, text: str, locale: str = "de"):
     path = f"/expeditions/{cast.expedition.id}/invites/mail"
     members = f"/expeditions/{cast.expedition.id}/members"
     return mona.post(
-        path, {"addresses": text, "locale": locale, "csrf_token": mona.token(members)}, htmx=True
+        path,
+        {"addresses": text, "locale": locale, "csrf_token": mona.token(members)},
+        htmx=True,
+        follow_redirects=True,
     )
 
 
@@ -45,6 +48,8 @@ def test_pasted_addresses_each_get_an_invitation_in_the_expeditions_language(
     mona = actor(cast.facilitator)
     text = "nele@example.org\n\n  Otto Berg <otto@example.org>  \nnele@example.org\n"
     response = _send(mona, cast, text, locale="en")
+    assert [r.status_code for r in response.history] == [303]  # Post/Redirect/Get
+    assert response.request.path == f"/expeditions/{cast.expedition.id}/members"
     assert response.status_code == 200
     assert "2 Einladungen sind unterwegs." in response.get_data(as_text=True)
     with app.app_context():
@@ -66,6 +71,20 @@ def test_pasted_addresses_each_get_an_invitation_in_the_expeditions_language(
     landing = app.test_client().get(link).get_data(as_text=True)
     assert "Mona Moderation lädt dich ein" in landing
     assert title in landing
+
+
+def test_the_same_list_again_mails_only_the_new_addresses(app, actor, cast, smtp_server):
+    mona = actor(cast.facilitator)
+    _send(mona, cast, "nele@example.org\notto@example.org")
+    again = _send(mona, cast, "NELE@example.org\notto@example.org\npia@example.org")
+    html = again.get_data(as_text=True)
+    assert "1 Einladung ist unterwegs." in html
+    assert "2 Adressen haben schon eine offene Einladung und bekommen keine zweite Mail." in html
+    assert _count(app, Invite) == 3 and _count(app, OutboxMessage) == 3
+    only_old = _send(mona, cast, "pia@example.org").get_data(as_text=True)
+    assert "1 Adresse hat schon eine offene Einladung und bekommt keine zweite Mail." in only_old
+    assert "unterwegs" not in only_old
+    assert _count(app, OutboxMessage) == 3
 
 
 def test_a_malformed_list_names_every_bad_line_and_invites_nobody(app, actor, cast):
