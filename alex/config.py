@@ -50,6 +50,7 @@ DEFAULTS: dict[str, Any] = {
     "QUEUE_STALE_SECONDS": 300,  # /healthz/queue answers 503 when the consumer was silent longer
     "RESET_RATE_LIMIT": "5 per hour",  # password-reset requests per IP and per address
     "INVITE_MAIL_LIMIT": 30,  # addresses per invitation form
+    "INVITE_MAIL_DAILY_LIMIT": 100,  # invitation mails one facilitator may send per day
     # Web Push (alex/push/vapid.py): empty means instance/vapid.json from `alex vapid-keys`.
     "VAPID_PRIVATE_KEY": "",
     "VAPID_PUBLIC_KEY": "",

@@ -18,6 +18,7 @@ from email.utils import parseaddr
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
+from limits import RateLimitItemPerDay
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -26,6 +27,7 @@ from alex.auth.models import User
 from alex.db import utcnow
 from alex.expeditions.models import Expedition, Invite, Membership
 from alex.expeditions.service import create_invite, expedition_end
+from alex.extensions import limiter
 from alex.notifications import notify_all
 
 INVITE_DAYS = 14
@@ -100,6 +102,18 @@ def member_emails(session: Session, expedition: Expedition) -> list[str]:
             .where(Membership.expedition_id == expedition.id)
         )
     )
+
+
+def mail_allowance(user_id: int, count: int, daily_limit: int, key_prefix: str) -> int | None:
+    """Spend `count` of the person's invitation mails of the day (Flask-Limiter's storage, so
+    every worker counts alike); None when they fit, else how many are left today (none spent)."""
+    item = RateLimitItemPerDay(daily_limit)
+    keys = (key_prefix, "invite-mail", str(user_id))
+    if count and not limiter.limiter.test(item, *keys, cost=count):
+        return max(0, limiter.limiter.get_window_stats(item, *keys).remaining)
+    if count:
+        limiter.limiter.hit(item, *keys, cost=count)
+    return None
 
 
 def already_invited(session: Session, expedition: Expedition, addresses: list[str]) -> set[str]:

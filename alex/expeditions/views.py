@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from alex.errors import error_response
 from alex.expeditions import invitations, service
 from alex.expeditions.access import get_facilitation_or_403, get_membership_or_404
 from alex.expeditions.forms import (
@@ -321,6 +322,19 @@ def invite_by_mail(expedition_id: int):
         expedition.locale = form.locale.data
     waiting = invitations.already_invited(db.session, expedition, addresses)
     fresh = [a for a in addresses if a.lower() not in waiting]
+    daily = current_app.config["ALEX_INVITE_MAIL_DAILY_LIMIT"]
+    left = invitations.mail_allowance(
+        current_user.id, len(fresh), daily, current_app.config["RATELIMIT_KEY_PREFIX"]
+    )
+    if left is not None:
+        db.session.rollback()
+        detail = _(
+            "You can send at most %(limit)d invitation mails per day (%(left)d more today). "
+            "Nobody was invited; please try again tomorrow or with fewer addresses.",
+            limit=daily,
+            left=left,
+        )
+        return error_response(429, detail)
     invitations.invite_by_mail(
         db.session,
         expedition,

@@ -18,7 +18,12 @@ from tests.support.smtp import run_outbox
 
 @pytest.fixture
 def app_config(app_config, smtp_server):
-    return {**app_config, **mail_settings(smtp_server), "INVITE_MAIL_LIMIT": 5}
+    return {
+        **app_config,
+        **mail_settings(smtp_server),
+        "INVITE_MAIL_LIMIT": 5,
+        "INVITE_MAIL_DAILY_LIMIT": 4,
+    }
 
 
 @pytest.fixture
@@ -85,6 +90,23 @@ def test_the_same_list_again_mails_only_the_new_addresses(app, actor, cast, smtp
     assert "1 Adresse hat schon eine offene Einladung und bekommt keine zweite Mail." in only_old
     assert "unterwegs" not in only_old
     assert _count(app, OutboxMessage) == 3
+
+
+def test_a_facilitator_sends_only_so_many_invitation_mails_a_day(app, actor, cast, world):
+    mona = actor(cast.facilitator)
+    assert "3 Einladungen" in _send(mona, cast, "a@example.org\nb@example.org\nc@example.org").text
+    too_many = _send(mona, cast, "d@example.org\ne@example.org")
+    assert too_many.status_code == 429
+    assert "höchstens 4 Einladungsmails pro Tag verschicken (heute noch 1)" in too_many.text
+    assert _count(app, Invite) == 3 and _count(app, OutboxMessage) == 3
+    english = _send(mona, cast, "d@example.org\ne@example.org", locale="en")
+    assert english.status_code == 429
+    assert _send(mona, cast, "d@example.org").status_code == 200  # the last one of the day
+    assert _count(app, OutboxMessage) == 4
+    # Per person: another facilitator still has the whole day's allowance.
+    other = world.user("Fritz Facil", "fritz@example.org")
+    world.join(cast.expedition, other, facilitator=True)
+    assert _send(actor(other), cast, "f@example.org\ng@example.org").status_code == 200
 
 
 def test_a_malformed_list_names_every_bad_line_and_invites_nobody(app, actor, cast):
