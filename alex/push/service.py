@@ -26,7 +26,7 @@ from pywebpush import WebPushException, webpush
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from alex.db import utcnow
+from alex.db import upsert, utcnow
 from alex.push import vapid
 from alex.push.models import ENDPOINT_MAX, USER_AGENT_MAX, PushSubscription
 
@@ -137,25 +137,28 @@ def subscribe(
     The same endpoint again (the button pressed twice, or another account on the same browser)
     updates the one row: a browser has one subscription, and it belongs to whoever asked last.
     """
-    existing = session.scalar(
-        select(PushSubscription).where(PushSubscription.endpoint == endpoint).with_for_update()
-    )
-    if existing is None:
+    known = session.scalar(select(PushSubscription.id).where(PushSubscription.endpoint == endpoint))
+    if known is None:
         count = session.scalar(
             select(func.count(PushSubscription.id)).where(PushSubscription.user_id == user_id)
         )
         if (count or 0) >= MAX_DEVICES:
             return None
-        existing = PushSubscription(endpoint=endpoint)
-        session.add(existing)
-    existing.user_id = user_id
-    existing.p256dh = p256dh
-    existing.auth = auth
-    existing.user_agent = user_agent[:USER_AGENT_MAX]
-    existing.show_content = show_content
-    existing.created_at = utcnow()
-    session.flush()
-    return existing
+    # One INSERT … ON CONFLICT: a double click (two requests at once) updates, never a 500.
+    upsert(
+        session,
+        PushSubscription,
+        {"endpoint": endpoint},
+        {
+            "user_id": user_id,
+            "p256dh": p256dh,
+            "auth": auth,
+            "user_agent": user_agent[:USER_AGENT_MAX],
+            "show_content": show_content,
+            "created_at": utcnow(),
+        },
+    )
+    return session.scalar(select(PushSubscription).where(PushSubscription.endpoint == endpoint))
 
 
 def renew(
