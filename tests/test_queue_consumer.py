@@ -192,3 +192,42 @@ def test_healthz_queue_shows_figures_only_to_the_machine_itself(app, world):
     assert stale.status_code == 503
     assert stale.get_json() == {"status": "unavailable", "reason": health.PUBLIC_REASON}
     assert app.test_cli_runner().invoke(args=["alex", "queue-status"]).exit_code == 1
+
+
+def test_consumer_refuses_to_start_in_production_without_smtp(app_config):
+    import subprocess
+    import sys
+
+    from tests.support.smtp import ROOT
+
+    env = consumer_env(app_config)
+    env.pop("ALEX_SMTP_URL", None)
+    env.pop("ALEX_CHEAP_PASSWORD_HASHING", None)
+    env["ALEX_ENV"] = "production"
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "alex", "consumer"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "ALEX_SMTP_URL is not set: in production mails must go out over SMTP" in result.stderr
+
+
+def test_the_eml_fallback_never_prints_a_link_in_production(make_app, tmp_path, capsys):
+    from email.message import EmailMessage
+
+    from alex.mail import write_eml
+
+    message = EmailMessage()
+    message["To"], message["Subject"], message["Message-ID"] = "a@example.org", "Reset", "<1@x>"
+    message.set_content("Open https://alex.example.org/password/reset/SECRET-TOKEN now.")
+    for env, shown in (("development", True), ("production", False)):
+        app = make_app(ENV=env, CHEAP_PASSWORD_HASHING=False, SMTP_URL="")
+        with app.app_context():
+            path = write_eml(message, tmp_path / env)
+        printed = capsys.readouterr().out
+        assert ("SECRET-TOKEN" in printed) is shown
+        assert "Reset" in printed and str(path) in printed
