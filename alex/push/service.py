@@ -112,14 +112,39 @@ def _is_internal(host: str) -> bool:
     if host == "localhost" or host.endswith(".localhost"):
         return True
     try:
-        return not ipaddress.ip_address(host).is_global
+        return _refused_address(host)
     except ValueError:
         pass
     try:
         found = socket.getaddrinfo(host, 443, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError):
         return False
-    return any(not ipaddress.ip_address(info[4][0].split("%")[0]).is_global for info in found)
+    return any(_refused_address(info[4][0].split("%")[0]) for info in found)
+
+
+# Global by Python's table, yet a way into the own network: NAT64 (RFC 6052) translates
+# 64:ff9b::a00:1 to 10.0.0.1 on a network that runs it.
+REFUSED_NETWORKS = (ipaddress.ip_network("64:ff9b::/96"),)
+
+
+def _refused_address(text: str) -> bool:
+    """Not a public address (ValueError: not an address at all)."""
+    address = ipaddress.ip_address(text)
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return _refused_address(str(address.ipv4_mapped))
+        if any(address in network for network in REFUSED_NETWORKS):
+            return True
+    return not address.is_global
+
+
+class _NoRedirects(requests.Session):
+    """A session that never follows a redirect: a push service answering 3xx could otherwise
+    send the server's POST to any address (SSRF), past the check of the endpoint."""
+
+    def request(self, method, url, *args, **kwargs):
+        kwargs["allow_redirects"] = False
+        return super().request(method, url, *args, **kwargs)
 
 
 def subscribe(
@@ -253,6 +278,7 @@ def send(
     headers = {"Urgency": urgency}
     if topic:
         headers["Topic"] = topic
+    http = _NoRedirects()
     try:
         webpush(
             {
@@ -265,10 +291,13 @@ def send(
             ttl=TTL_SECONDS,
             timeout=SEND_TIMEOUT_SECONDS,
             headers=headers,
+            requests_session=http,
         )
     except WebPushException as error:
         status = error.status_code
         log.info("push to subscription %s refused: %s", subscription.id, status)
+        if status is not None and 300 <= status < 400:
+            return Outcome.REJECTED  # a redirect is not followed: the delivery failed
         if status in (404, 410):
             return Outcome.GONE
         if status is None or status == 429 or status >= 500:
@@ -277,6 +306,8 @@ def send(
     except requests.RequestException as error:
         log.info("push to subscription %s failed: %s", subscription.id, error)
         return Outcome.RETRY
+    finally:
+        http.close()
     return Outcome.SENT
 
 
