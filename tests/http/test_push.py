@@ -578,7 +578,7 @@ def test_a_password_reset_forgets_the_push_devices(app, actor, receiver):
 
     person = actor()
     subscribe(person, receiver.device())
-    with app.test_request_context():
+    with app.test_request_context(method="POST"):
         token = recovery.start_reset(db.session, db.session.get(User, person.user.id))
         db.session.commit()
         assert recovery.finish_reset(db.session, token, "seven purple kites over hamburg")
