@@ -168,6 +168,19 @@ def purge_expired_command() -> None:
     purge_expired_cli()
 
 
+@alex_cli.command("queue-status")
+def queue_status_command() -> None:
+    """Print the queue's figures as JSON (what /healthz/queue shows only on loopback)."""
+    import json
+
+    from alex.health import queue_state
+
+    body, status = queue_state()
+    click.echo(json.dumps(body, sort_keys=True))
+    if status != 200:
+        raise SystemExit(1)
+
+
 @alex_cli.command("consumer")
 @click.option("--workers", default=2, show_default=True, help="Worker threads.")
 def consumer_command(workers: int) -> None:

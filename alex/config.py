@@ -48,8 +48,12 @@ DEFAULTS: dict[str, Any] = {
     "QUEUE_PATH": "",  # the SQLite queue's file (default: beside the SQLite database / instance/)
     "OUTBOX_LEASE_SECONDS": 300,  # a message claimed this long by a dead consumer is tried again
     "QUEUE_STALE_SECONDS": 300,  # /healthz/queue answers 503 when the consumer was silent longer
-    "RESET_RATE_LIMIT": "5 per hour",  # password-reset requests per IP and per address
+    "RESET_RATE_LIMIT": "30 per hour",  # password-reset requests per IP (an office behind one proxy)
+    # Reset mails per address; beyond it the same answer, but no mail (no 429: it told nothing
+    # and would block a colleague's recovery).
+    "RESET_ADDRESS_LIMIT": "5 per hour",
     "INVITE_MAIL_LIMIT": 30,  # addresses per invitation form
+    "INVITE_MAIL_DAILY_LIMIT": 100,  # invitation mails one facilitator may send per day
     # Web Push (alex/push/vapid.py): empty means instance/vapid.json from `alex vapid-keys`.
     "VAPID_PRIVATE_KEY": "",
     "VAPID_PUBLIC_KEY": "",

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from flask import g, has_request_context, request
 from sqlalchemy import Connection, DateTime, Engine, MetaData, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
 # Every constraint gets a predictable name, so Alembic can alter and drop it on every backend.
@@ -45,6 +46,30 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def upsert(
+    session: Session,
+    model: type[Base],
+    keys: Mapping[str, object],
+    values: Mapping[str, object],
+    *,
+    on_insert: Mapping[str, object] | None = None,
+) -> None:
+    """INSERT the row or, when a row with these unique `keys` exists, UPDATE it with `values`.
+
+    One statement (INSERT … ON CONFLICT DO UPDATE on SQLite and PostgreSQL): two requests at
+    once cannot both insert, so no IntegrityError. `on_insert` are values only a new row gets.
+    A copy of the row already in the session is refreshed.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(model).values({**keys, **(on_insert or {}), **values})
+    statement = statement.on_conflict_do_update(index_elements=list(keys), set_=dict(values))
+    session.execute(statement.execution_options(synchronize_session=False))
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, model) and all(getattr(obj, k) == v for k, v in keys.items()):
+            session.expire(obj)
 
 
 def utcnow() -> datetime:

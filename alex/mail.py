@@ -374,7 +374,8 @@ def _failure(step: str, code: int, reply: bytes, address: str | None = None) -> 
 
 
 def write_eml(message: EmailMessage, folder: Path) -> Path:
-    """Keep the message as an .eml file; print its subject and first link (development)."""
+    """Keep the message as an .eml file; print its subject and first link (development; in
+    production never the link)."""
     folder.mkdir(parents=True, exist_ok=True)
     stamp = utcnow().strftime("%Y%m%d-%H%M%S")
     token = re.sub(r"[^A-Za-z0-9]", "", str(message["Message-ID"]))[:16]
@@ -382,7 +383,8 @@ def write_eml(message: EmailMessage, folder: Path) -> Path:
     path.write_bytes(message.as_bytes(policy=SMTP_POLICY))
     text_part = message.get_body(("plain",))
     body = text_part.get_content() if text_part is not None else ""
-    link = _LINK.search(body)
+    # Never a link in production: it may carry a reset token, and logs are read by many.
+    link = None if current_app.config.get("ALEX_ENV") == "production" else _LINK.search(body)
     print(
         f"[mail] {message['To']}: {message['Subject']}"
         + (f"\n[mail]   {link.group(0)}" if link else "")
@@ -478,6 +480,12 @@ def check_sending_config(app: Flask) -> list[str]:
     if not app.config.get("ALEX_BASE_URL"):
         problems.append(
             "ALEX_BASE_URL is not set: mails need absolute links (e.g. https://alex.example.org)."
+        )
+    if not app.config.get("ALEX_SMTP_URL") and app.config.get("ALEX_ENV") == "production":
+        problems.append(
+            "ALEX_SMTP_URL is not set: in production mails must go out over SMTP "
+            "(e.g. smtp+starttls://user:password@mail.example.org:587); without it they would "
+            "only be kept as .eml files on this server."
         )
     if url := app.config.get("ALEX_SMTP_URL"):
         try:

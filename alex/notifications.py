@@ -37,6 +37,7 @@ from sqlalchemy import (
     Integer,
     String,
     bindparam,
+    delete,
     func,
     literal,
     select,
@@ -47,7 +48,7 @@ from werkzeug.routing import BuildError
 
 from alex.auth.models import User
 from alex.auth.service import register_user_extra
-from alex.db import Base, UTCDateTime, utcnow
+from alex.db import Base, UTCDateTime, upsert, utcnow
 
 DIRECT_KINDS = (
     "support_requested",
@@ -277,17 +278,21 @@ def _check_choice(kind: str, channel: str) -> None:
 
 
 def set_preference(session: Session, user_id: int, kind: str, channel: str) -> None:
-    """Store one person's choice for a kind; an empty channel goes back to the defaults."""
+    """Store one person's choice for a kind; an empty channel goes back to the defaults.
+
+    One upsert: the same choice sent twice at once (two tabs) is no IntegrityError.
+    """
     _check_choice(kind, channel)
-    row = session.get(NotificationPreference, (user_id, kind))
     if not channel:
-        if row is not None:
-            session.delete(row)
-    elif row is None:
-        session.add(NotificationPreference(user_id=user_id, kind=kind, channel=channel))
-    else:
-        row.channel = channel
-    session.flush()
+        session.execute(
+            delete(NotificationPreference).where(
+                NotificationPreference.user_id == user_id, NotificationPreference.kind == kind
+            )
+        )
+        return
+    upsert(
+        session, NotificationPreference, {"user_id": user_id, "kind": kind}, {"channel": channel}
+    )
 
 
 def set_expedition_default(session: Session, expedition_id: int, kind: str, channel: str) -> None:
@@ -313,16 +318,16 @@ def digest_setting(session: Session, user_id: int) -> DigestSetting:
 
 
 def set_digest(session: Session, user_id: int, *, enabled: bool, weekday: int) -> None:
-    """Turn the weekly digest on or off and choose its day."""
+    """Turn the weekly digest on or off and choose its day (one upsert: no race on PostgreSQL)."""
     if weekday not in WEEKDAYS:
         raise ValueError(f"no weekday {weekday!r}")
-    setting = session.get(DigestSetting, user_id)
-    if setting is None:
-        setting = DigestSetting(user_id=user_id, last_sent_at=None)
-        session.add(setting)
-    setting.enabled = enabled
-    setting.weekday = weekday
-    session.flush()
+    upsert(
+        session,
+        DigestSetting,
+        {"user_id": user_id},
+        {"enabled": enabled, "weekday": weekday},
+        on_insert={"last_sent_at": None},
+    )
 
 
 def notify(

@@ -10,7 +10,7 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
-from alex import outbox, tasks
+from alex import health, outbox, tasks
 from alex.extensions import db
 from alex.outbox import OutboxMessage
 from tests.conftest import mail_settings
@@ -162,3 +162,72 @@ def test_consumer_refuses_to_start_without_base_url(app_config, tmp_path):
     )
     assert result.returncode != 0
     assert "ALEX_BASE_URL is not set" in result.stderr
+
+
+def test_healthz_queue_shows_figures_only_to_the_machine_itself(app, world):
+    user = world.user("Ada Lorenz")
+    with app.app_context():
+        tasks.beat()
+        outbox.enqueue(
+            db.session,
+            channel="email",
+            kind="password_reset",
+            template="password_reset",
+            context={"link": "x"},
+            user_id=user.id,
+        )
+        db.session.commit()
+    client = app.test_client()
+    stranger = client.get("/healthz/queue", environ_base={"REMOTE_ADDR": "203.0.113.5"})
+    assert stranger.status_code == 200 and stranger.get_json() == {"status": "ok"}
+    proxied = client.get("/healthz/queue", headers={"X-Forwarded-For": "203.0.113.5"})
+    assert proxied.get_json() == {"status": "ok"}
+    local = client.get("/healthz/queue", environ_base={"REMOTE_ADDR": "127.0.0.1"}).get_json()
+    assert local["status"] == "ok" and local["waiting"] == 1
+    printed = app.test_cli_runner().invoke(args=["alex", "queue-status"])
+    assert printed.exit_code == 0 and '"waiting": 1' in printed.output
+    with app.app_context():
+        tasks.huey.put(tasks.HEARTBEAT_KEY, time.time() - 3600)
+    stale = client.get("/healthz/queue", environ_base={"REMOTE_ADDR": "198.51.100.7"})
+    assert stale.status_code == 503
+    assert stale.get_json() == {"status": "unavailable", "reason": health.PUBLIC_REASON}
+    assert app.test_cli_runner().invoke(args=["alex", "queue-status"]).exit_code == 1
+
+
+def test_consumer_refuses_to_start_in_production_without_smtp(app_config):
+    import subprocess
+    import sys
+
+    from tests.support.smtp import ROOT
+
+    env = consumer_env(app_config)
+    env.pop("ALEX_SMTP_URL", None)
+    env.pop("ALEX_CHEAP_PASSWORD_HASHING", None)
+    env["ALEX_ENV"] = "production"
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "alex", "consumer"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "ALEX_SMTP_URL is not set: in production mails must go out over SMTP" in result.stderr
+
+
+def test_the_eml_fallback_never_prints_a_link_in_production(make_app, tmp_path, capsys):
+    from email.message import EmailMessage
+
+    from alex.mail import write_eml
+
+    message = EmailMessage()
+    message["To"], message["Subject"], message["Message-ID"] = "a@example.org", "Reset", "<1@x>"
+    message.set_content("Open https://alex.example.org/password/reset/SECRET-TOKEN now.")
+    for env, shown in (("development", True), ("production", False)):
+        app = make_app(ENV=env, CHEAP_PASSWORD_HASHING=False, SMTP_URL="")
+        with app.app_context():
+            path = write_eml(message, tmp_path / env)
+        printed = capsys.readouterr().out
+        assert ("SECRET-TOKEN" in printed) is shown
+        assert "Reset" in printed and str(path) in printed

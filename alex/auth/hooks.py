@@ -22,6 +22,9 @@ Landing = Callable[[], Response | None]
 RegistrationOpener = Callable[[], bool]
 # Why another area refuses a display name for this account (None: fine).
 NameCheck = Callable[[Session, int, str], str | None]
+# After every login session of an account ended (password reset or change, "log out everywhere"):
+# what else stands for a signed-in device goes too (push subscriptions).
+SessionsEnded = Callable[[Session, int], None]
 
 
 @dataclass
@@ -32,6 +35,7 @@ class AuthHooks:
     landings: list[Landing] = field(default_factory=list)
     registration_openers: list[RegistrationOpener] = field(default_factory=list)
     name_checks: list[NameCheck] = field(default_factory=list)
+    sessions_ended: list[SessionsEnded] = field(default_factory=list)
     # Cookie-session keys that survive the fresh session of a sign-in (a pending invite).
     kept_session_keys: set[str] = field(default_factory=set)
 
@@ -72,3 +76,8 @@ def register_name_check(app: Flask, check: NameCheck) -> None:
 def keep_session_key(app: Flask, key: str) -> None:
     """Keep this cookie-session key across sign-in (everything else is cleared: no fixation)."""
     hooks(app).kept_session_keys.add(key)
+
+
+def register_on_all_sessions_ended(app: Flask, ended: SessionsEnded) -> None:
+    """Call `ended(session, user_id)` whenever every login session of an account ends."""
+    hooks(app).sessions_ended.append(ended)

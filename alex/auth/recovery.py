@@ -101,15 +101,9 @@ def finish_reset(session: Session, token: str, new_password: str) -> User | None
     ).rowcount
     if not used:
         return None  # a second tab used it a moment earlier
-    session.execute(
-        update(PasswordReset)
-        .where(PasswordReset.user_id == reset.user_id, PasswordReset.used_at.is_(None))
-        .values(used_at=now)
-        .execution_options(synchronize_session=False)
-    )
     user = session.get(User, reset.user_id)
     assert user is not None
-    service.change_password(session, user, new_password)
+    service.change_password(session, user, new_password)  # voids the account's other links
     user.failed_logins, user.next_login_at = 0, None
     security_event("password_reset", user.id)
     return user

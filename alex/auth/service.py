@@ -12,14 +12,14 @@ from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ScalarSelect, bindparam, delete, select
+from sqlalchemy import ScalarSelect, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
 from alex.auth import attempts, sessions
 from alex.auth.audit import security_event
 from alex.auth.hooks import hooks
-from alex.auth.models import LoginSession, User
+from alex.auth.models import LoginSession, PasswordReset, User
 from alex.auth.names import clean_display_name
 from alex.db import request_may_write, separate_write, utcnow
 from alex.extensions import db
@@ -201,13 +201,35 @@ def end_login_session(session: Session, token: str) -> None:
 
 
 def end_all_login_sessions(session: Session, user: User) -> int:
-    """Sign the account out everywhere ("Überall abmelden"); returns how many sessions ended."""
-    return session.execute(delete(LoginSession).where(LoginSession.user_id == user.id)).rowcount
+    """Sign the account out everywhere ("Überall abmelden"); returns how many sessions ended.
+
+    Areas registered with `hooks.register_on_all_sessions_ended` drop their per-device state too
+    (push subscriptions): a stolen device gets nothing more after a reset.
+    """
+    ended = session.execute(delete(LoginSession).where(LoginSession.user_id == user.id)).rowcount
+    for hook in hooks().sessions_ended:
+        hook(session, user.id)
+    return ended
+
+
+def void_open_resets(session: Session, user: User) -> int:
+    """Every unused reset link of the account stops working (password or e-mail address changed:
+    a link mailed before, perhaps to an old inbox, must not undo it); returns how many."""
+    return session.execute(
+        update(PasswordReset)
+        .where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
 
 
 def change_password(session: Session, user: User, new_password: str) -> None:
-    """Set a new password; every existing session of the account ends."""
+    """Set a new password; every existing session and every open reset link of the account ends.
+
+    (An e-mail change, should accounts get one, must call `void_open_resets` too.)
+    """
     user.password_hash = hash_password(new_password)
+    void_open_resets(session, user)
     ended = end_all_login_sessions(session, user)
     security_event("password_changed", user.id, sessions_ended=ended)
 

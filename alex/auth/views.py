@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, request, sessi
 from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_login import current_user, login_required, logout_user
+from limits import parse
 from sqlalchemy.exc import IntegrityError
 
 from alex.auth import attempts, recovery, service, sessions
@@ -84,9 +85,14 @@ def _reset_rate_limit() -> str:
     return current_app.config["ALEX_RESET_RATE_LIMIT"]
 
 
-def _reset_address_key() -> str:
-    """Per address (normalised), so one inbox cannot be flooded from many places."""
-    return "reset:" + service.normalise_email(request.form.get("email", ""))[:254]
+def _reset_mail_allowed(email: str) -> bool:
+    """Whether this address may get one more reset mail now (ALEX_RESET_ADDRESS_LIMIT), so one
+    inbox cannot be flooded from many places. Counted in Flask-Limiter's storage; beyond the
+    limit the visitor gets the same answer as always (a 429 would block a colleague's own
+    recovery from the same office and tell nothing useful)."""
+    item = parse(current_app.config["ALEX_RESET_ADDRESS_LIMIT"])
+    key = service.normalise_email(email)[:254]
+    return limiter.limiter.hit(item, current_app.config["RATELIMIT_KEY_PREFIX"], "reset", key)
 
 
 @bp.get("/password/forgot")
@@ -97,19 +103,21 @@ def forgot_password():
 
 @bp.post("/password/forgot")
 @limiter.limit(_reset_rate_limit)
-@limiter.limit(_reset_rate_limit, key_func=_reset_address_key)
 @no_store
 def forgot_password_post():
     """Mail a link if the address has an account; the answer is the same either way."""
     form = ForgotPasswordForm()
     if not form.validate_on_submit():
         return render("auth/forgot.html", form=form, status=422)
-    recovery.request_reset(
-        db.session,
-        form.email.data,
-        lambda token: url_for("auth.reset_password", token=token),  # absolute at delivery
-    )
-    db.session.commit()
+    if _reset_mail_allowed(form.email.data):
+        recovery.request_reset(
+            db.session,
+            form.email.data,
+            lambda token: url_for("auth.reset_password", token=token),  # absolute at delivery
+        )
+        db.session.commit()
+    else:
+        security_event("password_reset_throttled", None)
     return render("auth/forgot_sent.html", email=form.email.data)
 
 

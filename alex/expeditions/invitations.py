@@ -18,12 +18,16 @@ from email.utils import parseaddr
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
+from limits import RateLimitItemPerDay
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from alex import outbox
 from alex.auth.models import User
+from alex.db import utcnow
 from alex.expeditions.models import Expedition, Invite, Membership
 from alex.expeditions.service import create_invite, expedition_end
+from alex.extensions import limiter
 from alex.notifications import notify_all
 
 INVITE_DAYS = 14
@@ -98,6 +102,35 @@ def member_emails(session: Session, expedition: Expedition) -> list[str]:
             .where(Membership.expedition_id == expedition.id)
         )
     )
+
+
+def mail_allowance(user_id: int, count: int, daily_limit: int, key_prefix: str) -> int | None:
+    """Spend `count` of the person's invitation mails of the day (Flask-Limiter's storage, so
+    every worker counts alike); None when they fit, else how many are left today (none spent)."""
+    item = RateLimitItemPerDay(daily_limit)
+    keys = (key_prefix, "invite-mail", str(user_id))
+    if count and not limiter.limiter.test(item, *keys, cost=count):
+        return max(0, limiter.limiter.get_window_stats(item, *keys).remaining)
+    if count:
+        limiter.limiter.hit(item, *keys, cost=count)
+    return None
+
+
+def already_invited(session: Session, expedition: Expedition, addresses: list[str]) -> set[str]:
+    """Those of the addresses (lower case) that have an invite by mail still waiting to be used:
+    they get no second mail (a reload, or the same list pasted again)."""
+    if not addresses:
+        return set()
+    found = session.scalars(
+        select(func.lower(Invite.email)).where(
+            Invite.expedition_id == expedition.id,
+            func.lower(Invite.email).in_([a.lower() for a in addresses]),
+            Invite.use_count == 0,
+            Invite.revoked_at.is_(None),
+            Invite.expires_at > utcnow(),
+        )
+    )
+    return set(found)
 
 
 def invite_by_mail(

@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from alex.errors import error_response
 from alex.expeditions import invitations, service
 from alex.expeditions.access import get_facilitation_or_403, get_membership_or_404
 from alex.expeditions.forms import (
@@ -319,23 +320,49 @@ def invite_by_mail(expedition_id: int):
             .execution_options(synchronize_session=False)
         )
         expedition.locale = form.locale.data
+    waiting = invitations.already_invited(db.session, expedition, addresses)
+    fresh = [a for a in addresses if a.lower() not in waiting]
+    daily = current_app.config["ALEX_INVITE_MAIL_DAILY_LIMIT"]
+    left = invitations.mail_allowance(
+        current_user.id, len(fresh), daily, current_app.config["RATELIMIT_KEY_PREFIX"]
+    )
+    if left is not None:
+        db.session.rollback()
+        detail = _(
+            "You can send at most %(limit)d invitation mails per day (%(left)d more today). "
+            "Nobody was invited; please try again tomorrow or with fewer addresses.",
+            limit=daily,
+            left=left,
+        )
+        return error_response(429, detail)
     invitations.invite_by_mail(
         db.session,
         expedition,
         current_user,
-        addresses,
+        fresh,
         link_for=lambda token: url_for("expeditions.invite", token=token),
     )
     db.session.commit()
-    flash(
-        ngettext(
-            "%(num)d invitation is on its way.",
-            "%(num)d invitations are on their way.",
-            len(addresses),
-        ),
-        "success",
-    )
-    return _members_page(membership)
+    if fresh:
+        flash(
+            ngettext(
+                "%(num)d invitation is on its way.",
+                "%(num)d invitations are on their way.",
+                len(fresh),
+            ),
+            "success",
+        )
+    if waiting:
+        flash(
+            ngettext(
+                "%(num)d address already has an open invitation and gets no second mail.",
+                "%(num)d addresses already have an open invitation and get no second mail.",
+                len(addresses) - len(fresh),
+            ),
+            "info",
+        )
+    # Post/Redirect/Get: reloading the page that follows sends nothing again.
+    return redirect(url_for("expeditions.members", expedition_id=expedition.id), code=303)
 
 
 def _invite_of(membership: Membership, invite_id: int) -> Invite:

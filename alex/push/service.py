@@ -26,7 +26,7 @@ from pywebpush import WebPushException, webpush
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from alex.db import utcnow
+from alex.db import upsert, utcnow
 from alex.push import vapid
 from alex.push.models import ENDPOINT_MAX, USER_AGENT_MAX, PushSubscription
 
@@ -112,14 +112,39 @@ def _is_internal(host: str) -> bool:
     if host == "localhost" or host.endswith(".localhost"):
         return True
     try:
-        return not ipaddress.ip_address(host).is_global
+        return _refused_address(host)
     except ValueError:
         pass
     try:
         found = socket.getaddrinfo(host, 443, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError):
         return False
-    return any(not ipaddress.ip_address(info[4][0].split("%")[0]).is_global for info in found)
+    return any(_refused_address(info[4][0].split("%")[0]) for info in found)
+
+
+# Global by Python's table, yet a way into the own network: NAT64 (RFC 6052) translates
+# 64:ff9b::a00:1 to 10.0.0.1 on a network that runs it.
+REFUSED_NETWORKS = (ipaddress.ip_network("64:ff9b::/96"),)
+
+
+def _refused_address(text: str) -> bool:
+    """Not a public address (ValueError: not an address at all)."""
+    address = ipaddress.ip_address(text)
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return _refused_address(str(address.ipv4_mapped))
+        if any(address in network for network in REFUSED_NETWORKS):
+            return True
+    return not address.is_global
+
+
+class _NoRedirects(requests.Session):
+    """A session that never follows a redirect: a push service answering 3xx could otherwise
+    send the server's POST to any address (SSRF), past the check of the endpoint."""
+
+    def request(self, method, url, *args, **kwargs):
+        kwargs["allow_redirects"] = False
+        return super().request(method, url, *args, **kwargs)
 
 
 def subscribe(
@@ -137,25 +162,28 @@ def subscribe(
     The same endpoint again (the button pressed twice, or another account on the same browser)
     updates the one row: a browser has one subscription, and it belongs to whoever asked last.
     """
-    existing = session.scalar(
-        select(PushSubscription).where(PushSubscription.endpoint == endpoint).with_for_update()
-    )
-    if existing is None:
+    known = session.scalar(select(PushSubscription.id).where(PushSubscription.endpoint == endpoint))
+    if known is None:
         count = session.scalar(
             select(func.count(PushSubscription.id)).where(PushSubscription.user_id == user_id)
         )
         if (count or 0) >= MAX_DEVICES:
             return None
-        existing = PushSubscription(endpoint=endpoint)
-        session.add(existing)
-    existing.user_id = user_id
-    existing.p256dh = p256dh
-    existing.auth = auth
-    existing.user_agent = user_agent[:USER_AGENT_MAX]
-    existing.show_content = show_content
-    existing.created_at = utcnow()
-    session.flush()
-    return existing
+    # One INSERT … ON CONFLICT: a double click (two requests at once) updates, never a 500.
+    upsert(
+        session,
+        PushSubscription,
+        {"endpoint": endpoint},
+        {
+            "user_id": user_id,
+            "p256dh": p256dh,
+            "auth": auth,
+            "user_agent": user_agent[:USER_AGENT_MAX],
+            "show_content": show_content,
+            "created_at": utcnow(),
+        },
+    )
+    return session.scalar(select(PushSubscription).where(PushSubscription.endpoint == endpoint))
 
 
 def renew(
@@ -178,6 +206,12 @@ def renew(
         return True
     row.endpoint, row.p256dh, row.auth = endpoint, p256dh, auth
     return True
+
+
+def forget_devices(session: Session, user_id: int) -> None:
+    """Every login session of the account ended (reset, "log out everywhere"): its devices get
+    no more pushes until the person turns push on again."""
+    session.execute(delete(PushSubscription).where(PushSubscription.user_id == user_id))
 
 
 def subscriptions_of(session: Session, user_id: int) -> list[PushSubscription]:
@@ -244,6 +278,7 @@ def send(
     headers = {"Urgency": urgency}
     if topic:
         headers["Topic"] = topic
+    http = _NoRedirects()
     try:
         webpush(
             {
@@ -256,10 +291,13 @@ def send(
             ttl=TTL_SECONDS,
             timeout=SEND_TIMEOUT_SECONDS,
             headers=headers,
+            requests_session=http,
         )
     except WebPushException as error:
         status = error.status_code
         log.info("push to subscription %s refused: %s", subscription.id, status)
+        if status is not None and 300 <= status < 400:
+            return Outcome.REJECTED  # a redirect is not followed: the delivery failed
         if status in (404, 410):
             return Outcome.GONE
         if status is None or status == 429 or status >= 500:
@@ -268,6 +306,8 @@ def send(
     except requests.RequestException as error:
         log.info("push to subscription %s failed: %s", subscription.id, error)
         return Outcome.RETRY
+    finally:
+        http.close()
     return Outcome.SENT
 
 

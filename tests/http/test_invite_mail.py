@@ -18,7 +18,12 @@ from tests.support.smtp import run_outbox
 
 @pytest.fixture
 def app_config(app_config, smtp_server):
-    return {**app_config, **mail_settings(smtp_server), "INVITE_MAIL_LIMIT": 5}
+    return {
+        **app_config,
+        **mail_settings(smtp_server),
+        "INVITE_MAIL_LIMIT": 5,
+        "INVITE_MAIL_DAILY_LIMIT": 4,
+    }
 
 
 @pytest.fixture
@@ -35,7 +40,10 @@ def _send(mona, cast, text: str, locale: str = "de"):
     path = f"/expeditions/{cast.expedition.id}/invites/mail"
     members = f"/expeditions/{cast.expedition.id}/members"
     return mona.post(
-        path, {"addresses": text, "locale": locale, "csrf_token": mona.token(members)}, htmx=True
+        path,
+        {"addresses": text, "locale": locale, "csrf_token": mona.token(members)},
+        htmx=True,
+        follow_redirects=True,
     )
 
 
@@ -45,6 +53,8 @@ def test_pasted_addresses_each_get_an_invitation_in_the_expeditions_language(
     mona = actor(cast.facilitator)
     text = "nele@example.org\n\n  Otto Berg <otto@example.org>  \nnele@example.org\n"
     response = _send(mona, cast, text, locale="en")
+    assert [r.status_code for r in response.history] == [303]  # Post/Redirect/Get
+    assert response.request.path == f"/expeditions/{cast.expedition.id}/members"
     assert response.status_code == 200
     assert "2 Einladungen sind unterwegs." in response.get_data(as_text=True)
     with app.app_context():
@@ -66,6 +76,37 @@ def test_pasted_addresses_each_get_an_invitation_in_the_expeditions_language(
     landing = app.test_client().get(link).get_data(as_text=True)
     assert "Mona Moderation lädt dich ein" in landing
     assert title in landing
+
+
+def test_the_same_list_again_mails_only_the_new_addresses(app, actor, cast, smtp_server):
+    mona = actor(cast.facilitator)
+    _send(mona, cast, "nele@example.org\notto@example.org")
+    again = _send(mona, cast, "NELE@example.org\notto@example.org\npia@example.org")
+    html = again.get_data(as_text=True)
+    assert "1 Einladung ist unterwegs." in html
+    assert "2 Adressen haben schon eine offene Einladung und bekommen keine zweite Mail." in html
+    assert _count(app, Invite) == 3 and _count(app, OutboxMessage) == 3
+    only_old = _send(mona, cast, "pia@example.org").get_data(as_text=True)
+    assert "1 Adresse hat schon eine offene Einladung und bekommt keine zweite Mail." in only_old
+    assert "unterwegs" not in only_old
+    assert _count(app, OutboxMessage) == 3
+
+
+def test_a_facilitator_sends_only_so_many_invitation_mails_a_day(app, actor, cast, world):
+    mona = actor(cast.facilitator)
+    assert "3 Einladungen" in _send(mona, cast, "a@example.org\nb@example.org\nc@example.org").text
+    too_many = _send(mona, cast, "d@example.org\ne@example.org")
+    assert too_many.status_code == 429
+    assert "höchstens 4 Einladungsmails pro Tag verschicken (heute noch 1)" in too_many.text
+    assert _count(app, Invite) == 3 and _count(app, OutboxMessage) == 3
+    english = _send(mona, cast, "d@example.org\ne@example.org", locale="en")
+    assert english.status_code == 429
+    assert _send(mona, cast, "d@example.org").status_code == 200  # the last one of the day
+    assert _count(app, OutboxMessage) == 4
+    # Per person: another facilitator still has the whole day's allowance.
+    other = world.user("Fritz Facil", "fritz@example.org")
+    world.join(cast.expedition, other, facilitator=True)
+    assert _send(actor(other), cast, "f@example.org\ng@example.org").status_code == 200
 
 
 def test_a_malformed_list_names_every_bad_line_and_invites_nobody(app, actor, cast):

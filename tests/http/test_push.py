@@ -345,6 +345,24 @@ def test_a_busy_push_service_is_tried_later_and_the_device_kept(
     assert len(rows(app)) == 1
 
 
+def test_a_redirect_from_the_push_service_is_not_followed(app, actor, receiver):
+    person = actor()
+    device, elsewhere = receiver.device(), receiver.device()
+    subscribe(person, device)
+    receiver.redirect(device, elsewhere.endpoint)  # e.g. to an internal address
+    assert send(app, message(person.user.id)) == {"rejected": 1}
+    assert receiver.requests == 1 and receiver.messages == []
+    assert len(rows(app)) == 1
+
+
+@pytest.mark.parametrize(
+    "address", ["64:ff9b::7f00:1", "64:ff9b::a00:1", "::ffff:127.0.0.1", "::ffff:10.0.0.1"]
+)
+def test_push_addresses_into_the_own_network_through_nat64_or_mapping_are_refused(app, address):
+    with app.test_request_context():
+        assert service._is_internal(f"[{address}]")
+
+
 def test_an_unreachable_push_service_is_tried_later(app, actor, receiver):
     person = actor()
     device = receiver.device()
@@ -539,3 +557,32 @@ def test_a_renewed_subscription_moves_over_only_with_the_old_secret(app, client,
     )
     assert send(app, message(person.user.id)) == {"sent": 1}
     assert len(receiver.messages_for(new)) == 1 and receiver.messages_for(old) == []
+
+
+# ------------------------------------------------------------------ signed out everywhere
+
+
+def test_logging_out_everywhere_forgets_the_push_devices(app, actor, receiver):
+    person, other = actor(), actor()
+    subscribe(person, receiver.device())
+    subscribe(other, receiver.device())
+    response = person.post("/account/logout-everywhere", {})
+    assert response.status_code == 302
+    assert rows(app, person.user.id) == []
+    assert len(rows(app, other.user.id)) == 1  # nobody else's devices
+
+
+def test_a_password_reset_forgets_the_push_devices(app, actor, receiver):
+    from alex.auth import recovery
+    from alex.auth.models import User
+
+    person = actor()
+    subscribe(person, receiver.device())
+    with app.test_request_context(method="POST"):
+        token = recovery.start_reset(db.session, db.session.get(User, person.user.id))
+        db.session.commit()
+        assert recovery.finish_reset(db.session, token, "seven purple kites over hamburg")
+        db.session.commit()
+    assert rows(app, person.user.id) == []
+    assert send(app, message(person.user.id)) == {}
+    assert receiver.messages == []

@@ -131,6 +131,7 @@ class PushReceiver:
         self.messages: list[Received] = []
         self.refusals: list[str] = []  # why requests were refused (a test expects none)
         self.answers: dict[str, int] = {}
+        self.redirects: dict[str, str] = {}  # device token -> where a 307 points
         self.requests = 0
         self._lock = threading.Lock()
         receiver = self
@@ -174,6 +175,10 @@ class PushReceiver:
         """From now on, answer this status for the device (0: accept again)."""
         self.answers[device.token] = status
 
+    def redirect(self, device: Device, location: str) -> None:
+        """From now on, answer 307 Temporary Redirect to `location` for the device."""
+        self.redirects[device.token] = location
+
     def messages_for(self, device: Device) -> list[Received]:
         return [m for m in self.messages if m.device is device]
 
@@ -192,6 +197,8 @@ class PushReceiver:
             return 404, ""
         if status := self.answers.get(token):
             return status, ""
+        if location := self.redirects.get(token):
+            return 307, location
         headers = {k.lower(): v for k, v in request.headers.items()}
         if not headers.get("ttl", "").isdigit():
             return self._refuse(400, "TTL header missing")
