@@ -19,8 +19,10 @@ from whitenoise import WhiteNoise
 
 FOREVER = "public, max-age=31536000, immutable"
 # Headers that only serve downloads, cross-origin fonts or revalidation by date: bytes on every
-# first visit. The ETag stays, so a forced reload can still revalidate cheaply.
+# first visit. The ETag stays where a browser revalidates (URLs without `v=`); a versioned URL is
+# never asked for again, so its ETag would be bytes for nothing.
 DROPPED = {"cache-control", "last-modified", "access-control-allow-origin"}
+DROPPED_WHEN_VERSIONED = DROPPED | {"etag"}
 
 
 class StaticFiles(WhiteNoise):
@@ -46,7 +48,8 @@ class StaticFiles(WhiteNoise):
         )
 
         def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            kept = [(name, value) for name, value in headers if name.lower() not in DROPPED]
+            dropped = DROPPED_WHEN_VERSIONED if versioned else DROPPED
+            kept = [(name, value) for name, value in headers if name.lower() not in dropped]
             kept.append(("Cache-Control", FOREVER if versioned else "no-cache"))
             kept.append(("X-Content-Type-Options", "nosniff"))
             return start_response(status, kept, exc_info)

@@ -159,17 +159,21 @@
   }
 
   // A command button of the moderation ignores a second click that comes within a moment of
-  // the first one's answer: a double-click never runs two commands.
-  var lastCommand = 0;
+  // the first one's answer: a double-click never runs two commands. Only after a step, phase or
+  // finish command: those put the next such button under the pointer; a click on "here" does not.
+  var lastMove = 0;
   var commandInFlight = false;
   document.addEventListener("htmx:beforeRequest", function (event) {
     var elt = event.detail.elt;
     if (!elt || !elt.closest || !elt.closest(".runsheet") || !event.detail.xhr) return;
     commandInFlight = true;
+    var path = (event.detail.requestConfig && event.detail.requestConfig.path) ||
+      (event.detail.pathInfo && event.detail.pathInfo.requestPath) || "";
+    var moves = /\/(step|phase|finish)$/.test(path);
     // The form is swapped away with the answer, so its own events no longer reach the document.
     event.detail.xhr.addEventListener("loadend", function () {
       commandInFlight = false;
-      lastCommand = Date.now();
+      if (moves) lastMove = Date.now();
     });
   });
 
@@ -185,7 +189,7 @@
       showSoundState();
     }
     var command = event.target.closest(".runsheet button[type=submit]");
-    if (command && (commandInFlight || Date.now() - lastCommand < 250)) {
+    if (command && (commandInFlight || Date.now() - lastMove < 250)) {
       event.preventDefault();
       event.stopPropagation();
     }

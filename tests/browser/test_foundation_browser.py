@@ -23,6 +23,9 @@ def test_participant_logs_in_and_sees_expedition_at_phone_width(browser, live_se
     ctx = new_context(browser, PHONE)
     page = ctx.new_page()
     log_in(page, live_server.url, "ada@example.org", TEST_PASSWORD)
+    # With one running expedition the participant lands on her board, one tap from everything.
+    assert page.url.endswith(f"/expeditions/{expedition.id}/board")
+    page.goto(f"{live_server.url}/")
     assert "Meine Expeditionen" in page.content()
     page.click("text=Digitale Verwaltung")
     page.wait_for_load_state("networkidle")

@@ -59,14 +59,14 @@ TEXTS = {
         "start": "Treffen starten",
         "steps": "Alle Schritte",
         "tools": "Timer und Werkzeuge",
-        "next": "Weiter: Rückblick auf die Maßnahmen",
+        "next": "Weiter: Was aus den Maßnahmen wurde",
         "here": "da",
     },
     "en-GB": {
         "start": "Start the meeting",
         "steps": "All steps",
         "tools": "Timer and tools",
-        "next": "Next: Review of last actions",
+        "next": "Next: What became of last actions",
         "here": "here",
     },
 }
@@ -187,7 +187,9 @@ def test_someone_who_missed_the_meeting_catches_up(
     log_in(page, live_server.url, "ada@example.org", TEST_PASSWORD)
     page.goto(f"{live_server.url}/expeditions/{expedition.id}/meetings")
     page.locator("a[href$='/catch-up']").first.click()
-    expect(page.locator("h1")).to_contain_text("Zirkeltreffen")
+    expect(page.locator("h1")).to_contain_text(
+        "Zirkeltreffen" if locale.startswith("de") else "Circle meeting"
+    )
     expect(page.locator(".catchup-action")).to_contain_text("Ben Okafor")
     page.locator(".catchup-action textarea").fill("Ich helfe beim Ausdrucken.")
     page.locator(".catchup-action button[type=submit]").click()
