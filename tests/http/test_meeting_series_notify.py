@@ -121,7 +121,7 @@ def test_planning_a_series_tells_each_member_once_with_all_events(app, actor, ci
     assert len(smtp_server.messages) == 2  # Ada and Ben by mail, Cem only in the app
     to_ada, to_ben = _to(messages, ada.email), _to(messages, ben.email)
     assert to_ada["Subject"].strip().startswith("5 Treffen geplant, das erste: Auftakt")
-    assert to_ben["Subject"].strip().startswith("5 meetings planned, the first: Auftakt")
+    assert to_ben["Subject"].strip().startswith("5 meetings planned, the first: Kick-off")
     text = to_ada.get_body(("plain",)).get_content().replace("\r\n", "\n")
     assert (
         "\n- Zirkeltreffen nach Sprint 3: Donnerstag, 14. Februar 2030, 16:30 (Raum 2.14)\n" in text

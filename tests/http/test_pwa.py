@@ -186,11 +186,15 @@ def test_legal_pages_answer_htmx_with_the_page(client):
     assert "Datenschutzhinweise" in response.get_data(as_text=True)
 
 
-def test_every_page_links_the_manifest_and_the_offline_script(client):
+def test_every_page_links_the_manifest_and_the_offline_script(client, actor):
     page = client.get("/login").get_data(as_text=True)
     assert '<link rel="manifest" href="/manifest.webmanifest">' in page
     # The minified twin (static/min/) once make install has built it, else the source.
     assert re.search(
         r'<script src="/static/(min/)?js/offline(\.[0-9a-f]{10})?\.js\?v=[0-9a-f]+" defer>', page
     )
-    assert 'id="offline-status"' in page and 'role="status"' in page
+    # A visitor can queue nothing: no queue status, texts or conflict dialog on the login page.
+    assert 'id="offline-status"' not in page and 'id="offline-texts"' not in page
+    account = actor().client.get("/account").get_data(as_text=True)
+    assert 'id="offline-status"' in account and 'role="status"' in account
+    assert 'id="offline-texts"' in account and 'id="offline-conflict"' in account
