@@ -8,6 +8,7 @@ dead when the person joins again (the new membership starts after the token was 
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import date, datetime, timedelta
 
@@ -23,6 +24,9 @@ from alex.progress import charts
 from alex.progress.models import CalendarToken
 
 PRODID = "-//ALEx//Agile Lern-Expeditionen//DE"
+
+
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def _of_membership():
@@ -82,7 +86,8 @@ def renew_token(session: Session, expedition_id: int, user_id: int) -> CalendarT
 
 def membership_for_token(session: Session, token: str) -> Membership | None:
     """The membership a live feed token belongs to; None when revoked, unknown, left or older."""
-    if not token or len(token) > 64:
+    # Tokens are URL-safe base64; anything else (a NUL byte, which PostgreSQL refuses) is unknown.
+    if not token or len(token) > 64 or not TOKEN_SHAPE.fullmatch(token):
         return None
     return session.scalar(
         select(Membership).join(CalendarToken, _of_membership()).where(CalendarToken.token == token)

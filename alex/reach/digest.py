@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
@@ -116,13 +117,14 @@ def digest_contexts(
         e.id: e
         for e in session.scalars(select(Expedition).where(Expedition.id.in_(expedition_ids)))
     }
-    names = dict(
-        session.execute(
-            select(User.id, User.name)
-            .join(Membership, Membership.user_id == User.id)
-            .where(Membership.expedition_id.in_(expedition_ids))
-        ).all()
-    )
+    names: dict[int, str] = {}
+    locales: dict[int, str] = {}
+    for user_id, name, locale in session.execute(
+        select(User.id, User.name, User.locale)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.expedition_id.in_(expedition_ids))
+    ):
+        names[user_id], locales[user_id] = name, locale
 
     next_meeting: dict[int, Meeting] = {}
     for meeting in session.scalars(
@@ -217,7 +219,8 @@ def digest_contexts(
                     "title": expedition.title,
                     "link": local_link("expeditions.show", expedition_id=expedition_id),
                     "next_meeting": {
-                        "name": meeting_name(meeting),
+                        # Named in the reader's language (the mail is written in it).
+                        "name": _meeting_name_in(meeting, locales.get(me)),
                         "starts_at": meeting.starts_at.isoformat(),
                         "timezone": expedition.timezone,
                         "location": meeting.location,
@@ -247,6 +250,11 @@ def digest_contexts(
             "missed": missed.get(me, [])[: LIST_MAX * 2],
         }
     return contexts
+
+
+def _meeting_name_in(meeting: Meeting, locale: str | None) -> str:
+    with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        return meeting_name(meeting)
 
 
 def _missed_notifications(

@@ -114,7 +114,7 @@ def test_deleting_the_account_ends_the_feed(busy_zirkel, actor, client):
     assert client.get(url).status_code == 404
 
 
-@pytest.mark.parametrize("token", ["nope", "x" * 65, "a" * 43])
+@pytest.mark.parametrize("token", ["nope", "x" * 65, "a" * 43, "%00", "a%00b", "%C3%A4"])
 def test_unknown_tokens_are_404(client, token):
     assert client.get(f"/calendar/{token}.ics").status_code == 404
 

@@ -113,3 +113,24 @@ def test_digest_holds_shared_things_only(app, circle):
     assert ben_digest["support"] == [] and ben_digest["learnings"] == []
     assert "Privat" not in repr(contexts) and "Geheim" not in repr(contexts)
     assert mona.id in contexts
+
+
+def test_the_next_meeting_is_named_in_the_readers_language(app, circle):
+    expedition, _mona, ada, ben = circle
+    with time_machine.travel(at(3, 10), tick=False), app.app_context():
+        db.session.merge(ben).locale = "en"
+        meetings.schedule_meeting(
+            db.session,
+            db.session.merge(expedition),
+            meetings.Schedule("zirkeltreffen", at(13, 17), 90, "Raum 2", 3, None),
+        )
+        db.session.commit()
+    with time_machine.travel(at(9, 9), tick=False), app.app_context():
+        contexts = digest_contexts(db.session, due_recipients(db.session, at(9, 9)), at(9, 9))
+    assert (
+        contexts[ada.id]["expeditions"][0]["next_meeting"]["name"] == "Zirkeltreffen nach Sprint 3"
+    )
+    assert (
+        contexts[ben.id]["expeditions"][0]["next_meeting"]["name"]
+        == "Circle meeting after sprint 3"
+    )
