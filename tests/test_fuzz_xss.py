@@ -6,6 +6,8 @@ fields and pages are covered without a line here.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from markupsafe import escape
 
@@ -31,6 +33,7 @@ PAYLOADS = [
 # Text that must never reach the page as markup. Escaped, each of them reads differently.
 DANGEROUS = [p for p in PAYLOADS if any(c in p for c in "<\"'")]
 SHOWN_AS_TEXT = ("text/html", "text/markdown")
+EVALUATED = re.compile(r"(?<![\d.:])1337(?!\d)")
 
 
 @pytest.fixture
@@ -43,7 +46,8 @@ def assert_escaped(body: str, where: str) -> None:
         assert payload not in body, f"{where} shows {payload!r} unescaped"
     lowered = body.lower()
     assert 'href="javascript:' not in lowered, f"{where} links to javascript:"
-    assert "1337" not in body, f"{where} evaluated a template expression"  # 7*191
+    # 7*191 standing alone: the digits also turn up inside timestamps' microseconds.
+    assert not EVALUATED.search(body), f"{where} evaluated a template expression"
 
 
 def test_xss_payloads_in_every_text_field_are_escaped_everywhere(app, world, monkeypatch):

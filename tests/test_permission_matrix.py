@@ -7,6 +7,8 @@ area's dict below (copy a neighbour). Visitors:
 - member: participant of the expedition, not the owner of the thing the URL names
 - owner: participant who owns the thing the URL names (their board, card, check-in …)
 - facilitator: runs the expedition (does not own the participant's things)
+- operator: runs the instance ("Betrieb"), member of no expedition. Sees no expedition content:
+  unless a row says otherwise, the operator is answered like the outsider.
 
 Expected answers: OK (allowed: anything but 401/403/404/405/5xx), LOGIN (redirect to the login
 page), or a status code.
@@ -34,8 +36,18 @@ OK, LOGIN = "ok", "login"
 DENIED = {401, 403, 404, 405}
 
 
-def expect(anonymous, outsider, member, owner, facilitator) -> dict[str, str | int]:
-    return dict(zip(VISITORS, (anonymous, outsider, member, owner, facilitator), strict=True))
+def expect(anonymous, outsider, member, owner, facilitator, operator=None) -> dict[str, str | int]:
+    """Answers per visitor; the operator defaults to the outsider's (no content for the instance's
+    operator who is not a member)."""
+    answers = (
+        anonymous,
+        outsider,
+        member,
+        owner,
+        facilitator,
+        outsider if operator is None else operator,
+    )
+    return dict(zip(VISITORS, answers, strict=True))
 
 
 # The usual shapes; a row may also spell its own with expect(...).

@@ -31,6 +31,17 @@ class User(Base):
     # Set when the mail server refused the address permanently (5xx); the account page says so.
     email_undeliverable_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     email_undeliverable_reason: Mapped[str | None] = mapped_column(String(200))
+    # Instance roles. An operator ("Betrieb") runs the instance and sees no expedition content
+    # unless also a member; the training office ("Bildung") sees only aggregate figures. Both are
+    # granted in the operator's console or by the identity provider's role claim (alex.sso).
+    is_operator: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    is_training_office: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Counts only when the instance lets "listed people" create expeditions (the console decides).
+    may_create_expeditions: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    # A deactivated account cannot log in by any way; its data stay until it is deleted.
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     login_sessions: Mapped[list[LoginSession]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True

@@ -38,8 +38,13 @@ class World:
     app: Flask
 
     def user(
-        self, name: str = "Ada Lorenz", email: str | None = None, password: str = TEST_PASSWORD
+        self,
+        name: str = "Ada Lorenz",
+        email: str | None = None,
+        password: str = TEST_PASSWORD,
+        **flags,
     ):
+        """A registered account; `flags` set instance roles, e.g. is_operator=True."""
         from alex.auth.service import register_user
 
         with self.app.app_context():
@@ -49,6 +54,8 @@ class World:
                 email or f"{name.split()[0].lower()}-{uuid.uuid4().hex[:6]}@example.org",
                 password,
             )
+            for flag, value in flags.items():
+                setattr(user, flag, value)
             db.session.commit()
             return detached(user)
 

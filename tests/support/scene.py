@@ -1,5 +1,6 @@
 """The cast every cross-route test uses: one expedition with a facilitator, an owner of things,
-another member, and an outsider who runs an expedition of their own."""
+another member, an outsider who runs an expedition of their own, and the instance's operator
+("Betrieb"), who is a member of no expedition."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from alex.db import Base, utcnow
 from alex.extensions import db
 from tests.support.accounts import World, csrf_token, login, make_cast
 
-VISITORS = ("anonymous", "outsider", "member", "owner", "facilitator")
+VISITORS = ("anonymous", "outsider", "member", "owner", "facilitator", "operator")
 
 
 @dataclass
@@ -62,6 +63,7 @@ def build_scene(app: Flask, world: World) -> Scene:
     )
     member_membership = cast.ben_membership
     world.expedition(outsider, title="Andere Expedition")
+    operator = world.user("Otto Betrieb", is_operator=True)
     with app.app_context():
         invite = expeditions.create_invite(
             db.session,
@@ -129,7 +131,13 @@ def build_scene(app: Flask, world: World) -> Scene:
             "subscription_id": device.id,
             "filename": "css/app.css",
         }
-    users = {"outsider": outsider, "member": member, "owner": owner, "facilitator": facilitator}
+    users = {
+        "outsider": outsider,
+        "member": member,
+        "owner": owner,
+        "facilitator": facilitator,
+        "operator": operator,
+    }
     return Scene(users, ids, area_ids)
 
 
