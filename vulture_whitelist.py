@@ -142,3 +142,11 @@ _.last_sent_at
 _.done_count
 _.still_writing
 _.next_phase
+
+# Import into my board (alex/imports): read by templates/imports/preview.html, set for Werkzeug,
+# or registered by a decorator (the upload route's 413 handler).
+_.archived
+_.checklist_items
+_.with_due
+_.max_content_length
+too_large

@@ -40,7 +40,12 @@ from alex.boards.models import TEXT_MAX, TITLE_MAX
 from alex.boards.service import CHECKLIST_MAX
 
 FORMATS = ("trello", "deck", "planka", "kanboard")
-FORMAT_NAMES = {"trello": "Trello", "deck": "Nextcloud Deck", "planka": "Planka", "kanboard": "Kanboard"}
+FORMAT_NAMES = {
+    "trello": "Trello",
+    "deck": "Nextcloud Deck",
+    "planka": "Planka",
+    "kanboard": "Kanboard",
+}
 MAX_DEPTH = 12  # the formats above nest 5 levels at most
 MAX_LISTS = 100
 DUE_RAW_MAX = 40
@@ -141,9 +146,7 @@ def read_board(raw: bytes, chosen: str, *, max_bytes: int, max_cards: int) -> So
     if not raw.strip():
         raise ImportRefused(_l("The file is empty."))
     if len(raw) > max_bytes:
-        raise ImportRefused(
-            _l("The file is larger than %(size)s MB.", size=_megabytes(max_bytes))
-        )
+        raise ImportRefused(_l("The file is larger than %(size)s MB.", size=_megabytes(max_bytes)))
     if raw.startswith((b"PK\x03\x04", b"\x1f\x8b", b"7z\xbc\xaf", b"Rar!")):
         raise ImportRefused(
             _l("ALEx does not unpack archives. Please upload the JSON or CSV file itself.")
@@ -348,7 +351,11 @@ def _read_trello(data: object) -> SourceBoard:
             if not isinstance(item, dict):
                 raise _wrong("trello")
             items_of.setdefault(checklist.get("idCard"), []).append(
-                (_position(item.get("pos")), _as_text(item.get("name")), item.get("state") == "complete")
+                (
+                    _position(item.get("pos")),
+                    _as_text(item.get("name")),
+                    item.get("state") == "complete",
+                )
             )
     actions = _records(data, "actions", "trello")
     board.left_out["comments"] += sum(1 for a in actions if a.get("type") == "commentCard")
@@ -470,9 +477,17 @@ def _read_planka(data: object) -> SourceBoard:
     for task in tasks:
         card_id = task.get("cardId", task_lists.get(task.get("taskListId")))
         tasks_of.setdefault(card_id, []).append(
-            (_position(task.get("position")), _as_text(task.get("name")), task.get("isCompleted") is True)
+            (
+                _position(task.get("position")),
+                _as_text(task.get("name")),
+                task.get("isCompleted") is True,
+            )
         )
-    for key, kind in (("attachments", "attachments"), ("cardMemberships", "members"), ("cardLabels", "labels")):
+    for key, kind in (
+        ("attachments", "attachments"),
+        ("cardMemberships", "members"),
+        ("cardLabels", "labels"),
+    ):
         board.left_out[kind] += len(_records(included, key, "planka"))
     open_lists = {}
     for source in sorted(lists, key=lambda entry: _position(entry.get("position"))):

@@ -134,7 +134,7 @@ def card_notes(card: SourceCard) -> str:
     except ValueError:
         shown = card.due
     line = _("Due: %(date)s", date=shown)
-    return f"{card.notes}\n\n{line}"[: TEXT_MAX] if card.notes else line
+    return f"{card.notes}\n\n{line}"[:TEXT_MAX] if card.notes else line
 
 
 @dataclass(frozen=True)
@@ -226,7 +226,9 @@ def store_pending(instance_path: str, user_id: int, expedition_id: int, board: S
     return token
 
 
-def load_pending(instance_path: str, token: str, user_id: int, expedition_id: int) -> Pending | None:
+def load_pending(
+    instance_path: str, token: str, user_id: int, expedition_id: int
+) -> Pending | None:
     """The person's stored preview for this expedition, or None (unknown, someone else's, old)."""
     if not _TOKEN.match(token or ""):
         return None

@@ -10,10 +10,10 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from alex.boards.labels import COLUMN_LABELS
 from alex.boards.models import COLUMNS
+from alex.errors import error_response
 from alex.expeditions.access import get_membership_or_404
 from alex.expeditions.models import Membership
 from alex.expeditions.service import expedition_standing, today_in
-from alex.errors import error_response
 from alex.extensions import db
 from alex.imports import forms, service
 from alex.imports.formats import FORMAT_NAMES, LEFT_OUT, ImportRefused, read_board
@@ -85,15 +85,19 @@ def too_large(error: RequestEntityTooLarge):
     form = forms.UploadForm(formdata=None)
     limit = current_app.config["ALEX_IMPORT_MAX_BYTES"]
     form.file.errors = [
-        _("Nothing was imported: %(reason)s", reason=_(
-            "The file is larger than %(size)s MB.", size=f"{limit / (1024 * 1024):g}"
-        ))
+        _(
+            "Nothing was imported: %(reason)s",
+            reason=_("The file is larger than %(size)s MB.", size=f"{limit / (1024 * 1024):g}"),
+        )
     ]
     return _upload_page(membership, form, 413)
 
 
 def _gone():
-    flash(_("This import preview has expired or was already used. Please upload the file again."), "error")
+    flash(
+        _("This import preview has expired or was already used. Please upload the file again."),
+        "error",
+    )
 
 
 def _preview_page(membership, pending, form, plan, status: int = 200):

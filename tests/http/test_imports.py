@@ -97,8 +97,14 @@ def test_trello_import_with_default_columns_and_private_cards(app, actor, zirkel
     assert {c.visibility for c in cards} == {"private"}
     first = cards[2]
     assert first.notes.endswith("Fällig: 12. März 2026")
-    assert [(i.text, i.done) for i in first.checklist] == [("Teil A lesen", True), ("Teil B lesen", False)]
-    assert [(c.column, c.position) for c in cards if c.column == "ideas"] == [("ideas", 0), ("ideas", 1)]
+    assert [(i.text, i.done) for i in first.checklist] == [
+        ("Teil A lesen", True),
+        ("Teil B lesen", False),
+    ]
+    assert [(c.column, c.position) for c in cards if c.column == "ideas"] == [
+        ("ideas", 0),
+        ("ideas", 1),
+    ]
     # Imported: a creation move without a sprint, so it does not count as this sprint's progress.
     assert all(
         [(m.from_column, m.to_column, m.sprint_number) for m in c.moves] == [(None, c.column, None)]
@@ -232,8 +238,10 @@ def test_the_size_limit_and_the_per_route_allowance(app, actor, zirkel):
     # The app takes 1 MB bodies; the import's upload route takes its own allowance.
     assert app.config["MAX_CONTENT_LENGTH"] == 1024 * 1024
     ada = actor(zirkel["owner"])
-    big = (FIXTURES / "trello.json").read_bytes().replace(
-        b'"desc": ""', b'"desc": "' + b"x" * 1_500_000 + b'"', 1
+    big = (
+        (FIXTURES / "trello.json")
+        .read_bytes()
+        .replace(b'"desc": ""', b'"desc": "' + b"x" * 1_500_000 + b'"', 1)
     )
     assert len(big) > 1024 * 1024
     # Encoded here in memory (the test client would spool it to a file it never closes).
@@ -254,9 +262,12 @@ def test_the_size_limit_and_the_per_route_allowance(app, actor, zirkel):
     assert response.status_code == 413
     assert "größer als" in response.get_data(as_text=True)
     # Other routes keep the app's limit.
-    assert ada.post(
-        f"/expeditions/{zirkel['expedition'].id}/cards", {"title": "x" * 1_100_000}
-    ).status_code == 413
+    assert (
+        ada.post(
+            f"/expeditions/{zirkel['expedition'].id}/cards", {"title": "x" * 1_100_000}
+        ).status_code
+        == 413
+    )
 
 
 def test_a_failure_halfway_imports_nothing_and_the_preview_stays(app, actor, zirkel, monkeypatch):
@@ -291,9 +302,7 @@ def test_a_preview_imports_once(app, actor, zirkel):
     assert confirm(ada, zirkel, token, 3).status_code == 302
     again = confirm(ada, zirkel, token, 3)
     assert again.status_code == 302 and again.location.endswith("/board/import")
-    assert "abgelaufen oder wurde schon verwendet" in ada.get(again.location).get_data(
-        as_text=True
-    )
+    assert "abgelaufen oder wurde schon verwendet" in ada.get(again.location).get_data(as_text=True)
     assert count_cards(app) == 3
 
 
@@ -323,13 +332,25 @@ def test_posts_need_the_csrf_token(app, actor, zirkel):
     ada = actor(zirkel["owner"])
     token = preview_token(upload(ada, zirkel, (FIXTURES / "trello.json").read_bytes()))
     raw = io.BytesIO((FIXTURES / "trello.json").read_bytes())
-    assert ada.client.post(
-        base(zirkel), data={"file": (raw, "t.json")}, content_type="multipart/form-data"
-    ).status_code == 400
-    assert ada.client.post(
-        base(zirkel) + "/preview",
-        data={"preview": token, "list_0": "ideas", "list_1": "ideas", "list_2": "ideas", "confirm": "1"},
-    ).status_code == 400
+    assert (
+        ada.client.post(
+            base(zirkel), data={"file": (raw, "t.json")}, content_type="multipart/form-data"
+        ).status_code
+        == 400
+    )
+    assert (
+        ada.client.post(
+            base(zirkel) + "/preview",
+            data={
+                "preview": token,
+                "list_0": "ideas",
+                "list_1": "ideas",
+                "list_2": "ideas",
+                "confirm": "1",
+            },
+        ).status_code
+        == 400
+    )
     assert count_cards(app) == 0
 
 

@@ -90,7 +90,9 @@ def test_kanboard_orders_by_position_and_keeps_formula_cells_as_text(read):
 
 
 def test_kanboard_with_german_headers_semicolons_and_a_bom(read):
-    text = "Aufgaben-ID;Spalte;Titel;Fälligkeitsdatum;Status\n1;In Arbeit;Bericht;31.01.2026;Offen\n"
+    text = (
+        "Aufgaben-ID;Spalte;Titel;Fälligkeitsdatum;Status\n1;In Arbeit;Bericht;31.01.2026;Offen\n"
+    )
     board = read(b"\xef\xbb\xbf" + text.encode())
     assert board.lists[0].name == "In Arbeit"
     assert board.lists[0].cards[0].due == "2026-01-31"
@@ -196,6 +198,11 @@ def test_planka_closed_list_goes_to_done_and_preview_counts(read):
     assert plan.columns == ("ideas", "sprint", "done") and plan.shared == frozenset()
     summary = preview(board, plan)
     assert summary.counts == {"ideas": 1, "sprint": 1, "doing": 0, "learning": 0, "done": 1}
-    assert (summary.private, summary.shared, summary.checklist_items, summary.with_due) == (3, 0, 2, 1)
+    assert (summary.private, summary.shared, summary.checklist_items, summary.with_due) == (
+        3,
+        0,
+        2,
+        1,
+    )
     skipped = preview(board, Plan(("skip", "doing", "done"), frozenset({2})))
     assert skipped.counts["ideas"] == 0 and (skipped.private, skipped.shared) == (1, 1)
