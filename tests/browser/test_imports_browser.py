@@ -36,6 +36,17 @@ def test_upload_map_preview_and_import(live_server, browser, world, viewport, na
     page.get_by_role("link", name="Board importieren").click()
     page.wait_for_load_state("networkidle")
     assert_no_axe_violations(page)
+    # A file that is no board export: the reason beside the field, and nothing imported.
+    page.set_input_files(
+        "input[name=file]",
+        files=[{"name": "board.zip", "mimeType": "application/zip", "buffer": b"PK\x03\x04zip"}],
+    )
+    page.get_by_role("button", name="Datei lesen und Vorschau zeigen").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("#file-error")).to_contain_text("ALEx entpackt keine Archive.")
+    assert page.get_attribute("input[name=file]", "aria-describedby") == "file-hint file-error"
+    assert_no_axe_violations(page)
+    screenshot(page, f"import-upload-refused-{name}")
     page.set_input_files("input[name=file]", str(TRELLO))
     page.get_by_role("button", name="Datei lesen und Vorschau zeigen").click()
     page.wait_for_load_state("networkidle")
