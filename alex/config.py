@@ -63,6 +63,7 @@ DEFAULTS: dict[str, Any] = {
     # Only the upload route takes a body this large; MAX_CONTENT_LENGTH holds for all others.
     "IMPORT_MAX_BYTES": 2 * 1024 * 1024,
     "IMPORT_MAX_CARDS": 2000,
+    "IMPORT_FOLDER": "",  # where pending import previews wait (an hour at most); default instance/imports
 }
 
 _TRUE = {"1", "true", "yes", "on"}

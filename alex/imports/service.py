@@ -203,16 +203,22 @@ class Pending:
     board: SourceBoard
 
 
-def _folder(instance_path: str) -> Path:
-    folder = Path(instance_path) / "imports"
+def _folder(where: str) -> Path:
+    folder = Path(where)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
 
-def store_pending(instance_path: str, user_id: int, expedition_id: int, board: SourceBoard) -> str:
-    """Keep the read board until the person confirms; returns the preview's token."""
-    folder = _folder(instance_path)
+def store_pending(folder_path: str, user_id: int, expedition_id: int, board: SourceBoard) -> str:
+    """Keep the read board until the person confirms; returns the preview's token.
+
+    One pending preview per person: a new upload replaces the last one, so the folder holds at
+    most one file (of at most ALEX_IMPORT_MAX_BYTES' worth) per person who uploaded in the hour.
+    """
+    folder = _folder(folder_path)
     _forget_stale(folder)
+    for older in folder.glob(f"{user_id}-*.json"):
+        older.unlink(missing_ok=True)
     token = secrets.token_urlsafe(32)
     payload = {
         "user_id": user_id,
@@ -220,19 +226,17 @@ def store_pending(instance_path: str, user_id: int, expedition_id: int, board: S
         "stored": time.time(),
         "board": board.to_json(),
     }
-    partial = folder / f"{token}.part"
+    partial = folder / f"{user_id}-{token}.part"
     partial.write_text(json.dumps(payload), encoding="utf-8")
-    partial.replace(folder / f"{token}.json")  # whole or not at all
+    partial.replace(folder / f"{user_id}-{token}.json")  # whole or not at all
     return token
 
 
-def load_pending(
-    instance_path: str, token: str, user_id: int, expedition_id: int
-) -> Pending | None:
+def load_pending(folder_path: str, token: str, user_id: int, expedition_id: int) -> Pending | None:
     """The person's stored preview for this expedition, or None (unknown, someone else's, old)."""
     if not _TOKEN.match(token or ""):
         return None
-    path = _folder(instance_path) / f"{token}.json"
+    path = _folder(folder_path) / f"{user_id}-{token}.json"
     try:
         payload = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -246,21 +250,22 @@ def load_pending(
     return Pending(token, user_id, expedition_id, SourceBoard.from_json(payload["board"]))
 
 
-def claim_pending(instance_path: str, token: str) -> Path | None:
+def claim_pending(pending: Pending, folder_path: str) -> Path | None:
     """Take the preview for one import (a second click or tab finds it gone); None if gone."""
-    folder = _folder(instance_path)
-    claimed = folder / f"{token}.{secrets.token_hex(8)}.claimed"
+    folder = _folder(folder_path)
+    name = f"{pending.user_id}-{pending.token}"
+    claimed = folder / f"{name}.{secrets.token_hex(8)}.claimed"
     try:
-        (folder / f"{token}.json").rename(claimed)
+        (folder / f"{name}.json").rename(claimed)
     except OSError:
         return None
     return claimed
 
 
-def release_pending(instance_path: str, token: str, claimed: Path) -> None:
+def release_pending(pending: Pending, folder_path: str, claimed: Path) -> None:
     """Give the preview back after a failed import, so the person can try again."""
     try:
-        claimed.rename(_folder(instance_path) / f"{token}.json")
+        claimed.rename(_folder(folder_path) / f"{pending.user_id}-{pending.token}.json")
     except OSError:
         pass
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -20,6 +22,13 @@ from alex.imports.formats import FORMAT_NAMES, LEFT_OUT, ImportRefused, read_boa
 from alex.web import render
 
 bp = Blueprint("imports", __name__, url_prefix="/expeditions/<int:expedition_id>/board/import")
+
+
+def _previews() -> str:
+    """The folder of pending previews (ALEX_IMPORT_FOLDER, or instance/imports)."""
+    return current_app.config["ALEX_IMPORT_FOLDER"] or str(
+        Path(current_app.instance_path) / "imports"
+    )
 
 
 def _own_board_or_403(expedition_id: int) -> Membership:
@@ -70,9 +79,7 @@ def upload(expedition_id: int):
     except ImportRefused as refused:
         form.file.errors = [_("Nothing was imported: %(reason)s", reason=str(refused))]
         return _upload_page(membership, form, 422)
-    token = service.store_pending(
-        current_app.instance_path, membership.user_id, expedition_id, board
-    )
+    token = service.store_pending(_previews(), membership.user_id, expedition_id, board)
     return redirect(url_for("imports.preview", expedition_id=expedition_id, preview=token))
 
 
@@ -124,7 +131,7 @@ def preview(expedition_id: int):
     """The lists with their default columns (by name), every card private, and the preview."""
     membership = _own_board_or_403(expedition_id)
     pending = service.load_pending(
-        current_app.instance_path,
+        _previews(),
         request.args.get("preview", ""),
         membership.user_id,
         expedition_id,
@@ -144,9 +151,7 @@ def confirm(expedition_id: int):
     """Update the preview with the choices made, or import in one transaction."""
     membership = _own_board_or_403(expedition_id)
     token = forms.MappingForm().preview.data or ""
-    pending = service.load_pending(
-        current_app.instance_path, token, membership.user_id, expedition_id
-    )
+    pending = service.load_pending(_previews(), token, membership.user_id, expedition_id)
     if pending is None:
         _gone()
         return redirect(url_for("imports.start", expedition_id=expedition_id))
@@ -157,7 +162,7 @@ def confirm(expedition_id: int):
     plan = forms.plan_of(form, count)
     if not form.confirm.data:
         return _preview_page(membership, pending, form, plan)
-    claimed = service.claim_pending(current_app.instance_path, token)
+    claimed = service.claim_pending(pending, _previews())
     if claimed is None:
         _gone()
         return redirect(url_for("boards.board", expedition_id=expedition_id))
@@ -173,7 +178,7 @@ def confirm(expedition_id: int):
         db.session.commit()
     except BaseException:
         db.session.rollback()
-        service.release_pending(current_app.instance_path, token, claimed)
+        service.release_pending(pending, _previews(), claimed)
         raise
     service.discard(claimed)
     flash(

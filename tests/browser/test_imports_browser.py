@@ -26,6 +26,12 @@ UPDATE_DOCS = os.environ.get("ALEX_UPDATE_SCREENSHOTS") == "1"
 TRELLO = ROOT / "tests" / "fixtures" / "imports" / "trello.json"
 
 
+@pytest.fixture
+def live_app_config(live_app_config: dict, tmp_path) -> dict:
+    """Previews in a folder of this test's own (not the shared instance folder)."""
+    return {**live_app_config, "IMPORT_FOLDER": str(tmp_path / "imports")}
+
+
 @pytest.mark.parametrize(("viewport", "name"), [(PHONE, "phone"), (DESKTOP, "desktop")])
 def test_upload_map_preview_and_import(live_server, browser, world, viewport, name):
     cast = make_cast(world)

@@ -17,6 +17,12 @@ from alex.extensions import db
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "imports"
 
 
+@pytest.fixture
+def app_config(app_config: dict, tmp_path) -> dict:
+    """Previews in a folder of this test's own (not the shared instance folder)."""
+    return {**app_config, "IMPORT_FOLDER": str(tmp_path / "imports")}
+
+
 def base(zirkel) -> str:
     return f"/expeditions/{zirkel['expedition'].id}/board/import"
 
@@ -362,3 +368,15 @@ def test_english_messages(app, actor, zirkel):
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Nothing was imported: ALEx does not unpack archives." in html
+
+
+def test_a_new_upload_replaces_the_pending_preview(app, actor, zirkel):
+    ada = actor(zirkel["owner"])
+    first = preview_token(upload(ada, zirkel, (FIXTURES / "trello.json").read_bytes()))
+    second = preview_token(upload(ada, zirkel, (FIXTURES / "deck.json").read_bytes()))
+    folder = Path(app.config["ALEX_IMPORT_FOLDER"])
+    assert [p.name for p in folder.glob(f"{zirkel['owner'].id}-*.json")] == [
+        f"{zirkel['owner'].id}-{second}.json"
+    ]
+    assert ada.get(f"{base(zirkel)}/preview?preview={first}").status_code == 302
+    assert ada.get(f"{base(zirkel)}/preview?preview={second}").status_code == 200
