@@ -40,6 +40,7 @@ def _own_board_or_403(expedition_id: int) -> Membership:
 
 
 def _upload_page(membership: Membership, form: forms.UploadForm, status: int = 200):
+    """The upload form with the limits it states."""
     limit = current_app.config["ALEX_IMPORT_MAX_BYTES"]
     return render(
         "imports/upload.html",
@@ -101,6 +102,7 @@ def too_large(error: RequestEntityTooLarge):
 
 
 def _gone():
+    """Say that the preview is gone (expired, used, replaced by a newer upload, or not one's own)."""
     flash(
         _("This import preview has expired or was already used. Please upload the file again."),
         "error",
@@ -108,6 +110,7 @@ def _gone():
 
 
 def _preview_page(membership, pending, form, plan, status: int = 200):
+    """The mapping form with the preview of what the plan would import."""
     expedition = membership.expedition
     return render(
         "imports/preview.html",
@@ -193,7 +196,10 @@ def confirm(expedition_id: int):
 
 
 def _current_sprint(membership: Membership) -> int:
-    """The running sprint; before the start the first, after the end the last."""
+    """The running sprint; before the start the first, after the end the last.
+
+    As the board's views reckon it (alex.boards.views.common, which an area may not import).
+    """
     expedition = membership.expedition
     standing = expedition_standing(expedition, today_in(expedition))
     if standing.current_sprint:
