@@ -5,7 +5,8 @@ Where each format is documented (the fixtures in tests/fixtures/imports/ follow 
   REST API's board, list, card and checklist resources (developer.atlassian.com/cloud/trello/
   guides/rest-api/object-definitions/): top-level `lists` (id, name, closed, pos), `cards` (name,
   desc, idList, closed, due, pos, idMembers, idLabels, badges.attachments/comments) and
-  `checklists` (idCard, checkItems with name, state "complete"/"incomplete", pos).
+  `checklists` (idCard, checkItems with name, state "complete"/"incomplete", pos). The field
+  names were checked against the trello.js API library's Card and Checklist models.
 - Nextcloud Deck: the REST API's `GET /index.php/apps/deck/api/v1.0/boards/{boardId}/stacks`
   (deck.readthedocs.io/en/latest/API/): a list of stacks (title, order, deletedAt, cards with
   title, description, duedate, archived, deletedAt, order, labels, assignedUsers,
