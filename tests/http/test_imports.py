@@ -380,3 +380,29 @@ def test_a_new_upload_replaces_the_pending_preview(app, actor, zirkel):
     ]
     assert ada.get(f"{base(zirkel)}/preview?preview={first}").status_code == 302
     assert ada.get(f"{base(zirkel)}/preview?preview={second}").status_code == 200
+
+
+def test_two_tabs_confirming_at_once_import_once(app, actor, zirkel):
+    """Two confirmations of one preview at the same moment: one imports, the other finds it used."""
+    import threading
+
+    first, second = actor(zirkel["owner"]), actor(zirkel["owner"])
+    token = preview_token(upload(first, zirkel, (FIXTURES / "trello.json").read_bytes()))
+    tokens = [first.token(), second.token()]  # read before the race: each tab's own session
+    start, answers = threading.Barrier(2), []
+
+    def run(person, csrf):
+        start.wait()
+        data = {"preview": token, "confirm": "1", "csrf_token": csrf}
+        data |= {f"list_{i}": "ideas" for i in range(3)}
+        answers.append(person.client.post(base(zirkel) + "/preview", data=data).location)
+
+    threads = [threading.Thread(target=run, args=pair) for pair in zip((first, second), tokens)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # The loser is sent to the board (the preview was claimed) or to the upload form (already gone).
+    ends = sorted(location.rsplit("/", 1)[-1] for location in answers)
+    assert ends in (["board", "board"], ["board", "import"])
+    assert count_cards(app) == 4
