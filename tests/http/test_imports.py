@@ -397,7 +397,10 @@ def test_two_tabs_confirming_at_once_import_once(app, actor, zirkel):
         data |= {f"list_{i}": "ideas" for i in range(3)}
         answers.append(person.client.post(base(zirkel) + "/preview", data=data).location)
 
-    threads = [threading.Thread(target=run, args=pair) for pair in zip((first, second), tokens)]
+    threads = [
+        threading.Thread(target=run, args=pair)
+        for pair in zip((first, second), tokens, strict=True)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
