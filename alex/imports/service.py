@@ -25,9 +25,10 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from alex.boards import service as boards
-from alex.boards.models import COLUMNS, TEXT_MAX
+from alex.boards.models import COLUMNS, TEXT_MAX, ChecklistItem
 from alex.imports.formats import ImportRefused, SourceBoard, SourceCard
 
 SKIP = "skip"
@@ -160,9 +161,10 @@ def import_board(
     """Put the board's cards on the owner's board, list by list, in the caller's transaction.
 
     Each card is created through the board's create_card, so it lands at the end of its column
-    with a creation move. The move carries no sprint: imported history does not count as this
-    sprint's progress on the Zirkel page. Cards in the sprint's columns belong to the current
-    sprint, as if planned now.
+    with a creation move, under the board's lock. Imported history does not count as this
+    sprint's progress on the Zirkel page: a card for "Lernen" or "Erledigt" is created without
+    a sprint (the page counts moves into those columns by sprint). Cards in the sprint's
+    columns belong to the current sprint, as if planned now.
     """
     if len(plan.columns) != len(board.lists) or any(c not in CHOICES for c in plan.columns):
         raise ImportRefused(_l("Please choose a column (or “Leave out”) for every list."))
@@ -172,6 +174,9 @@ def import_board(
         if column == SKIP:
             continue
         visibility = "zirkel" if index in plan.shared else "private"
+        # A move into "Diesen Sprint" or "In Arbeit" counts as nothing on the Zirkel page, so
+        # those cards are created in the sprint; into "Lernen" it would count as learned now.
+        created_in = sprint_number if column in ("sprint", "doing") else None
         for item in source.cards:
             card = boards.create_card(
                 session,
@@ -181,13 +186,17 @@ def import_board(
                 column=column,
                 visibility=visibility,
                 notes=card_notes(item),
+                sprint_number=created_in,
             )
-            if column in boards.UNFINISHED:
+            if column == "learning":
                 card.sprint_number = sprint_number
-            for text, done in item.checklist:
-                line = boards.add_checklist_item(session, card, text)
-                if done:
-                    boards.set_checklist_item(session, line, True)
+            # A new card's checklist is empty (no query to find out); the lines go in with the
+            # next flush, in one statement. The reader kept at most CHECKLIST_MAX lines.
+            set_committed_value(card, "checklist", [])
+            card.checklist.extend(
+                ChecklistItem(text=text, done=done, position=position)
+                for position, (text, done) in enumerate(item.checklist[: boards.CHECKLIST_MAX])
+            )
             counts[column] += 1
     session.flush()
     return Imported(counts)

@@ -111,11 +111,14 @@ def test_trello_import_with_default_columns_and_private_cards(app, actor, zirkel
         ("ideas", 0),
         ("ideas", 1),
     ]
-    # Imported: a creation move without a sprint, so it does not count as this sprint's progress.
-    assert all(
-        [(m.from_column, m.to_column, m.sprint_number) for m in c.moves] == [(None, c.column, None)]
-        for c in cards
-    )
+    # Imported: one creation move each; into Erledigt without a sprint, so it does not count as
+    # this sprint's progress on the Zirkel page; In Arbeit belongs to the current sprint.
+    assert [[(m.from_column, m.to_column, m.sprint_number) for m in c.moves] for c in cards] == [
+        [(None, "doing", cards[0].sprint_number)],
+        [(None, "done", None)],
+        [(None, "ideas", None)],
+        [(None, "ideas", None)],
+    ]
     assert cards[0].sprint_number is not None and cards[1].sprint_number is None
 
 
@@ -161,6 +164,9 @@ def test_mapping_choices_sharing_and_leaving_out(app, actor, zirkel):
         ("sprint", "private", "Aktenplan lesen"),
         ("sprint", "private", "E-Akte-Schulung buchen"),
     ]
+    learning = next(c for c in cards if c.column == "learning")
+    assert learning.sprint_number is not None  # it belongs to this sprint …
+    assert [m.sprint_number for m in learning.moves] == [None]  # … but was not learned in it
     # Ben sees the shared card on Ada's board, not the private ones.
     ben = actor(zirkel["peer"])
     peer_view = ben.get(
