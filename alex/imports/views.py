@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, request, url_f
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from alex.boards.labels import COLUMN_LABELS
 from alex.boards.models import COLUMNS
@@ -86,18 +86,21 @@ def upload(expedition_id: int):
 
 @bp.errorhandler(RequestEntityTooLarge)
 def too_large(error: RequestEntityTooLarge):
-    """A file past the allowance: the upload form with the reason, not the general 413 page."""
+    """A file past the allowance: the upload form with the reason, not the general 413 page.
+
+    Whoever may not import here (or is not logged in) gets the general page: an error handler
+    must not raise a 403 or 404 of its own.
+    """
     if not current_user.is_authenticated:
         return error_response(413)
-    membership = _own_board_or_403(request.view_args.get("expedition_id", 0))
+    try:
+        membership = _own_board_or_403((request.view_args or {}).get("expedition_id", 0))
+    except HTTPException:
+        return error_response(413)
     form = forms.UploadForm(formdata=None)
     limit = current_app.config["ALEX_IMPORT_MAX_BYTES"]
-    form.file.errors = [
-        _(
-            "Nothing was imported: %(reason)s",
-            reason=_("The file is larger than %(size)s MB.", size=f"{limit / (1024 * 1024):g}"),
-        )
-    ]
+    reason = _("The file is larger than %(size)s MB.", size=f"{limit / (1024 * 1024):g}")
+    form.file.errors = [_("Nothing was imported: %(reason)s", reason=reason)]
     return _upload_page(membership, form, 413)
 
 

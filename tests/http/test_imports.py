@@ -415,3 +415,24 @@ def test_two_tabs_confirming_at_once_import_once(app, actor, zirkel):
     ends = sorted(location.rsplit("/", 1)[-1] for location in answers)
     assert ends in (["board", "board"], ["board", "import"])
     assert count_cards(app) == 4
+
+
+def test_a_huge_body_from_someone_without_a_board_is_a_plain_413(app, actor, zirkel):
+    def post_huge(client, csrf=""):
+        # Encoded in memory (the test client would spool it to a file it never closes).
+        boundary, body = encode_multipart(
+            {
+                "file": FileStorage(io.BytesIO(b"x" * (3 * 1024 * 1024)), "big.json"),
+                "csrf_token": csrf,
+            }
+        )
+        return client.post(
+            base(zirkel), data=body, content_type=f"multipart/form-data; boundary={boundary}"
+        )
+
+    for person in (actor(zirkel["outsider"]), actor(zirkel["facilitator"])):
+        response = post_huge(person.client, person.token())
+        assert response.status_code == 413  # not a 500 from the handler's own refusal
+        assert "Nichts wurde importiert" not in response.get_data(as_text=True)
+    assert post_huge(app.test_client()).status_code == 413
+    assert count_cards(app) == 0
