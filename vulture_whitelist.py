@@ -148,3 +148,11 @@ _.is_operator
 _.is_training_office
 _.may_create_expeditions
 _.deactivated_at
+
+# Import into my board (alex/imports): read by templates/imports/preview.html, set for Werkzeug,
+# or registered by a decorator (the upload route's 413 handler).
+_.archived
+_.checklist_items
+_.with_due
+_.max_content_length
+too_large

@@ -92,6 +92,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from alex.push import init_app as init_push
 
     init_push(app)
+    from alex.imports import init_app as init_imports
+
+    init_imports(app)
     _register_blueprints(app)
     return app
 
@@ -103,6 +106,7 @@ def _register_blueprints(app: Flask) -> None:
     from alex.expeditions.views import bp as expeditions_bp
     from alex.exports.views import bp as exports_bp
     from alex.health import bp as health_bp
+    from alex.imports.views import bp as imports_bp
     from alex.meetings.views import bp as meetings_bp
     from alex.progress.views import bp as progress_bp
     from alex.push.views import bp as push_bp
@@ -126,6 +130,7 @@ def _register_blueprints(app: Flask) -> None:
         pages_bp,
         reach_bp,
         push_bp,
+        imports_bp,
     ]
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -59,6 +59,11 @@ DEFAULTS: dict[str, Any] = {
     "VAPID_PUBLIC_KEY": "",
     "VAPID_KEY_FILE": "",  # where `alex vapid-keys` keeps them; default instance/vapid.json
     "VAPID_SUBJECT": "",  # mailto:/https: contact for push services; default: CONTACT_EMAIL
+    # Import into my board (alex/imports): the largest export file, and the most cards at once.
+    # Only the upload route takes a body this large; MAX_CONTENT_LENGTH holds for all others.
+    "IMPORT_MAX_BYTES": 2 * 1024 * 1024,
+    "IMPORT_MAX_CARDS": 2000,
+    "IMPORT_FOLDER": "",  # where pending import previews wait (an hour at most); default instance/imports
 }
 
 _TRUE = {"1", "true", "yes", "on"}

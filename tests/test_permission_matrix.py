@@ -265,6 +265,16 @@ REACH = {
     "reach.unsubscribe": Route(PUBLIC),
     "reach.unsubscribe_now": Route(PUBLIC),
 }
+# Import into my board: every participant imports into their own board (the URL names no other);
+# the facilitator without a board of their own gets 403. Without a file or a preview of one's
+# own, the pages send back to the upload form (a redirect, or the form again with 422).
+OWN_BOARD = expect(LOGIN, 404, OK, OK, 403)
+IMPORTS = {
+    "imports.start": Route(OWN_BOARD),
+    "imports.upload": Route(OWN_BOARD, note="no file: the form again with 422"),
+    "imports.preview": Route(OWN_BOARD, note="no preview named: back to the upload form"),
+    "imports.confirm": Route(OWN_BOARD, note="no preview named: back to the upload form"),
+}
 ROUTES: dict[str, Route] = {
     **CORE,
     **AUTH,
@@ -277,6 +287,7 @@ ROUTES: dict[str, Route] = {
     **PWA,
     **PUSH,
     **REACH,
+    **IMPORTS,
 }
 
 
