@@ -142,3 +142,11 @@ _.last_sent_at
 _.done_count
 _.still_writing
 _.next_phase
+
+# The read-only API (alex/api/v1.py): request state read through g.get("…"); Flask-Login reads
+# g._login_user; the blueprint's error handler is registered by its decorator.
+_.api_bearer
+_.api_rate_key
+_.api_token_refused
+_._login_user
+http_problem

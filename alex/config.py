@@ -59,6 +59,10 @@ DEFAULTS: dict[str, Any] = {
     "VAPID_PUBLIC_KEY": "",
     "VAPID_KEY_FILE": "",  # where `alex vapid-keys` keeps them; default instance/vapid.json
     "VAPID_SUBJECT": "",  # mailto:/https: contact for push services; default: CONTACT_EMAIL
+    # The read-only API (alex/api): requests per token (or per address without one), and how
+    # many working personal access tokens one person may have.
+    "API_RATE_LIMIT": "60 per minute",
+    "API_TOKENS_PER_PERSON": 10,
 }
 
 _TRUE = {"1", "true", "yes", "on"}
