@@ -256,11 +256,10 @@ def notification_list():
         .limit(per_page)
         .offset((page - 1) * per_page)
     )
+    base = (current_app.config["ALEX_BASE_URL"] or request.host_url).rstrip("/")
     items = [
         present.notification(
-            n,
-            notifications.notification_text(n),
-            request.host_url.rstrip("/") + n.link if n.link.startswith("/") else None,
+            n, notifications.notification_text(n), base + n.link if n.link.startswith("/") else None
         )
         for n in rows
     ]
