@@ -64,7 +64,7 @@ def authenticate_bearer() -> Response | None:
     problem answer here, not the pages' redirect.
     """
     if request.blueprint != bp.name:
-        return None
+        return _unrouted_api_request()
     g.api_bearer = None
     g._login_user = login_manager.anonymous_user()  # the cookie does not count here
     scheme, _space, secret = request.headers.get("Authorization", "").partition(" ")
@@ -95,6 +95,18 @@ def authenticate_bearer() -> Response | None:
                     "This expedition asks every member to log in with a second factor. Make the token again while logged in with it."
                 ),
             )
+    return None
+
+
+def _unrouted_api_request() -> Response | None:
+    """An unknown path or method under /api/v1/ answers as the API does, not with a page."""
+    failed = request.routing_exception
+    if (
+        isinstance(failed, HTTPException)
+        and (failed.code or 0) >= 400
+        and request.path.startswith(f"{bp.url_prefix}/")
+    ):
+        return http_problem(failed)
     return None
 
 

@@ -457,3 +457,35 @@ def test_each_token_has_its_own_rate_limit(app, cast, client):
     assert refused.mimetype == "application/problem+json"
     assert "Retry-After" in refused.headers
     assert client.get("/api/v1/me", headers=bearer(ben)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/expeditions/99999999999999999999",
+        "/api/v1/expeditions/2147483648/board",
+        "/api/v1/expeditions/{e}/members/9223372036854775808/board",
+        "/api/v1/expeditions/{e}/meetings/-1",
+        "/api/v1/expeditions/{e}/meetings/0",
+        "/api/v1/notifications?page=99999999999999999999",
+        "/api/v1/notifications?page=10000&per_page=200",
+        "/api/v1/notifications?per_page=%00",
+        "/api/v1/notifications?page=%C3%A4",
+    ],
+)
+def test_odd_ids_and_pages_never_give_a_500(app, cast, client, path):
+    secret = make_token(app, cast.ada.id)
+    answer = client.get(path.format(e=cast.expedition.id), headers=bearer(secret))
+    assert answer.status_code in (200, 400, 404)
+
+
+def test_unknown_paths_and_methods_under_the_api_answer_as_problems(client):
+    missing = client.get("/api/v1/nothing-here")
+    assert missing.status_code == 404
+    assert missing.mimetype == "application/problem+json"
+    wrong = client.post("/api/v1/me")
+    assert wrong.status_code == 405
+    assert wrong.mimetype == "application/problem+json"
+    assert "GET" in wrong.headers["Allow"]
+    # Outside the API, pages stay pages.
+    assert client.get("/nothing-here").mimetype == "text/html"
