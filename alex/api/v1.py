@@ -14,7 +14,7 @@ import json
 from functools import cache
 from importlib import resources
 
-from flask import Blueprint, Response, current_app, g, request, url_for
+from flask import Blueprint, Response, abort, current_app, g, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -33,8 +33,8 @@ from alex.expeditions.access import (
 )
 from alex.expeditions.service import members, memberships_of_user
 from alex.extensions import db, limiter, login_manager
+from alex.meetings.models import Meeting
 from alex.meetings.state import meeting_list, record_state
-from alex.meetings.views.common import meeting_in
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 PUBLIC_ENDPOINTS = {"api.openapi"}  # the description is the same for everyone
@@ -236,8 +236,17 @@ def meetings(expedition_id: int):
 @bp.get("/expeditions/<int:expedition_id>/meetings/<int:meeting_id>")
 def meeting(expedition_id: int, meeting_id: int):
     """A meeting as its record page shows it: actions, retro notes once revealed."""
-    live = meeting_in(get_membership_or_404(expedition_id), meeting_id)
-    return answer(present.meeting_record(live.meeting, record_state(db.session, live.meeting)))
+    membership = get_membership_or_404(expedition_id)
+    # As the meeting pages load it (meetings/views/common.py meeting_in; views are not imported
+    # across areas): the id counts only inside the member's expedition, else 404.
+    found = db.session.scalar(
+        select(Meeting).where(
+            Meeting.id == meeting_id, Meeting.expedition_id == membership.expedition_id
+        )
+    )
+    if found is None:
+        abort(404)
+    return answer(present.meeting_record(found, record_state(db.session, found)))
 
 
 def _page_arg(name: str, default: int, largest: int) -> int:
