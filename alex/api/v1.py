@@ -42,6 +42,10 @@ PER_PAGE_DEFAULT, PER_PAGE_MAX = 50, 200
 PROBLEM = "application/problem+json"
 
 
+class InvalidParameter(BadRequest):
+    """A query parameter out of range; its description tells the client what fits."""
+
+
 def _rate_limit() -> str:
     return current_app.config["ALEX_API_RATE_LIMIT"]
 
@@ -138,7 +142,7 @@ def http_problem(error: HTTPException) -> Response:
     if isinstance(error, InternalServerError):
         db.session.rollback()
     code = error.code or 500
-    detail = str(error.description) if isinstance(error, Refused) else None
+    detail = str(error.description) if isinstance(error, Refused | InvalidParameter) else None
     response = problem(code, detail)
     if code == 405 and getattr(error, "valid_methods", None):
         response.headers["Allow"] = ", ".join(error.valid_methods)
@@ -255,7 +259,7 @@ def _page_arg(name: str, default: int, largest: int) -> int:
     if raw is None:
         return default
     if not raw.isdigit() or not 1 <= int(raw) <= largest:
-        raise BadRequest(
+        raise InvalidParameter(
             _("%(name)s must be a whole number from 1 to %(max)d.", name=name, max=largest)
         )
     return int(raw)

@@ -376,6 +376,7 @@ def test_a_bad_page_is_a_400_problem(app, cast, client, query):
     )
     assert answer.status_code == 400
     assert answer.mimetype == "application/problem+json"
+    assert "ganze Zahl" in answer.json["detail"]
 
 
 def test_answers_follow_the_token_holders_language(app, world, cast, client):
