@@ -156,3 +156,11 @@ _.checklist_items
 _.with_due
 _.max_content_length
 too_large
+
+# The read-only API (alex/api/v1.py): request state read through g.get("…"); Flask-Login reads
+# g._login_user; the blueprint's error handler is registered by its decorator.
+_.api_bearer
+_.api_rate_key
+_.api_token_refused
+_._login_user
+http_problem

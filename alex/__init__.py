@@ -95,12 +95,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from alex.imports import init_app as init_imports
 
     init_imports(app)
+    from alex.api import init_app as init_api
+
+    init_api(app)
     _register_blueprints(app)
     return app
 
 
 def _register_blueprints(app: Flask) -> None:
     """Each area is a blueprint in its own package (one line each keeps merges painless)."""
+    from alex.api.v1 import bp as api_bp
+    from alex.api.views import bp as api_tokens_bp
     from alex.auth.views import bp as auth_bp
     from alex.boards.views import bp as boards_bp
     from alex.expeditions.views import bp as expeditions_bp
@@ -131,6 +136,8 @@ def _register_blueprints(app: Flask) -> None:
         reach_bp,
         push_bp,
         imports_bp,
+        api_tokens_bp,
+        api_bp,
     ]
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -64,6 +64,10 @@ DEFAULTS: dict[str, Any] = {
     "IMPORT_MAX_BYTES": 2 * 1024 * 1024,
     "IMPORT_MAX_CARDS": 2000,
     "IMPORT_FOLDER": "",  # where pending import previews wait (an hour at most); default instance/imports
+    # The read-only API (alex/api): requests per token (or per address without one), and how
+    # many working personal access tokens one person may have.
+    "API_RATE_LIMIT": "60 per minute",
+    "API_TOKENS_PER_PERSON": 10,
 }
 
 _TRUE = {"1", "true", "yes", "on"}

@@ -40,6 +40,7 @@ AREAS = (
     "reach",
     "push",
     "imports",
+    "api",
 )
 SHARED_TEMPLATE_DIRS = (
     "templates/components",

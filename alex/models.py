@@ -1,5 +1,6 @@
 """Imports every area's models, so Base.metadata is complete for Alembic and the tests."""
 
+from alex.api.models import ApiToken
 from alex.auth.models import LoginSession, PasswordReset, User
 from alex.boards.models import (
     Card,
@@ -36,6 +37,7 @@ from alex.reach.models import NudgeSent
 from alex.twofactor.models import RecoveryCode, TwoFactor, TwoFactorRequirement
 
 __all__ = [
+    "ApiToken",
     "FinalReflection",
     "ReportSelection",
     "Attendance",

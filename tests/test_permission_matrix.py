@@ -68,6 +68,9 @@ class Route:
     visitors: dict[str, str | int]
     data: Callable[[Scene], dict] = field(default=lambda scene: {})
     note: str = ""
+    # Visited with the visitor's personal access token instead of a login (the API); the
+    # anonymous visitor sends none.
+    bearer: bool = False
 
 
 # One dict per area; a new area adds its dict to ROUTES.
@@ -275,6 +278,25 @@ IMPORTS = {
     "imports.preview": Route(OWN_BOARD, note="no preview named: back to the upload form"),
     "imports.confirm": Route(OWN_BOARD, note="no preview named: back to the upload form"),
 }
+# The read-only API, visited with each visitor's own token (a session cookie gets 401 there: see
+# test_api_refuses_a_session_cookie). The same answers as the pages; no token: 401.
+API_MEMBERS = expect(401, 404, OK, OK, OK)
+API_LOGGED_IN = expect(401, OK, OK, OK, OK)
+API = {
+    "api.openapi": Route(PUBLIC, bearer=True, note="the description holds nothing personal"),
+    "api.me": Route(API_LOGGED_IN, bearer=True),
+    "api.expeditions": Route(API_LOGGED_IN, bearer=True),
+    "api.expedition": Route(API_MEMBERS, bearer=True),
+    "api.board": Route(API_MEMBERS, bearer=True),
+    "api.member_board": Route(API_MEMBERS, bearer=True, note="the owner's own board: all cards"),
+    "api.meetings": Route(API_MEMBERS, bearer=True),
+    "api.meeting": Route(API_MEMBERS, bearer=True),
+    "api.notification_list": Route(API_LOGGED_IN, bearer=True),
+    "api_tokens.tokens": Route(LOGGED_IN),
+    "api_tokens.create": Route(LOGGED_IN, data=lambda s: {"name": "Skript", "days": "30"}),
+    # The scene's token is the owner's: anyone else's id is as good as missing.
+    "api_tokens.revoke": Route(expect(LOGIN, 404, 404, OK, 404)),
+}
 ROUTES: dict[str, Route] = {
     **CORE,
     **AUTH,
@@ -288,6 +310,7 @@ ROUTES: dict[str, Route] = {
     **PUSH,
     **REACH,
     **IMPORTS,
+    **API,
 }
 
 
@@ -342,6 +365,10 @@ def test_route_answers_each_visitor_as_the_table_says(app, scene, visitor, endpo
         pytest.fail(f"{endpoint} has no row (see test_every_route_has_a_row)")
     rule = next(r for e, m, r in rules(app) if e == endpoint and m == method)
     path = scene.url(app, rule)
+    if row.bearer:
+        response = app.test_client().get(path, headers=_token_header(app, scene, visitor))
+        _assert_answer(response, row.visitors[visitor], method, path, visitor)
+        return
     client = client_for(app, scene, visitor)
     if method == "POST":
         data = {"csrf_token": token_for(client, visitor), **row.data(scene)}
@@ -349,7 +376,11 @@ def test_route_answers_each_visitor_as_the_table_says(app, scene, visitor, endpo
     else:
         response = client.get(path)
 
-    wanted = row.visitors[visitor]
+    _assert_answer(response, row.visitors[visitor], method, path, visitor)
+
+
+def _assert_answer(response, wanted, method: str, path: str, visitor: str) -> None:
+    """The response is what the row expects for the visitor."""
     status = response.status_code
     response.close()
     assert status < 500, f"{method} {path} as {visitor}: {status}"
@@ -360,3 +391,26 @@ def test_route_answers_each_visitor_as_the_table_says(app, scene, visitor, endpo
         assert response.location.split("?")[0].endswith("/login")
     else:
         assert status == wanted, f"{method} {path} as {visitor}: {status}, expected {wanted}"
+
+
+def _token_header(app: Flask, scene: Scene, visitor: str) -> dict[str, str]:
+    """The visitor's own personal access token (none for the anonymous visitor)."""
+    if visitor == "anonymous":
+        return {}
+    from tests.support.api import bearer, make_token
+
+    return bearer(make_token(app, scene.users[visitor].id))
+
+
+API_ROUTES = [(e, m) for e, m in ALL_ROUTES if ROUTES.get(e) and ROUTES[e].bearer]
+
+
+@pytest.mark.parametrize(("endpoint", "method"), API_ROUTES)
+def test_api_refuses_a_session_cookie(app, scene, endpoint, method):
+    """Logged in as the owner but without a token: the API answers 401 (its description aside)."""
+    rule = next(r for e, m, r in rules(app) if e == endpoint and m == method)
+    client = client_for(app, scene, "owner")
+    response = client.get(scene.url(app, rule))
+    expected = 200 if ROUTES[endpoint].visitors["anonymous"] == OK else 401
+    assert response.status_code == expected
+    assert "Set-Cookie" not in response.headers

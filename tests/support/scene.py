@@ -105,6 +105,9 @@ def build_scene(app: Flask, world: World) -> Scene:
             user_id=owner.id, endpoint="https://push.example.org/scene", p256dh="k", auth="a"
         )
         db.session.add_all([feed, notification, device])
+        from alex.api.service import create_token
+
+        api_token = create_token(db.session, owner.id, "Skript", 30, limit=10).token
         db.session.commit()
         owner_membership = db.session.scalar(
             select(Membership).where(Membership.user_id == owner.id)
@@ -129,6 +132,7 @@ def build_scene(app: Flask, world: World) -> Scene:
             "group_id": group.id,
             "notification_id": notification.id,
             "subscription_id": device.id,
+            "token_id": api_token.id,
             "filename": "css/app.css",
         }
     users = {
