@@ -92,6 +92,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from alex.push import init_app as init_push
 
     init_push(app)
+    from alex.sso import init_app as init_sso
+
+    init_sso(app)
     _register_blueprints(app)
     return app
 
@@ -109,6 +112,7 @@ def _register_blueprints(app: Flask) -> None:
     from alex.pwa import views as pwa_views
     from alex.pwa.pages import bp as pages_bp
     from alex.reach.views import bp as reach_bp
+    from alex.sso.views import bp as sso_bp
     from alex.twofactor.views import bp as twofactor_bp
     from alex.wellknown import bp as wellknown_bp
 
@@ -126,6 +130,7 @@ def _register_blueprints(app: Flask) -> None:
         pages_bp,
         reach_bp,
         push_bp,
+        sso_bp,
     ]
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -39,6 +39,7 @@ AREAS = (
     "twofactor",
     "reach",
     "push",
+    "sso",
 )
 SHARED_TEMPLATE_DIRS = (
     "templates/components",

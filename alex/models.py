@@ -33,6 +33,7 @@ from alex.outbox import OutboxMessage
 from alex.progress.models import CalendarToken, Kudos, SupportResponse
 from alex.push.models import PushSubscription
 from alex.reach.models import NudgeSent
+from alex.sso.models import SsoIdentity, SsoLogin
 from alex.twofactor.models import RecoveryCode, TwoFactor, TwoFactorRequirement
 
 __all__ = [
@@ -69,6 +70,8 @@ __all__ = [
     "OutboxMessage",
     "RecoveryCode",
     "SprintReflection",
+    "SsoIdentity",
+    "SsoLogin",
     "SupportResponse",
     "TwoFactor",
     "TwoFactorRequirement",
