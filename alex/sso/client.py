@@ -110,7 +110,8 @@ def finish_login() -> tuple[dict[str, Any], str]:
     except OAuthError as error:
         raise LoginRejected(f"oauth_{error.error}") from error
     except JoseError as error:
-        raise LoginRejected(f"id_token_{error.error}") from error
+        claim = getattr(error, "claim", None)  # which claim: iss, aud, nonce, exp …
+        raise LoginRejected(f"id_token_{error.error}" + (f"_{claim}" if claim else "")) from error
     claims = token.get("userinfo")
     if not claims or "id_token" not in token:
         raise LoginRejected("no_id_token")
