@@ -246,7 +246,9 @@ def _csrf(client) -> str:
 def test_without_sso_configured_there_is_no_button_and_no_route(make_app):
     plain = make_app(OIDC_ISSUER="", OIDC_CLIENT_ID="")
     client = plain.test_client()
-    page = client.get("/login").get_data(as_text=True)
+    answer = client.get("/login")
+    page = answer.get_data(as_text=True)
+    assert "form-action 'self';" in answer.headers["Content-Security-Policy"]
     assert "Mit dem Konto deiner Organisation anmelden" not in page
     assert 'name="password"' in page
     assert client.get("/login/oidc/callback?code=x&state=y").status_code == 404
@@ -255,7 +257,10 @@ def test_without_sso_configured_there_is_no_button_and_no_route(make_app):
 
 def test_the_login_page_shows_the_button_and_the_providers_name(make_app, oidc_provider):
     named = make_app(OIDC_NAME="Behörden-Konto")
-    page = named.test_client().get("/login").get_data(as_text=True)
+    answer = named.test_client().get("/login")
+    page = answer.get_data(as_text=True)
+    # The button's answer redirects to the provider: the page's CSP must let the form go there.
+    assert f"form-action 'self' {oidc_provider.issuer};" in answer.headers["Content-Security-Policy"]
     assert "Mit dem Konto deiner Organisation anmelden" in page
     assert "Du meldest dich bei Behörden-Konto an." in page
     assert 'name="password"' in page  # the password stays, as the fallback
