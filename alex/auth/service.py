@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Callable, Collection
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 
 from argon2 import PasswordHasher, profiles
@@ -70,6 +70,19 @@ def unusable_password_hash() -> str:
 def has_password(user: User) -> bool:
     """Whether the account can log in with a local password at all."""
     return not user.password_hash.startswith(UNUSABLE_PASSWORD_PREFIX)
+
+
+# An account without a password proves it is its owner at the door instead: a login (through
+# the identity provider) this recent counts as confirmation for grave steps (deleting it).
+RECENT_SIGN_IN = timedelta(minutes=10)
+
+
+def signed_in_recently(session: Session, user: User) -> bool:
+    """Whether this browser's login session started within RECENT_SIGN_IN."""
+    created = session.scalar(
+        select(LoginSession.created_at).where(LoginSession.token == user.session_token)
+    )
+    return created is not None and utcnow() - created < RECENT_SIGN_IN
 
 
 def local_login_enabled() -> bool:

@@ -265,3 +265,25 @@ def test_no_password_for_an_sso_account_through_recovery(
     # Nor a password login with what the unusable hash might look like.
     stranger = app.test_client()
     assert login(stranger, f"{ada}@amt.example", "!").status_code == 422
+
+
+def test_an_sso_account_is_deleted_after_a_fresh_login_not_a_password(
+    app, client, oidc_provider, browser_at_provider, person
+):
+    ada = person()
+    sso_login(client, browser_at_provider, oidc_provider, ada)
+    token = csrf_token(client, "/account/delete")
+    page = client.get("/account/delete").get_data(as_text=True)
+    assert 'name="password"' not in page
+    # A browser left open for a while cannot do it: the login must be recent.
+    with time_machine.travel(datetime.now(UTC) + timedelta(minutes=11)):
+        late = client.post("/account/delete", data={"csrf_token": token})
+        assert late.status_code == 422
+        assert "melde dich über deine Organisation wieder an" in late.get_data(as_text=True)
+    assert _user_by_email(app, f"{ada}@amt.example") is not None
+
+    done = client.post("/account/delete", data={"csrf_token": token})
+    assert done.status_code == 302
+    assert _user_by_email(app, f"{ada}@amt.example") is None
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(SsoIdentity)) == 0
