@@ -24,8 +24,8 @@ from sqlalchemy import func, select
 
 from alex.auth.models import LoginSession, User
 from alex.extensions import db
-from tests.sso.conftest import back_from_provider, sso_login, start_sso
-from tests.support.accounts import login
+from tests.sso.conftest import OPERATOR_GROUP, back_from_provider, sso_login, start_sso
+from tests.support.accounts import csrf_token, login
 from tests.support.oidc import TamperingProxy, b64, jwt_parts, sign_in_at_provider
 
 REJECTED = "Die Anmeldung über deine Organisation hat nicht geklappt"
@@ -238,8 +238,6 @@ def test_provider_down_at_the_token_endpoint(
 
 
 def _csrf(client) -> str:
-    from tests.support.accounts import csrf_token
-
     return csrf_token(client, "/account")
 
 
@@ -260,7 +258,9 @@ def test_the_login_page_shows_the_button_and_the_providers_name(make_app, oidc_p
     answer = named.test_client().get("/login")
     page = answer.get_data(as_text=True)
     # The button's answer redirects to the provider: the page's CSP must let the form go there.
-    assert f"form-action 'self' {oidc_provider.issuer};" in answer.headers["Content-Security-Policy"]
+    assert (
+        f"form-action 'self' {oidc_provider.issuer};" in answer.headers["Content-Security-Policy"]
+    )
     assert "Mit dem Konto deiner Organisation anmelden" in page
     assert "Du meldest dich bei Behörden-Konto an." in page
     assert 'name="password"' in page  # the password stays, as the fallback
@@ -282,3 +282,23 @@ def test_local_login_switched_off(make_app, world, oidc_provider):
     assert login(closed.test_client(), olga.email).headers["Location"] == "/"
     with closed.app_context():
         assert db.session.get(User, ada.id).failed_logins == 0
+
+
+def test_an_sso_only_operator_gets_in_by_reset_link_when_local_login_is_off(
+    make_app, oidc_provider, browser_at_provider, person
+):
+    """The break-glass way: the provider is down, password login is off, the operator has only
+    SSO so far; `alex reset-link` on the server gives a password, and operators may use it."""
+    closed = make_app(LOCAL_LOGIN=False)
+    olga = person(groups=[OPERATOR_GROUP])
+    sso_login(closed.test_client(), browser_at_provider, oidc_provider, olga)
+    email = f"{olga}@amt.example"
+    result = closed.test_cli_runner().invoke(args=["alex", "reset-link", email])
+    assert result.exit_code == 0, result.output
+    path = re.search(r"(/password/reset/\S+)", result.output).group(1)
+    client = closed.test_client()
+    token = csrf_token(client, path)
+    new_password = "seven purple kites over hamburg"
+    set_it = client.post(path, data={"csrf_token": token, "new_password": new_password})
+    assert set_it.status_code == 302
+    assert login(client, email, new_password).headers["Location"] == "/"
