@@ -187,6 +187,17 @@ def _new_identity(session: Session, user: User, claims: Claims) -> SsoIdentity:
     return identity
 
 
+def _known(session: Session, identity: SsoIdentity, claims: Claims, values: RoleValues) -> SignedIn:
+    """A person linked before: refuse a deactivated account, follow the address, set the roles."""
+    user = session.get(User, identity.user_id)
+    assert user is not None
+    _refuse_deactivated(user)
+    _follow_email(session, user, claims)
+    apply_roles(user, identity, claims, values)
+    identity.last_login_at = utcnow()
+    return SignedIn(user)
+
+
 def resolve_login(session: Session, claims: Claims, values: RoleValues) -> SignedIn | NeedsLink:
     """The account these claims sign in to: linked before, made now, or one to link first.
 
@@ -195,18 +206,16 @@ def resolve_login(session: Session, claims: Claims, values: RoleValues) -> Signe
     """
     identity = find_identity(session, claims.issuer, claims.subject)
     if identity is not None:
-        user = session.get(User, identity.user_id)
-        assert user is not None
-        _refuse_deactivated(user)
-        _follow_email(session, user, claims)
-        apply_roles(user, identity, claims, values)
-        identity.last_login_at = utcnow()
-        return SignedIn(user)
+        return _known(session, identity, claims, values)
     if not claims.email or not claims.email_verified:
         security_event("login_refused", None, reason="sso_email_unverified")
         raise SsoError(UNVERIFIED_EMAIL)
     existing = auth.find_user_by_email(session, claims.email)
     if existing is not None:
+        # The person's other tab may have made account and link between our two reads: both were
+        # committed together, so the link is visible now if it exists.
+        if (identity := find_identity(session, claims.issuer, claims.subject)) is not None:
+            return _known(session, identity, claims, values)
         _refuse_deactivated(existing)
         return NeedsLink(existing.id)
     user = User(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -18,11 +19,12 @@ from tests.sso.conftest import (
     AFTER_LOGOUT,
     CREATOR_GROUP,
     OPERATOR_GROUP,
+    back_from_provider,
     sso_login,
     start_sso,
 )
 from tests.support.accounts import TEST_PASSWORD, csrf_token, login
-from tests.support.oidc import sign_out_at_provider
+from tests.support.oidc import sign_in_at_provider, sign_out_at_provider
 
 
 def _user_by_email(app, email: str) -> User | None:
@@ -287,3 +289,37 @@ def test_an_sso_account_is_deleted_after_a_fresh_login_not_a_password(
     assert _user_by_email(app, f"{ada}@amt.example") is None
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(SsoIdentity)) == 0
+
+
+def test_two_first_logins_of_one_person_at_once_make_one_account(
+    app, oidc_provider, browser_at_provider, person
+):
+    """Two tabs back from the provider at the same moment: one account, one link, two sessions
+    (on PostgreSQL the later insert hits the unique constraint and the callback finds the row)."""
+    ada = person()
+    browsers = [app.test_client(), app.test_client()]
+    callbacks = []
+    for browser in browsers:
+        started = start_sso(browser)
+        callbacks.append(
+            sign_in_at_provider(
+                browser_at_provider, started.headers["Location"], ada, oidc_provider.issuer
+            )
+        )
+    barrier = threading.Barrier(2)
+    answers: list = [None, None]
+
+    def arrive(index: int) -> None:
+        barrier.wait()
+        answers[index] = back_from_provider(browsers[index], callbacks[index])
+
+    threads = [threading.Thread(target=arrive, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert [a.headers["Location"] for a in answers] == ["/", "/"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == 1
+        assert db.session.scalar(select(func.count()).select_from(SsoIdentity)) == 1
+        assert db.session.scalar(select(func.count()).select_from(LoginSession)) == 2
