@@ -140,11 +140,6 @@ def find_identity(session: Session, issuer: str, subject: str) -> SsoIdentity | 
     )
 
 
-def identities_of(session: Session, user_id: int) -> list[SsoIdentity]:
-    """The account's links to identity providers."""
-    return list(session.scalars(select(SsoIdentity).where(SsoIdentity.user_id == user_id)))
-
-
 def apply_roles(user: User, identity: SsoIdentity, claims: Claims, values: RoleValues) -> None:
     """Grant what the claim names now; take back only what the claim granted before.
 
