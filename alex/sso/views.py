@@ -19,6 +19,7 @@ from alex.auth.protect import no_store
 from alex.auth.signin import after_sign_in, sign_in
 from alex.db import writes_on_get
 from alex.extensions import db, limiter
+from alex.mail import absolute_url
 from alex.sso import client, service
 from alex.sso.forms import LinkForm, StartForm
 from alex.sso.models import SsoLogin
@@ -37,6 +38,14 @@ def _login_rate_limit() -> str:
 def provider_name() -> str:
     """How pages name the provider: ALEX_OIDC_NAME, or "your organisation"."""
     return current_app.config["ALEX_OIDC_NAME"] or _("your organisation")
+
+
+def _our_url(endpoint: str) -> str:
+    """An absolute URL of ours as registered at the provider: from ALEX_BASE_URL when set (the
+    request's Host can be wrong behind a proxy without ALEX_PROXY_FIX), else from the request."""
+    if current_app.config["ALEX_BASE_URL"]:
+        return absolute_url(endpoint)
+    return url_for(endpoint, _external=True)
 
 
 def _require_configured() -> None:
@@ -99,7 +108,7 @@ def start():
         return redirect(url_for("expeditions.home"))
     session[NEXT_KEY] = form.next.data if is_safe_next(form.next.data) else None
     try:
-        return client.authorization_redirect(url_for("sso.callback", _external=True))
+        return client.authorization_redirect(_our_url("sso.callback"))
     except client.ProviderDown as error:
         return _provider_down(error)
     except client.LoginRejected as error:
@@ -238,4 +247,4 @@ def logout_exit() -> str | None:
     )
     if id_token is None or not client.configured():
         return None
-    return client.logout_url(id_token, url_for("auth.login", _external=True))
+    return client.logout_url(id_token, _our_url("auth.login"))

@@ -323,3 +323,11 @@ def test_two_first_logins_of_one_person_at_once_make_one_account(
         assert db.session.scalar(select(func.count()).select_from(User)) == 1
         assert db.session.scalar(select(func.count()).select_from(SsoIdentity)) == 1
         assert db.session.scalar(select(func.count()).select_from(LoginSession)) == 2
+
+
+def test_the_callback_address_comes_from_the_base_url_when_set(make_app):
+    """Behind a proxy the request's Host may be the app server's; the provider knows the public one."""
+    public = make_app(BASE_URL="https://alex.example.org")
+    started = start_sso(public.test_client())
+    query = parse_qs(urlsplit(started.headers["Location"]).query)
+    assert query["redirect_uri"] == ["https://alex.example.org/login/oidc/callback"]
