@@ -14,7 +14,7 @@ DEB_PACKAGES := chromium libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fo
 VNU_VERSION := 26.9.27
 VNU_JAR := .tools/node_modules/vnu-jar/build/dist/vnu.jar
 
-.PHONY: install system-deps demo-db run dev test test-fast bench soak lint format translations compile-translations build-assets clean
+.PHONY: install system-deps oidc-provider demo-db run dev test test-fast bench soak lint format translations compile-translations build-assets clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -70,17 +70,27 @@ dev: demo-db
 $(VNU_JAR):
 	npm install --silent --no-audit --no-fund --prefix .tools vnu-jar@$(VNU_VERSION)
 
+# A real OpenID provider for the single sign-on tests (tests/support/oidc: oidc-provider, pinned in
+# its package.json and package-lock.json; Node 20 or later). Tests only: servers never need it.
+OIDC_PROVIDER := tests/support/oidc/node_modules/oidc-provider/package.json
+
+$(OIDC_PROVIDER): tests/support/oidc/package-lock.json
+	npm ci --silent --no-audit --no-fund --prefix tests/support/oidc
+	touch $@
+
+oidc-provider: $(OIDC_PROVIDER)
+
 # One pytest worker per core (pytest-xdist); each worker has its own database. The real-browser
 # tests run afterwards on their own: their timing assertions (a live meeting follows within 2 s)
 # need the CPU to themselves.
 TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
-test: install system-deps $(VNU_JAR)
+test: install system-deps $(VNU_JAR) $(OIDC_PROVIDER)
 	$(BIN)/pytest -q -n $(TEST_WORKERS) -m "not browser" $(PYTEST_ARGS)
 	$(BIN)/pytest -q -m browser $(PYTEST_ARGS)
 
 # Everything but the real-browser tests: the quick loop while coding.
-test-fast: install
+test-fast: install $(OIDC_PROVIDER)
 	$(BIN)/pytest -q -n $(TEST_WORKERS) -m "not browser" $(PYTEST_ARGS)
 
 bench: install system-deps
@@ -110,4 +120,4 @@ translations: install
 	$(FLASK) alex compile-translations
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .tools static/min
+	rm -rf $(VENV) .pytest_cache .ruff_cache .tools static/min tests/support/oidc/node_modules

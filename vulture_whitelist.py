@@ -164,3 +164,14 @@ _.api_rate_key
 _.api_token_refused
 _._login_user
 http_problem
+
+# Single sign-on (alex/sso): roles set by name from the role claim (service.RoleValues.grants),
+# the markers of what the claim granted, the time of the last SSO login (kept for the operator's
+# console), and Authlib's lifetime of a started login.
+is_training_office
+may_create_expeditions
+granted_operator
+granted_creator
+granted_training_office
+last_login_at
+_.expires_in

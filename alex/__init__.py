@@ -98,6 +98,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from alex.api import init_app as init_api
 
     init_api(app)
+    from alex.sso import init_app as init_sso
+
+    init_sso(app)
     _register_blueprints(app)
     return app
 
@@ -118,6 +121,7 @@ def _register_blueprints(app: Flask) -> None:
     from alex.pwa import views as pwa_views
     from alex.pwa.pages import bp as pages_bp
     from alex.reach.views import bp as reach_bp
+    from alex.sso.views import bp as sso_bp
     from alex.twofactor.views import bp as twofactor_bp
     from alex.wellknown import bp as wellknown_bp
 
@@ -138,6 +142,7 @@ def _register_blueprints(app: Flask) -> None:
         imports_bp,
         api_tokens_bp,
         api_bp,
+        sso_bp,
     ]
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

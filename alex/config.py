@@ -68,6 +68,23 @@ DEFAULTS: dict[str, Any] = {
     # many working personal access tokens one person may have.
     "API_RATE_LIMIT": "60 per minute",
     "API_TOKENS_PER_PERSON": 10,
+    # Single sign-on with OpenID Connect (alex/sso; README, "Single Sign-on (OIDC)"). Empty issuer:
+    # no SSO. Discovery reads ISSUER + /.well-known/openid-configuration.
+    "OIDC_ISSUER": "",  # e.g. https://id.example.org/realms/verwaltung
+    "OIDC_CLIENT_ID": "",
+    "OIDC_CLIENT_SECRET": "",
+    "OIDC_NAME": "",  # the provider's name on the login button's page, e.g. "Behörden-Konto"
+    "OIDC_SCOPES": "openid email profile",  # add e.g. "groups" if the role claim needs a scope
+    "OIDC_TIMEOUT_SECONDS": 10,  # per request to the provider (discovery, keys, token, userinfo)
+    # A claim (e.g. "groups") whose values grant instance roles at every SSO login, and take away
+    # again what the claim granted before; empty: the claim is not read.
+    "OIDC_ROLE_CLAIM": "",
+    "OIDC_OPERATOR_VALUE": "",  # e.g. "alex-betrieb": role "Betrieb" (User.is_operator)
+    "OIDC_CREATOR_VALUE": "",  # e.g. "alex-expeditionen": may create expeditions
+    "OIDC_TRAINING_OFFICE_VALUE": "",  # e.g. "alex-bildung": role "Bildung"
+    # 0: with SSO configured, only operators ("Betrieb") may still log in with a password (their
+    # way in when the identity provider fails; `alex reset-link` gives them one); no sign-up form.
+    "LOCAL_LOGIN": True,
 }
 
 _TRUE = {"1", "true", "yes", "on"}

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import TypeVar
 
-from flask import g, has_request_context, request
+from flask import current_app, g, has_request_context, request
 from sqlalchemy import Connection, DateTime, Engine, MetaData, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
@@ -94,8 +95,23 @@ def _write_expected(connection: Connection | None = None) -> bool:
     if connection is not None and connection.get_execution_options().get(_SEPARATE_WRITE):
         return True
     if has_request_context():
-        return request.method not in _READ_ONLY_METHODS
+        if request.method not in _READ_ONLY_METHODS:
+            return True
+        view = current_app.view_functions.get(request.endpoint or "")
+        return bool(getattr(view, WRITES_ON_GET, False))
     return True  # CLI commands and scripts
+
+
+# Marks the rare view that must write although it answers a GET because a protocol makes it one
+# (the single sign-on callback: the identity provider sends the browser back with a GET).
+WRITES_ON_GET = "alex_writes_on_get"
+F = TypeVar("F", bound=Callable)
+
+
+def writes_on_get(view: F) -> F:
+    """Let this GET view write in a transaction of its own, like a POST (use it sparingly)."""
+    setattr(view, WRITES_ON_GET, True)
+    return view
 
 
 def configure_engine(engine: Engine) -> None:

@@ -41,6 +41,7 @@ AREAS = (
     "push",
     "imports",
     "api",
+    "sso",
 )
 SHARED_TEMPLATE_DIRS = (
     "templates/components",

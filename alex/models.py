@@ -34,6 +34,7 @@ from alex.outbox import OutboxMessage
 from alex.progress.models import CalendarToken, Kudos, SupportResponse
 from alex.push.models import PushSubscription
 from alex.reach.models import NudgeSent
+from alex.sso.models import SsoIdentity, SsoLogin
 from alex.twofactor.models import RecoveryCode, TwoFactor, TwoFactorRequirement
 
 __all__ = [
@@ -71,6 +72,8 @@ __all__ = [
     "OutboxMessage",
     "RecoveryCode",
     "SprintReflection",
+    "SsoIdentity",
+    "SsoLogin",
     "SupportResponse",
     "TwoFactor",
     "TwoFactorRequirement",

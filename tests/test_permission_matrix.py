@@ -297,6 +297,16 @@ API = {
     # The scene's token is the owner's: anyone else's id is as good as missing.
     "api_tokens.revoke": Route(expect(LOGIN, 404, 404, OK, 404)),
 }
+# Single sign-on (alex/sso): pages before login, for anyone. The matrix's app has no identity
+# provider configured, so they answer 404 to everyone; configured, tests/sso/ covers them against
+# a real provider (a deactivated account refused, a pending link only in its own browser).
+NOT_CONFIGURED = expect(404, 404, 404, 404, 404, operator=404)
+SSO = {
+    "sso.start": Route(NOT_CONFIGURED),
+    "sso.callback": Route(NOT_CONFIGURED),
+    "sso.link": Route(NOT_CONFIGURED),
+    "sso.link_post": Route(NOT_CONFIGURED, data=lambda s: {"password": "x"}),
+}
 ROUTES: dict[str, Route] = {
     **CORE,
     **AUTH,
@@ -311,6 +321,7 @@ ROUTES: dict[str, Route] = {
     **REACH,
     **IMPORTS,
     **API,
+    **SSO,
 }
 
 

@@ -25,6 +25,9 @@ NameCheck = Callable[[Session, int, str], str | None]
 # After every login session of an account ended (password reset or change, "log out everywhere"):
 # what else stands for a signed-in device goes too (push subscriptions).
 SessionsEnded = Callable[[Session, int], None]
+# At logout, before this browser's login session ends: where the browser goes next instead of the
+# login page (the identity provider's logout, for a single sign-on session), or None.
+LogoutExit = Callable[[], str | None]
 
 
 @dataclass
@@ -36,6 +39,7 @@ class AuthHooks:
     registration_openers: list[RegistrationOpener] = field(default_factory=list)
     name_checks: list[NameCheck] = field(default_factory=list)
     sessions_ended: list[SessionsEnded] = field(default_factory=list)
+    logout_exits: list[LogoutExit] = field(default_factory=list)
     # Cookie-session keys that survive the fresh session of a sign-in (a pending invite).
     kept_session_keys: set[str] = field(default_factory=set)
 
@@ -81,3 +85,8 @@ def keep_session_key(app: Flask, key: str) -> None:
 def register_on_all_sessions_ended(app: Flask, ended: SessionsEnded) -> None:
     """Call `ended(session, user_id)` whenever every login session of an account ends."""
     hooks(app).sessions_ended.append(ended)
+
+
+def register_logout_exit(app: Flask, exit_: LogoutExit) -> None:
+    """Ask `exit_` at every logout where the browser goes next (the first answer wins)."""
+    hooks(app).logout_exits.append(exit_)

@@ -55,6 +55,12 @@ def request_reset(session: Session, email: str, link_for) -> bool:
     if user is None:
         security_event("password_reset_requested", None, known=False)
         return False
+    if not service.has_password(user):
+        # Signs in through the organisation only: a mailed link must not add a password (anyone
+        # reading that inbox could then log in past the identity provider's rules). The operator's
+        # `alex reset-link` still can, on purpose (README, "Single Sign-on").
+        security_event("password_reset_refused", user.id, reason="no_local_password")
+        return False
     token = start_reset(session, user)
     outbox.enqueue(
         session,

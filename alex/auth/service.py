@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Callable, Collection
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 
 from argon2 import PasswordHasher, profiles
@@ -54,6 +54,48 @@ class AuthError(Exception):
 
 class LoginFailed(AuthError):
     """A wrong password: the failure was counted and must be committed."""
+
+
+# An account without a local password (made by single sign-on) stores a hash no password can
+# match: argon2 refuses to read it, so every password check fails, and pages can tell (Django's
+# convention). Password recovery never gives such an account a password (alex/auth/recovery.py).
+UNUSABLE_PASSWORD_PREFIX = "!"
+
+
+def unusable_password_hash() -> str:
+    """A stored hash that no password matches and that says so."""
+    return UNUSABLE_PASSWORD_PREFIX + secrets.token_urlsafe(24)
+
+
+def has_password(user: User) -> bool:
+    """Whether the account can log in with a local password at all."""
+    return not user.password_hash.startswith(UNUSABLE_PASSWORD_PREFIX)
+
+
+# An account without a password proves it is its owner at the door instead: a login (through
+# the identity provider) this recent counts as confirmation for grave steps (deleting it).
+RECENT_SIGN_IN = timedelta(minutes=10)
+
+
+def signed_in_recently(session: Session, user: User) -> bool:
+    """Whether this browser's login session started within RECENT_SIGN_IN."""
+    created = session.scalar(
+        select(LoginSession.created_at).where(LoginSession.token == user.session_token)
+    )
+    return created is not None and utcnow() - created < RECENT_SIGN_IN
+
+
+def local_login_enabled() -> bool:
+    """Whether everyone may log in with a password: yes, unless the operator switched it off
+    (ALEX_LOCAL_LOGIN=0), which counts only with single sign-on configured."""
+    config = current_app.config
+    return bool(config["ALEX_LOCAL_LOGIN"] or not config["ALEX_OIDC_ISSUER"])
+
+
+def local_login_allowed(user: User) -> bool:
+    """Password login for this account; with it switched off, operators keep it as their way in
+    when the identity provider fails."""
+    return local_login_enabled() or user.is_operator
 
 
 def hash_password(password: str) -> str:

@@ -83,17 +83,22 @@ def second_step(user: User, remember: bool):
     return None
 
 
-def after_sign_in():
-    """Land where the user was going: what an area asks (a pending invite), a safe `next`, home."""
+def after_sign_in(next_url: str | None = None):
+    """Land where the user was going: what an area asks (a pending invite), a safe `next`, home.
+
+    `next_url` is for ways of signing in that carried it elsewhere (single sign-on's session).
+    """
     for landing in hooks().landings:
         if (answer := landing()) is not None:
             return answer
-    target = request.args.get("next") or request.form.get("next")
+    target = next_url or request.args.get("next") or request.form.get("next")
     return redirect(target if is_safe_next(target) else url_for("expeditions.home"))
 
 
 def registration_open() -> bool:
     """Open registration, or an area's reason to let this visitor sign up (a pending invite)."""
+    if not service.local_login_enabled():
+        return False  # accounts come from the identity provider
     if current_app.config["ALEX_OPEN_REGISTRATION"]:
         return True
     return any(opener() for opener in hooks().registration_openers)

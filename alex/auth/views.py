@@ -21,6 +21,7 @@ from alex.auth.forms import (
     RegisterForm,
     ResetPasswordForm,
 )
+from alex.auth.hooks import hooks
 from alex.auth.models import User
 from alex.auth.protect import account_check_limit, failed_check, no_store
 from alex.auth.signin import after_sign_in, known_device_of, registration_open, second_step, sign_in
@@ -72,6 +73,13 @@ def login_post():
         if isinstance(error, service.LoginFailed):
             db.session.commit()  # keep the failure count
         form.password.errors = [str(error)]
+        return render("auth/login.html", form=form, next=request.form.get("next", ""), status=422)
+    if not service.local_login_allowed(user):
+        db.session.commit()  # the password was right: its failure count starts again
+        security_event("login_refused", user.id, reason="local_login_off")
+        form.password.errors = [
+            _("Logging in with a password is switched off here. Use your organisation's account.")
+        ]
         return render("auth/login.html", form=form, next=request.form.get("next", ""), status=422)
     if (answer := second_step(user, form.remember.data)) is not None:
         db.session.commit()  # the password was right: its failure count starts again
@@ -199,13 +207,16 @@ def register_post():
 @bp.post("/logout")
 def logout():
     """End this browser's session on the server, so a copied cookie stops working too."""
+    exit_url = None
     if current_user.is_authenticated and current_user.session_token:
+        # Asked before the session ends: a single sign-on session also ends at the provider.
+        exit_url = next((url for ask in hooks().logout_exits if (url := ask())), None)
         service.end_login_session(db.session, current_user.session_token)
         db.session.commit()
     logout_user()
     session.clear()
     flash(_("You are logged out. See you next time!"), "success")
-    response = redirect(url_for("auth.login"))
+    response = redirect(exit_url or url_for("auth.login"))
     # Shared devices: the browser drops this user's cached pages and offline queue.
     response.headers["Clear-Site-Data"] = '"cache", "storage"'
     return response
@@ -230,6 +241,7 @@ def _account_page(profile_form, password_form, status: int = 200):
             db.session, current_user.id, current_user.session_token, sessions.limits(current_app)
         ),
         end_form=EndSessionForm(formdata=None),
+        has_password=service.has_password(current_user),
         status=status,
     )
 
@@ -261,6 +273,8 @@ def update_profile():
 def change_password():
     """Set a new password; every other session of the account ends."""
     form = PasswordForm()
+    if not service.has_password(current_user):
+        abort(404)  # signs in through the organisation: there is no password to change
     if form.validate_on_submit():
         user = current_user._get_current_object()
         rule = attempts.policy(current_app, attempts.Check.PASSWORD)

@@ -65,3 +65,7 @@ class DeleteAccountForm(BaseForm):
     password = PasswordField(
         _l("Your password"), validators=[InputRequired(_l("Please enter your password."))]
     )
+
+
+class DeletePasswordlessAccountForm(BaseForm):
+    """An account without a password (single sign-on) confirms with a fresh login instead."""

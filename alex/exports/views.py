@@ -21,14 +21,19 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
-from alex.auth.service import verify_password
+from alex.auth.service import has_password, signed_in_recently, verify_password
 from alex.errors import error_response
 from alex.expeditions.access import get_facilitation_or_403, get_membership_or_404
 from alex.expeditions.models import Membership
 from alex.expeditions.service import today_in
 from alex.exports import service
 from alex.exports.data_rights import account_export, delete_account
-from alex.exports.forms import DeleteAccountForm, ReflectionForm, SelectionForm
+from alex.exports.forms import (
+    DeleteAccountForm,
+    DeletePasswordlessAccountForm,
+    ReflectionForm,
+    SelectionForm,
+)
 from alex.exports.markdown_export import report_markdown
 from alex.exports.report import (
     SECTIONS,
@@ -333,15 +338,28 @@ def account_export_json():
     )
 
 
-def _delete_page(form: DeleteAccountForm, status: int = 200):
-    return render("exports/delete_account.html", form=form, status=status)
+def _delete_page(form, status: int = 200):
+    return render(
+        "exports/delete_account.html",
+        form=form,
+        has_password=has_password(current_user),
+        signed_in_recently=signed_in_recently(db.session, current_user),
+        status=status,
+    )
+
+
+def _delete_form():
+    """The password, or for an account without one (single sign-on) a fresh login."""
+    if has_password(current_user):
+        return DeleteAccountForm()
+    return DeletePasswordlessAccountForm()
 
 
 @bp.get("/account/delete")
 @login_required
 def delete_account_confirm():
     """What deleting my account does, and the password prompt."""
-    return _delete_page(DeleteAccountForm())
+    return _delete_page(_delete_form())
 
 
 def _delete_rate_limit() -> str:
@@ -353,10 +371,13 @@ def _delete_rate_limit() -> str:
 @limiter.limit(_delete_rate_limit)
 def delete_account_post():
     """Delete my account after checking the password; every session ends at once."""
-    form = DeleteAccountForm()
+    form = _delete_form()
     if not form.validate_on_submit():
         return _delete_page(form, status=422)
-    if not verify_password(current_user, form.password.data):
+    if not has_password(current_user):
+        if not signed_in_recently(db.session, current_user):
+            return _delete_page(form, status=422)  # the page says: log out and in again
+    elif not verify_password(current_user, form.password.data):
         form.password.errors = [_("This is not your password.")]
         return _delete_page(form, status=422)
     delete_account(db.session, current_user._get_current_object())
