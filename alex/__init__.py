@@ -92,6 +92,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from alex.push import init_app as init_push
 
     init_push(app)
+    from alex.webhooks import init_app as init_webhooks
+
+    init_webhooks(app)
     _register_blueprints(app)
     return app
 
@@ -110,6 +113,7 @@ def _register_blueprints(app: Flask) -> None:
     from alex.pwa.pages import bp as pages_bp
     from alex.reach.views import bp as reach_bp
     from alex.twofactor.views import bp as twofactor_bp
+    from alex.webhooks.views import bp as webhooks_bp
     from alex.wellknown import bp as wellknown_bp
 
     blueprints = [
@@ -126,6 +130,7 @@ def _register_blueprints(app: Flask) -> None:
         pages_bp,
         reach_bp,
         push_bp,
+        webhooks_bp,
     ]
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

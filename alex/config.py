@@ -59,6 +59,9 @@ DEFAULTS: dict[str, Any] = {
     "VAPID_PUBLIC_KEY": "",
     "VAPID_KEY_FILE": "",  # where `alex vapid-keys` keeps them; default instance/vapid.json
     "VAPID_SUBJECT": "",  # mailto:/https: contact for push services; default: CONTACT_EMAIL
+    # Webhooks (alex/webhooks/): also send to private, loopback and link-local addresses, and
+    # plain http:// to them (a bridge inside the office network; the tests' receiver).
+    "WEBHOOK_ALLOW_PRIVATE": False,
 }
 
 _TRUE = {"1", "true", "yes", "on"}

@@ -34,6 +34,7 @@ from alex.progress.models import CalendarToken, Kudos, SupportResponse
 from alex.push.models import PushSubscription
 from alex.reach.models import NudgeSent
 from alex.twofactor.models import RecoveryCode, TwoFactor, TwoFactorRequirement
+from alex.webhooks.models import Webhook, WebhookDelivery
 
 __all__ = [
     "FinalReflection",
@@ -75,4 +76,6 @@ __all__ = [
     "User",
     "Vorhaben",
     "VorhabenVersion",
+    "Webhook",
+    "WebhookDelivery",
 ]

@@ -265,6 +265,15 @@ REACH = {
     "reach.unsubscribe": Route(PUBLIC),
     "reach.unsubscribe_now": Route(PUBLIC),
 }
+# Webhooks are the facilitators' (they send the expedition's events out of the installation).
+WEBHOOKS = {
+    "webhooks.settings": Route(FACILITATORS),
+    "webhooks.create": Route(
+        FACILITATORS, data=lambda s: {"url": "https://93.184.216.34/x", "events": ["action.done"]}
+    ),
+    "webhooks.set_enabled": Route(FACILITATORS, data=lambda s: {"enabled": "0"}),
+    "webhooks.delete": Route(FACILITATORS),
+}
 ROUTES: dict[str, Route] = {
     **CORE,
     **AUTH,
@@ -277,6 +286,7 @@ ROUTES: dict[str, Route] = {
     **PWA,
     **PUSH,
     **REACH,
+    **WEBHOOKS,
 }
 
 

@@ -105,6 +105,15 @@ def build_scene(app: Flask, world: World) -> Scene:
             user_id=owner.id, endpoint="https://push.example.org/scene", p256dh="k", auth="a"
         )
         db.session.add_all([feed, notification, device])
+        from alex.webhooks.models import Webhook
+
+        webhook = Webhook(
+            expedition_id=expedition.id,
+            url="https://93.184.216.34/scene",
+            events=["action.done"],
+            secret="whsec_c2NlbmU=",
+        )
+        db.session.add(webhook)
         db.session.commit()
         owner_membership = db.session.scalar(
             select(Membership).where(Membership.user_id == owner.id)
@@ -129,6 +138,7 @@ def build_scene(app: Flask, world: World) -> Scene:
             "group_id": group.id,
             "notification_id": notification.id,
             "subscription_id": device.id,
+            "webhook_id": webhook.id,
             "filename": "css/app.css",
         }
     users = {
