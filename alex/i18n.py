@@ -39,6 +39,7 @@ AREAS = (
     "twofactor",
     "reach",
     "push",
+    "webhooks",
 )
 SHARED_TEMPLATE_DIRS = (
     "templates/components",

@@ -234,6 +234,12 @@ EXPORTS = {
     "exports.delete_account_confirm": Route(LOGGED_IN),
     # Without the password nothing is deleted (422); the deletion itself is tested in exports.
     "exports.delete_account_post": Route(LOGGED_IN),
+    # CSV: the board and Logbuch are always the downloader's own (the URL names nobody); a
+    # meeting's actions and retro notes are the facilitators'.
+    "exports.board_csv": Route(MEMBERS),
+    "exports.logbook_csv": Route(MEMBERS),
+    "exports.meeting_actions_csv": Route(FACILITATORS),
+    "exports.meeting_retro_csv": Route(FACILITATORS),
 }
 # The app shell and the legal pages are for everyone; nothing in them is personal.
 PWA = {
