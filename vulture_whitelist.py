@@ -142,3 +142,7 @@ _.last_sent_at
 _.done_count
 _.still_writing
 _.next_phase
+
+# Read by the webhook settings page (templates/webhooks/settings.html).
+_.disabled_reason
+_.attempted_at

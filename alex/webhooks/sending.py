@@ -36,10 +36,8 @@ USER_AGENT = "ALEx-Webhooks/1"
 
 
 class Refused(Exception):
-    """The URL may not be called; the message is one of REASONS."""
-
-
-REASONS = ("scheme", "credentials", "host", "port", "dns", "private")
+    """The URL may not be called; the message is the reason: "scheme", "credentials", "host",
+    "port", "dns" or "private" (`alex.webhooks.service.REFUSAL_MESSAGES` words them)."""
 
 
 def new_secret() -> str:
@@ -71,7 +69,7 @@ class Target:
 
 
 def resolve(url: str, *, allow_private: bool) -> Target:
-    """Check the URL and pick the address to connect to; `Refused` says why not (REASONS)."""
+    """Check the URL and pick the address to connect to; `Refused` says why not."""
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in ("https", "http"):

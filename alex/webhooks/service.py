@@ -116,7 +116,7 @@ def deliveries_of(session: Session, webhook_ids: list[int]) -> dict[int, list[We
     for delivery in session.scalars(
         select(WebhookDelivery)
         .where(WebhookDelivery.webhook_id.in_(webhook_ids))
-        .order_by(WebhookDelivery.id.desc())
+        .order_by(WebhookDelivery.attempted_at.desc(), WebhookDelivery.id.desc())
     ):
         if len(found[delivery.webhook_id]) < KEEP_DELIVERIES:
             found[delivery.webhook_id].append(delivery)
