@@ -530,3 +530,53 @@ def test_a_rolled_back_change_sends_nothing(app, cast, receiver):
         db.session.rollback()
     assert deliver_webhooks(app).sent == 0
     assert receiver.requests == []
+
+
+# ------------------------------------------------------------------ TLS and races
+
+
+def test_https_checks_the_certificate_against_the_host_name(tmp_path, monkeypatch):
+    """The connection goes to the checked address, yet TLS verifies the URL's host name."""
+    from tests.support.webhooks import TLSWebhookReceiver, self_signed_certificate
+
+    cert_file, key_file = self_signed_certificate(tmp_path)
+    with TLSWebhookReceiver(cert_file, key_file) as tls:
+        untrusted = sending.post(tls.url, b"{}", {}, allow_private=True)
+        assert (untrusted.ok, untrusted.status) == (False, None)
+        assert "CERTIFICATE_VERIFY_FAILED" in untrusted.error
+        assert tls.requests == []
+        monkeypatch.setenv("SSL_CERT_FILE", cert_file)  # now the receiver's certificate is trusted
+        trusted = sending.post(tls.url, b'{"a": 1}', {"webhook-id": "msg_x"}, allow_private=True)
+        assert (trusted.ok, trusted.status) == (True, 200)
+        [request] = tls.requests
+        assert request.body == b'{"a": 1}'
+        assert request.headers["host"].startswith("localhost")
+
+
+def test_two_consumers_failing_at_once_turn_it_off_once(app, cast):
+    """Each attempt counts, whatever the other saw when it loaded the row; one notice only."""
+    hook_id, _secret = add_hook(
+        app, cast.expedition.id, "https://93.184.216.34/hook", failures=service.MAX_FAILURES - 1
+    )
+    failed = sending.Answer(503, "HTTP 503")
+    with app.app_context():
+        from sqlalchemy.orm import Session
+
+        with Session(db.engine) as first, Session(db.engine) as second:
+            # Both load the row before either writes (SQLite writes one at a time, so the
+            # attempts themselves follow each other; PostgreSQL runs the same statements).
+            seen_by_first = first.get(Webhook, hook_id)
+            first.commit()
+            seen_by_second = second.get(Webhook, hook_id)
+            second.commit()
+            one = service.record_attempt(first, seen_by_first, "action.done", "msg_1", failed)
+            first.commit()
+            two = service.record_attempt(second, seen_by_second, "action.done", "msg_2", failed)
+            second.commit()
+        assert (one.turned_off, two.turned_off) == (True, False)
+        hook = db.session.get(Webhook, hook_id)
+        assert (hook.failures, hook.enabled) == (service.MAX_FAILURES + 1, False)
+        notices = db.session.scalars(
+            select(Notification).where(Notification.kind == "webhook_disabled")
+        ).all()
+        assert len(notices) == 1
