@@ -279,6 +279,7 @@ WEBHOOKS = {
     ),
     "webhooks.set_enabled": Route(FACILITATORS, data=lambda s: {"enabled": "0"}),
     "webhooks.delete": Route(FACILITATORS),
+    "webhooks.send_test": Route(FACILITATORS),
 }
 ROUTES: dict[str, Route] = {
     **CORE,

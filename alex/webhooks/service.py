@@ -234,6 +234,31 @@ def on_event(session: Session, event: str, expedition_id: int, payload: dict[str
         )
 
 
+TEST_EVENT = "ping"  # "send a test event" on the settings page; no expedition content
+
+
+def send_test(session: Session, webhook: Webhook) -> None:
+    """Queue a signed test event for one webhook (on or off: it is how one checks a fix)."""
+    from alex.outbox import enqueue
+
+    body = json.dumps(
+        body_of(session, TEST_EVENT, webhook.expedition_id, {}), ensure_ascii=False, sort_keys=True
+    )
+    enqueue(
+        session,
+        channel=CHANNEL,
+        kind=TEST_EVENT,
+        template="webhook",
+        context={
+            "webhook_id": webhook.id,
+            "msg_id": f"msg_{uuid.uuid4().hex}",
+            "body": body,
+            "test": True,
+        },
+        address=f"webhook:{webhook.id}",
+    )
+
+
 @dataclass
 class Attempt:
     """What one delivery attempt did to its webhook."""
@@ -352,7 +377,7 @@ def deliver(message) -> None:
     session = db.session
     try:
         webhook = session.get(Webhook, context.get("webhook_id"))
-        if webhook is None or not webhook.enabled:
+        if webhook is None or not (webhook.enabled or context.get("test")):
             raise Undeliverable("the webhook was deleted or turned off")
         answer = send(webhook, str(context["msg_id"]), str(context["body"]))
         attempt = record_attempt(session, webhook, message.kind, str(context["msg_id"]), answer)
@@ -361,6 +386,8 @@ def deliver(message) -> None:
         session.rollback()
     if attempt.ok:
         return
+    if context.get("test"):  # a test is not tried again: the page shows how it went
+        raise Undeliverable(answer.error or "failed")
     if attempt.turned_off:
         raise Undeliverable(f"{answer.error}; the webhook was turned off")
     raise RetryLater(answer.error or "failed")

@@ -119,3 +119,21 @@ def delete(expedition_id: int, webhook_id: int):
     db.session.commit()
     flash(_("The webhook is deleted."), "success")
     return redirect(url_for(".settings", expedition_id=expedition_id), 303)
+
+
+@bp.post("/expeditions/<int:expedition_id>/webhooks/<int:webhook_id>/test")
+@login_required
+def send_test(expedition_id: int, webhook_id: int):
+    """Send a signed test event now (also to a webhook that is off, to check a fix)."""
+    membership = get_facilitation_or_403(expedition_id)
+    webhook = get_webhook_or_404(membership, webhook_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        flash(_("Please reload the page and try again."), "error")
+        return redirect(url_for(".settings", expedition_id=expedition_id), 303)
+    service.send_test(db.session, webhook)
+    db.session.commit()
+    flash(
+        _("A test event is on its way. Reload the page in a moment to see how it went."), "success"
+    )
+    return redirect(url_for(".settings", expedition_id=expedition_id), 303)

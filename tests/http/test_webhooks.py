@@ -580,3 +580,24 @@ def test_two_consumers_failing_at_once_turn_it_off_once(app, cast):
             select(Notification).where(Notification.kind == "webhook_disabled")
         ).all()
         assert len(notices) == 1
+
+
+def test_a_test_event_goes_out_signed_once_even_to_a_webhook_that_is_off(
+    app, actor, cast, receiver
+):
+    hook_id, secret = add_hook(app, cast.expedition.id, receiver.url, enabled=False)
+    mona = actor(cast.facilitator)
+    base = f"/expeditions/{cast.expedition.id}/webhooks/{hook_id}"
+    assert actor(cast.ada).post(f"{base}/test").status_code == 403
+    assert mona.post(f"{base}/test").status_code == 303
+    receiver.answers = [500]
+    assert deliver_webhooks(app).failed == 1  # a failed test is not tried again
+    assert mona.post(f"{base}/test").status_code == 303
+    assert deliver_webhooks(app).sent == 1
+    body = verified(receiver.requests[-1], secret)
+    assert body["type"] == "ping"
+    assert set(body["data"]) == {"expedition"}
+    page = mona.get(f"/expeditions/{cast.expedition.id}/webhooks").get_data(as_text=True)
+    assert "Gescheitert: Antwort 500" in page and "Zugestellt (200)" in page
+    with app.app_context():
+        assert db.session.get(Webhook, hook_id).enabled is False  # a test does not turn it on
