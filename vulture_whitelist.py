@@ -175,3 +175,7 @@ granted_creator
 granted_training_office
 last_login_at
 _.expires_in
+
+# Read by the webhook settings page (templates/webhooks/settings.html).
+_.disabled_reason
+_.attempted_at

@@ -101,6 +101,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from alex.sso import init_app as init_sso
 
     init_sso(app)
+    from alex.webhooks import init_app as init_webhooks
+
+    init_webhooks(app)
     _register_blueprints(app)
     return app
 
@@ -123,6 +126,7 @@ def _register_blueprints(app: Flask) -> None:
     from alex.reach.views import bp as reach_bp
     from alex.sso.views import bp as sso_bp
     from alex.twofactor.views import bp as twofactor_bp
+    from alex.webhooks.views import bp as webhooks_bp
     from alex.wellknown import bp as wellknown_bp
 
     blueprints = [
@@ -143,6 +147,7 @@ def _register_blueprints(app: Flask) -> None:
         api_tokens_bp,
         api_bp,
         sso_bp,
+        webhooks_bp,
     ]
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

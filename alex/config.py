@@ -85,6 +85,9 @@ DEFAULTS: dict[str, Any] = {
     # 0: with SSO configured, only operators ("Betrieb") may still log in with a password (their
     # way in when the identity provider fails; `alex reset-link` gives them one); no sign-up form.
     "LOCAL_LOGIN": True,
+    # Webhooks (alex/webhooks/): also send to private, loopback and link-local addresses, and
+    # plain http:// to them (a bridge inside the office network; the tests' receiver).
+    "WEBHOOK_ALLOW_PRIVATE": False,
 }
 
 _TRUE = {"1", "true", "yes", "on"}

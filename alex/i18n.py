@@ -42,6 +42,7 @@ AREAS = (
     "imports",
     "api",
     "sso",
+    "webhooks",
 )
 SHARED_TEMPLATE_DIRS = (
     "templates/components",

@@ -36,6 +36,7 @@ from alex.push.models import PushSubscription
 from alex.reach.models import NudgeSent
 from alex.sso.models import SsoIdentity, SsoLogin
 from alex.twofactor.models import RecoveryCode, TwoFactor, TwoFactorRequirement
+from alex.webhooks.models import Webhook, WebhookDelivery
 
 __all__ = [
     "ApiToken",
@@ -80,4 +81,6 @@ __all__ = [
     "User",
     "Vorhaben",
     "VorhabenVersion",
+    "Webhook",
+    "WebhookDelivery",
 ]

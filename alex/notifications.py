@@ -76,13 +76,20 @@ ROUTED_AS = {
     "meeting_series_moved": "meeting_moved",
 }
 CHOICE_KINDS = DIRECT_KINDS + NUDGE_KINDS  # what people and facilitators choose a channel for
-KINDS = CHOICE_KINDS + SERIES_KINDS
+# Notices for facilitators about the installation's plumbing (a webhook turned off): in the app
+# only, not a choice on the settings page.
+NOTICE_KINDS = ("webhook_disabled",)
+KINDS = CHOICE_KINDS + SERIES_KINDS + NOTICE_KINDS
 CHANNELS = ("app", "email", "digest", "push", "off")
 NUDGE_CHANNELS = ("app", "email", "push", "off")
 # What a kind does when neither the person nor the expedition chose: direct news and nudges by
 # e-mail (they are meant to reach people between visits), Rückenwind in the app and the digest,
 # a new member in the app.
-DEFAULT_CHANNELS = dict.fromkeys(KINDS, "email") | {"kudos": "digest", "member_joined": "app"}
+DEFAULT_CHANNELS = dict.fromkeys(KINDS, "email") | {
+    "kudos": "digest",
+    "member_joined": "app",
+    "webhook_disabled": "app",
+}
 WEEKDAYS = range(7)  # Monday = 0, as datetime.weekday()
 SUBJECT_MAX = 200
 LINK_MAX = 500
@@ -530,6 +537,11 @@ def kind_sentence(kind: str, name: str, subject: str) -> str:
         )
     if kind == "member_joined":
         return _("%(name)s joined „%(subject)s“.", name=name, subject=subject)
+    if kind == "webhook_disabled":
+        return _(
+            "The webhook to %(subject)s failed again and again and was turned off.",
+            subject=subject,
+        )
     if kind == "nudge_check_in":
         return _(
             "The Zirkeltreffen is coming up: write a check-in before it (%(subject)s).",

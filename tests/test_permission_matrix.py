@@ -237,6 +237,12 @@ EXPORTS = {
     "exports.delete_account_confirm": Route(LOGGED_IN),
     # Without the password nothing is deleted (422); the deletion itself is tested in exports.
     "exports.delete_account_post": Route(LOGGED_IN),
+    # CSV: the board and Logbuch are always the downloader's own (the URL names nobody); a
+    # meeting's actions and retro notes are the facilitators'.
+    "exports.board_csv": Route(MEMBERS),
+    "exports.logbook_csv": Route(MEMBERS),
+    "exports.meeting_actions_csv": Route(FACILITATORS),
+    "exports.meeting_retro_csv": Route(FACILITATORS),
 }
 # The app shell and the legal pages are for everyone; nothing in them is personal.
 PWA = {
@@ -307,6 +313,16 @@ SSO = {
     "sso.link": Route(NOT_CONFIGURED),
     "sso.link_post": Route(NOT_CONFIGURED, data=lambda s: {"password": "x"}),
 }
+# Webhooks are the facilitators' (they send the expedition's events out of the installation).
+WEBHOOKS = {
+    "webhooks.settings": Route(FACILITATORS),
+    "webhooks.create": Route(
+        FACILITATORS, data=lambda s: {"url": "https://93.184.216.34/x", "events": ["action.done"]}
+    ),
+    "webhooks.set_enabled": Route(FACILITATORS, data=lambda s: {"enabled": "0"}),
+    "webhooks.delete": Route(FACILITATORS),
+    "webhooks.send_test": Route(FACILITATORS),
+}
 ROUTES: dict[str, Route] = {
     **CORE,
     **AUTH,
@@ -322,6 +338,7 @@ ROUTES: dict[str, Route] = {
     **IMPORTS,
     **API,
     **SSO,
+    **WEBHOOKS,
 }
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, aliased, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
+from alex.auth.models import User
 from alex.boards.models import (
     CARD_KINDS,
     COLUMNS,
@@ -28,6 +29,7 @@ from alex.boards.models import (
 )
 from alex.boards.revision import raise_board_revision
 from alex.db import utcnow
+from alex.events import publish
 from alex.expeditions.models import Membership
 from alex.notifications import notify_all
 
@@ -794,6 +796,14 @@ def add_check_in(
             actor_id=user_id,
             subject=(texts[3] or texts[2] or texts[0] or texts[1])[:120],
             link=link,
+        )
+        # Who asks, never what they wrote: the entry's text stays in the app.
+        author = session.get(User, user_id)
+        publish(
+            session,
+            "support.requested",
+            expedition_id,
+            {"support": {"check_in_id": entry.id, "member": author.name if author else ""}},
         )
     return entry
 

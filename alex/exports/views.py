@@ -10,6 +10,7 @@ from io import BytesIO
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -18,15 +19,17 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
+from sqlalchemy import select
 
 from alex.auth.service import has_password, signed_in_recently, verify_password
 from alex.errors import error_response
 from alex.expeditions.access import get_facilitation_or_403, get_membership_or_404
 from alex.expeditions.models import Membership
 from alex.expeditions.service import today_in
-from alex.exports import service
+from alex.exports import csv_export, service
 from alex.exports.data_rights import account_export, delete_account
 from alex.exports.forms import (
     DeleteAccountForm,
@@ -44,6 +47,7 @@ from alex.exports.report import (
 )
 from alex.exports.text import notes_html
 from alex.extensions import db, htmx, limiter
+from alex.meetings.models import Meeting
 from alex.progress.charts import confidence_trend_svg
 from alex.web import render
 
@@ -391,3 +395,75 @@ def delete_account_post():
     # The browser drops cached pages and the offline queue of the deleted account.
     response.headers["Clear-Site-Data"] = '"cache", "storage"'
     return response
+
+
+# --- CSV downloads (alex/exports/csv_export.py) ------------------------------------------------
+
+
+def _csv_response(data: bytes, *parts: str):
+    """A CSV download whose name keeps the umlauts where the browser can (RFC 5987)."""
+    name = "-".join(p for p in parts if p) + ".csv"
+    response = current_app.response_class(data, mimetype=csv_export.MIMETYPE)
+    response.headers["Content-Disposition"] = csv_export.content_disposition(name)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _meeting_of(membership: Membership, meeting_id: int) -> Meeting:
+    """A meeting of the facilitator's expedition; another expedition's is as good as missing."""
+    meeting = db.session.scalar(
+        select(Meeting).where(
+            Meeting.id == meeting_id, Meeting.expedition_id == membership.expedition_id
+        )
+    )
+    if meeting is None:
+        abort(404)
+    return meeting
+
+
+@bp.get("/expeditions/<int:expedition_id>/board.csv")
+@login_required
+def board_csv(expedition_id: int):
+    """My own board as CSV (never anyone else's cards, whoever asks)."""
+    membership = get_membership_or_404(expedition_id)
+    expedition = membership.expedition
+    data = csv_export.board_csv(
+        db.session, expedition.id, current_user.id, expedition.timezone, str(get_locale())
+    )
+    return _csv_response(data, _("Board"), current_user.name, expedition.title)
+
+
+@bp.get("/expeditions/<int:expedition_id>/logbook.csv")
+@login_required
+def logbook_csv(expedition_id: int):
+    """My own Logbuch entries as CSV."""
+    membership = get_membership_or_404(expedition_id)
+    expedition = membership.expedition
+    data = csv_export.logbook_csv(
+        db.session, expedition.id, current_user.id, expedition.timezone, str(get_locale())
+    )
+    return _csv_response(data, _("Logbuch"), current_user.name, expedition.title)
+
+
+@bp.get("/expeditions/<int:expedition_id>/meetings/<int:meeting_id>/actions.csv")
+@login_required
+def meeting_actions_csv(expedition_id: int, meeting_id: int):
+    """The actions agreed in a meeting, for the facilitators."""
+    membership = get_facilitation_or_403(expedition_id)
+    meeting = _meeting_of(membership, meeting_id)
+    expedition = membership.expedition
+    data = csv_export.actions_csv(db.session, meeting, expedition.timezone, str(get_locale()))
+    day = csv_export.local_day(meeting.starts_at, expedition.timezone)
+    return _csv_response(data, _("Actions"), expedition.title, day)
+
+
+@bp.get("/expeditions/<int:expedition_id>/meetings/<int:meeting_id>/retro.csv")
+@login_required
+def meeting_retro_csv(expedition_id: int, meeting_id: int):
+    """A retro's revealed notes, for the facilitators (anonymous ones without authors)."""
+    membership = get_facilitation_or_403(expedition_id)
+    meeting = _meeting_of(membership, meeting_id)
+    expedition = membership.expedition
+    data = csv_export.retro_csv(db.session, meeting, str(get_locale()))
+    day = csv_export.local_day(meeting.starts_at, expedition.timezone)
+    return _csv_response(data, _("Retro"), expedition.title, day)

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alex.db import utcnow
+from alex.events import publish
 from alex.expeditions.models import Expedition, Membership
 from alex.meetings.models import Meeting
 from alex.notifications import local_link, notify_all, series_subject
@@ -125,6 +126,38 @@ def _details(expedition: Expedition, meeting: Meeting) -> dict:
     }
 
 
+# The notification kind → the event other parts (webhooks) hear of.
+EVENT_OF = {
+    "meeting_scheduled": "meeting.scheduled",
+    "meeting_moved": "meeting.moved",
+    "meeting_cancelled": "meeting.cancelled",
+}
+
+
+def publish_meeting(session: Session, meeting: Meeting, kind: str) -> None:
+    """Raise the meeting's event: when, how long, where and what kind (all members see that)."""
+    publish(
+        session,
+        EVENT_OF[kind],
+        meeting.expedition_id,
+        {
+            "meeting": {
+                "id": meeting.id,
+                "kind": meeting.kind,
+                "sprint_number": meeting.sprint_number,
+                "starts_at": meeting.starts_at.isoformat(),
+                "duration_minutes": meeting.duration_minutes,
+                "location": meeting.location,
+                "path": ""
+                if kind == "meeting_cancelled"
+                else local_link(
+                    "meetings.show", expedition_id=meeting.expedition_id, meeting_id=meeting.id
+                ),
+            }
+        },
+    )
+
+
 def tell_members(
     session: Session,
     expedition: Expedition,
@@ -143,6 +176,7 @@ def tell_members(
         if cancelled
         else local_link("meetings.show", expedition_id=expedition.id, meeting_id=meeting.id)
     )
+    publish_meeting(session, meeting, kind)
     return notify_all(
         session,
         _member_ids(session, expedition),
@@ -174,6 +208,8 @@ def tell_members_of_series(
         return 0
     if len(meetings) == 1:
         return tell_members(session, expedition, meetings[0], kind, actor_id)
+    for meeting in meetings:
+        publish_meeting(session, meeting, kind)
     series_kind = SERIES_KIND_OF[kind]
     ics = meetings_ics(expedition, [(m, m.version) for m in meetings], "REQUEST", calendar_host())
     first = meetings[0]

@@ -31,6 +31,7 @@ from alex.auth.models import User
 from alex.boards.models import Card, SprintReflection
 from alex.boards.service import create_card, set_sprint_focus
 from alex.db import utcnow
+from alex.events import publish
 from alex.expeditions.models import Expedition, Membership
 from alex.meetings import models
 from alex.meetings.invitation import tell_members
@@ -903,7 +904,28 @@ def add_action(
     )
     session.add(action)
     session.flush()
+    _publish_action(session, "action.created", meeting, action)
     return action
+
+
+def _publish_action(session: Session, event: str, meeting: Meeting, action: RetroAction) -> None:
+    """Raise an action's event: what was agreed and who owns it (the retro saw both openly)."""
+    owner = session.get(User, action.owner_id) if action.owner_id else None
+    publish(
+        session,
+        event,
+        meeting.expedition_id,
+        {
+            "action": {
+                "id": action.id,
+                "title": action.title,
+                "kind": action.kind,
+                "owner": owner.name if owner else "",
+                "outcome": action.outcome,
+                "meeting_id": action.meeting_id,
+            }
+        },
+    )
 
 
 def retro_note(starts_at: datetime, timezone: str) -> str:
@@ -948,6 +970,10 @@ def previous_meeting(session: Session, meeting: Meeting) -> Meeting | None:
     )
 
 
+# Outcomes that count as "done" for the event (a learning is a way of finishing an experiment).
+DONE_OUTCOMES = ("done", "learned")
+
+
 def review_action(
     session: Session, meeting: Meeting, action: RetroAction, outcome: str, note: str
 ) -> None:
@@ -958,8 +984,11 @@ def review_action(
     if len(note) > ITEM_MAX:
         raise MeetingError(_l("Please keep your note under %(max)d characters.", max=ITEM_MAX))
     bump(session, meeting)
+    was_done = action.outcome in DONE_OUTCOMES
     action.outcome = outcome
     action.outcome_note = note
+    if outcome in DONE_OUTCOMES and not was_done:
+        _publish_action(session, "action.done", meeting, action)
 
 
 def set_focus(

@@ -108,6 +108,15 @@ def build_scene(app: Flask, world: World) -> Scene:
         from alex.api.service import create_token
 
         api_token = create_token(db.session, owner.id, "Skript", 30, limit=10).token
+        from alex.webhooks.models import Webhook
+
+        webhook = Webhook(
+            expedition_id=expedition.id,
+            url="https://93.184.216.34/scene",
+            events=["action.done"],
+            secret="whsec_c2NlbmU=",
+        )
+        db.session.add(webhook)
         db.session.commit()
         owner_membership = db.session.scalar(
             select(Membership).where(Membership.user_id == owner.id)
@@ -133,6 +142,7 @@ def build_scene(app: Flask, world: World) -> Scene:
             "notification_id": notification.id,
             "subscription_id": device.id,
             "token_id": api_token.id,
+            "webhook_id": webhook.id,
             "filename": "css/app.css",
         }
     users = {
