@@ -1,7 +1,7 @@
 """Personal access tokens for the read-only API.
 
 Revision ID: 0765
-Revises: 0751
+Revises: 0761
 Create Date: 2026-12-07
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import alex.db
 
 revision: str = "0765"
-down_revision: str | None = "0751"
+down_revision: str | None = "0761"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """webhooks: signed event deliveries per expedition, and their last attempts
 
 Revision ID: 0766
-Revises: 0751
+Revises: 0765
 Create Date: 2026-12-07 10:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import alex.db
 
 revision: str = "0766"
-down_revision: str | None = "0751"
+down_revision: str | None = "0765"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
