@@ -39,6 +39,8 @@ AREAS = (
     "twofactor",
     "reach",
     "push",
+    "openings",
+    "follow_up",
 )
 SHARED_TEMPLATE_DIRS = (
     "templates/components",

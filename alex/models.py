@@ -13,6 +13,7 @@ from alex.boards.models import (
 from alex.db import Base
 from alex.expeditions.models import Expedition, Invite, Membership
 from alex.exports.models import FinalReflection, ReportSelection
+from alex.follow_up.models import FollowUp, FollowUpInvitation
 from alex.meetings.models import (
     Attendance,
     Meeting,
@@ -29,6 +30,7 @@ from alex.notifications import (
     Notification,
     NotificationPreference,
 )
+from alex.openings.models import JoinRequest, LibraryItem, Opening
 from alex.outbox import OutboxMessage
 from alex.progress.models import CalendarToken, Kudos, SupportResponse
 from alex.push.models import PushSubscription
@@ -75,4 +77,9 @@ __all__ = [
     "User",
     "Vorhaben",
     "VorhabenVersion",
+    "FollowUp",
+    "FollowUpInvitation",
+    "JoinRequest",
+    "LibraryItem",
+    "Opening",
 ]

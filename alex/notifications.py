@@ -59,6 +59,11 @@ DIRECT_KINDS = (
     "meeting_cancelled",
     "kudos",
     "member_joined",
+    # The Börse (alex.openings) and follow-up runs (alex.follow_up).
+    "join_requested",
+    "join_accepted",
+    "join_declined",
+    "follow_up_invited",
 )
 # Reminders in the circle's rhythm (alex.reach.nudges); they are never put into the digest.
 NUDGE_KINDS = (
@@ -82,7 +87,11 @@ NUDGE_CHANNELS = ("app", "email", "push", "off")
 # What a kind does when neither the person nor the expedition chose: direct news and nudges by
 # e-mail (they are meant to reach people between visits), Rückenwind in the app and the digest,
 # a new member in the app.
-DEFAULT_CHANNELS = dict.fromkeys(KINDS, "email") | {"kudos": "digest", "member_joined": "app"}
+DEFAULT_CHANNELS = dict.fromkeys(KINDS, "email") | {
+    "kudos": "digest",
+    "member_joined": "app",
+    "join_requested": "app",
+}
 WEEKDAYS = range(7)  # Monday = 0, as datetime.weekday()
 SUBJECT_MAX = 200
 LINK_MAX = 500
@@ -530,6 +539,20 @@ def kind_sentence(kind: str, name: str, subject: str) -> str:
         )
     if kind == "member_joined":
         return _("%(name)s joined „%(subject)s“.", name=name, subject=subject)
+    if kind == "join_requested":
+        return _("%(name)s asks to join „%(subject)s“.", name=name, subject=subject)
+    if kind == "join_accepted":
+        return _("You are in: %(name)s accepted you for „%(subject)s“.", name=name, subject=subject)
+    if kind == "join_declined":
+        return _(
+            "%(name)s could not take you into „%(subject)s“ this time.", name=name, subject=subject
+        )
+    if kind == "follow_up_invited":
+        return _(
+            "%(name)s started a follow-up expedition: „%(subject)s“. Will you come along?",
+            name=name,
+            subject=subject,
+        )
     if kind == "nudge_check_in":
         return _(
             "The Zirkeltreffen is coming up: write a check-in before it (%(subject)s).",
@@ -578,6 +601,10 @@ def kind_label(kind: str) -> str:
         "meeting_cancelled": _("A meeting is cancelled"),
         "kudos": _("Rückenwind for me"),
         "member_joined": _("Someone joins my expedition (facilitators)"),
+        "join_requested": _("Someone asks to join my open expedition (facilitators)"),
+        "join_accepted": _("My request to join an expedition is accepted"),
+        "join_declined": _("My request to join an expedition is declined"),
+        "follow_up_invited": _("An invitation to a follow-up expedition"),
         "nudge_check_in": _("Reminder: check in before the Zirkeltreffen"),
         "nudge_support_unanswered": _(
             "Reminder: a request for support is unanswered (facilitators)"
