@@ -105,6 +105,34 @@ def build_scene(app: Flask, world: World) -> Scene:
             user_id=owner.id, endpoint="https://push.example.org/scene", p256dh="k", auth="a"
         )
         db.session.add_all([feed, notification, device])
+        # The Börse and the library (alex.openings): the expedition is listed, the outsider has
+        # asked to join, and one of its saved retro formats is shared in the library.
+        from alex.meetings.models import RetroTemplate
+        from alex.openings.models import JoinRequest, LibraryItem, Opening
+
+        retro_format = RetroTemplate(expedition_id=expedition.id, name="Seestern", prompts="Mehr")
+        db.session.add_all(
+            [
+                Opening(
+                    expedition_id=expedition.id,
+                    seats=3,
+                    seats_taken=0,
+                    deadline=utcnow().date() + timedelta(days=14),
+                    description="Offen",
+                ),
+                JoinRequest(expedition_id=expedition.id, user_id=outsider.id, message="Gern"),
+                retro_format,
+            ]
+        )
+        db.session.flush()
+        shared = LibraryItem(
+            kind="retro_format",
+            name="Seestern",
+            prompts="Mehr",
+            source_template_id=retro_format.id,
+            publisher_id=facilitator.id,
+        )
+        db.session.add(shared)
         db.session.commit()
         owner_membership = db.session.scalar(
             select(Membership).where(Membership.user_id == owner.id)
@@ -130,6 +158,8 @@ def build_scene(app: Flask, world: World) -> Scene:
             "notification_id": notification.id,
             "subscription_id": device.id,
             "filename": "css/app.css",
+            "request_id": db.session.scalar(select(JoinRequest.id)),
+            "entry_id": shared.id,
         }
     users = {
         "outsider": outsider,
