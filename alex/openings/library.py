@@ -22,8 +22,6 @@ from alex.meetings.models import RetroTemplate
 from alex.openings.models import NAME_MAX, LibraryItem
 from alex.openings.service import OpeningError
 
-LIBRARY_KINDS = ("retro_format", "vorlage")
-
 
 def visible_items(session: Session, kind: str | None = None) -> list[LibraryItem]:
     """What the library shows: not hidden by an operator, by name."""

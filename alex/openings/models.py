@@ -51,7 +51,7 @@ class JoinRequest(Base):
     )
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     message: Mapped[str] = mapped_column(String(MESSAGE_MAX), default="")
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # REQUEST_STATUSES
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # or accepted, declined
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
@@ -70,7 +70,7 @@ class LibraryItem(Base):
     __tablename__ = "library_item"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))  # LIBRARY_KINDS
+    kind: Mapped[str] = mapped_column(String(16))  # "retro_format" or "vorlage"
     name: Mapped[str] = mapped_column(String(NAME_MAX))
     note: Mapped[str] = mapped_column(String(LISTING_TEXT_MAX), default="")  # a word on use
     prompts: Mapped[str] = mapped_column(Text, default="")  # retro formats: one a line

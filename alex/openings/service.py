@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager
 
@@ -24,7 +24,6 @@ from alex.notifications import notify, notify_all
 from alex.openings.models import JoinRequest, Opening
 
 SEATS_MAX = 30
-REQUEST_STATUSES = ("pending", "accepted", "declined")
 
 
 class OpeningError(Exception):
@@ -210,18 +209,6 @@ def requests_of(session: Session, expedition_id: int) -> list[JoinRequest]:
             .where(JoinRequest.expedition_id == expedition_id)
             .order_by((JoinRequest.status != "pending"), JoinRequest.created_at, JoinRequest.id)
         )
-    )
-
-
-def pending_count(session: Session, expedition_id: int) -> int:
-    """How many requests wait for an answer."""
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(JoinRequest)
-            .where(JoinRequest.expedition_id == expedition_id, JoinRequest.status == "pending")
-        )
-        or 0
     )
 
 
