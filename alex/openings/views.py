@@ -267,12 +267,15 @@ def hide(entry_id: int):
 
 def _share_page(membership, vorlage_form=None, format_form=None, status: int = 200):
     expedition = membership.expedition
+    shared = library.shared_from_expedition(db.session, expedition.id)
+    formats_shared = {i.source_template_id for i in shared}
     return render(
         "openings/share.html",
         status=status,
         expedition=expedition,
-        shared=library.shared_from_expedition(db.session, expedition.id),
-        formats=templates_of(db.session, expedition.id),
+        shared=shared,
+        vorlage_shared=any(i.kind == "vorlage" for i in shared),
+        formats=[t for t in templates_of(db.session, expedition.id) if t.id not in formats_shared],
         vorlage_form=vorlage_form or ShareVorlageForm(formdata=None, name=expedition.title),
         format_form=format_form or ShareFormatForm(formdata=None),
         confirm_form=ConfirmForm(),
