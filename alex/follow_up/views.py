@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
 from alex.expeditions.access import get_facilitation_or_403, get_membership_or_404
-from alex.expeditions.service import expedition_end
+from alex.expeditions.service import expedition_end, today_in
 from alex.extensions import db
 from alex.follow_up import service
 from alex.follow_up.forms import FollowUpForm
@@ -24,7 +24,7 @@ def _page(membership, form: FollowUpForm | None = None, status: int = 200):
     expedition = membership.expedition
     follow_up = service.follow_up_of(db.session, expedition.id)
     if form is None:
-        start = max(expedition_end(expedition), expedition.start_date) + timedelta(days=1)
+        start = max(expedition_end(expedition), today_in(expedition)) + timedelta(days=1)
         start += timedelta(days=(7 - start.weekday()) % 7)  # the Monday after the Abschluss
         form = FollowUpForm(
             formdata=None,
