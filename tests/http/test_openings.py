@@ -13,6 +13,7 @@ from alex.extensions import db
 from alex.notifications import Notification
 from alex.openings import service
 from alex.openings.models import JoinRequest, Opening
+from alex.outbox import OutboxMessage
 from tests.support.accounts import make_cast
 
 
@@ -81,6 +82,16 @@ def test_list_browse_request_accept(app, actor, cast, world):
     with app.app_context():
         note = db.session.scalar(select(Notification).where(Notification.kind == "join_accepted"))
         assert note.user_id == cast.outsider.id and note.link == f"/expeditions/{eid}"
+        # By default the answer also goes out by e-mail, like other direct news.
+        mail = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "join_accepted"))
+        assert mail.channel == "email" and mail.user_id == cast.outsider.id
+        from alex.mail import render_parts
+
+        app.config["ALEX_BASE_URL"] = "https://alex.example.org"
+        subject, text, _html = render_parts(
+            "notification", {**mail.context, "recipient_name": "Olga"}, "de"
+        )
+        assert "Du bist dabei" in subject and "Lern-Expedition" in subject
         assert db.session.get(Opening, eid).seats_taken == 1
     assert olga.get(f"/expeditions/{eid}").status_code == 200
     # Accepting the same request again takes no second place.
