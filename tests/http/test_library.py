@@ -111,7 +111,7 @@ def test_hide_library_item_is_for_operators(app, world):
     plain, operator = world.user("Pia"), world.user("Otto Betrieb", is_operator=True)
     facilitator = world.user("Mona Moderation")
     expedition = world.expedition(facilitator)
-    with app.test_request_context():
+    with app.test_request_context(method="POST"):
         from alex.auth.models import User
         from alex.expeditions.models import Expedition
 
