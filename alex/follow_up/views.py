@@ -45,7 +45,6 @@ def _page(membership, form: FollowUpForm | None = None, status: int = 200):
         if follow_up and membership.is_facilitator
         else [],
         form=form,
-        confirm_form=ConfirmForm(),
     )
 
 

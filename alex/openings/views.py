@@ -99,7 +99,6 @@ def _manage_page(membership, form: ListingForm | None = None, status: int = 200)
         opening=opening,
         form=form,
         requests=service.requests_of(db.session, expedition.id),
-        confirm_form=ConfirmForm(),
         today=today_in(expedition),
     )
 
@@ -221,8 +220,6 @@ def library_page():
         formats=library.visible_items(db.session, "retro_format"),
         vorlagen=library.visible_items(db.session, "vorlage"),
         facilitated=_facilitated(),
-        adopt_form=AdoptFormatForm(formdata=None),
-        confirm_form=ConfirmForm(),
     )
 
 
@@ -278,7 +275,6 @@ def _share_page(membership, vorlage_form=None, format_form=None, status: int = 2
         formats=[t for t in templates_of(db.session, expedition.id) if t.id not in formats_shared],
         vorlage_form=vorlage_form or ShareVorlageForm(formdata=None, name=expedition.title),
         format_form=format_form or ShareFormatForm(formdata=None),
-        confirm_form=ConfirmForm(),
     )
 
 
