@@ -31,6 +31,7 @@ from alex.expeditions.models import Expedition, Membership
 from alex.expeditions.service import ExpeditionSettings, create_expedition
 from alex.exports.models import FinalReflection
 from alex.meetings.models import Attendance, Meeting, Retro, RetroAction, RetroItem, RetroVote
+from alex.openings import library
 from alex.openings import service as openings
 from alex.progress import calendar_feed
 from alex.progress import service as progress
@@ -541,7 +542,8 @@ def _encouragement(session: Session, built: BuiltExpedition, story: Story) -> No
 
 
 def build_openings(session: Session, built: BuiltExpedition, story: Story) -> list[Expedition]:
-    """The facilitator's further expeditions, listed on the Börse, with the requests they have.
+    """The facilitator's further expeditions, listed on the Börse, with the requests they have,
+    and the demo expedition's settings in the instance library.
 
     Only the demo seed calls this (the tests' Zirkel stays one expedition).
     """
@@ -580,5 +582,14 @@ def build_openings(session: Session, built: BuiltExpedition, story: Story) -> li
                 link=f"/expeditions/{expedition.id}/opening",
             )
         made.append(expedition)
+    if story.library_vorlage:
+        library.share_vorlage(
+            session,
+            built.expedition,
+            built.facilitator,
+            name=story.library_vorlage,
+            show_name=True,
+            note=story.library_note,
+        )
     session.flush()
     return made

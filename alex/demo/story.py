@@ -236,6 +236,8 @@ class Story:
     calendar_link_for: str = ""  # whose calendar feed is already set up
     extra_card_titles: list[str] = field(default_factory=list)  # for boards made bigger
     openings: list[OpeningSpec] = field(default_factory=list)  # open to join (the Börse)
+    library_vorlage: str = ""  # the name its settings are shared under in the instance library
+    library_note: str = ""  # and the facilitator's word on when it fits
 
     def person(self, key: str) -> PersonSpec:
         """The person with this key."""
