@@ -179,3 +179,17 @@ _.expires_in
 # Read by the webhook settings page (templates/webhooks/settings.html).
 _.disabled_reason
 _.attempted_at
+
+# The Börse, the library and follow-up runs (alex.openings, alex.follow_up): columns kept as a
+# record (who listed, who decided, when), and what only templates read.
+_.listed_at
+_.listed_by_id
+_.decided_at
+_.decided_by_id
+_.published_at
+_.hidden_by_id
+_.show_publisher  # templates/openings/_library_meta.html
+_.answered_at
+_.open_for_requests  # templates/openings/*.html
+_.continued_in  # templates/follow_up/_links.html
+_.asked_along  # templates/follow_up/_links.html

@@ -104,6 +104,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from alex.webhooks import init_app as init_webhooks
 
     init_webhooks(app)
+    # Instance offers: the Börse and library (openings), follow-up runs (follow_up).
+    from alex.follow_up import init_app as init_follow_up
+    from alex.openings import init_app as init_openings
+
+    init_openings(app)
+    init_follow_up(app)
     _register_blueprints(app)
     return app
 
@@ -116,9 +122,11 @@ def _register_blueprints(app: Flask) -> None:
     from alex.boards.views import bp as boards_bp
     from alex.expeditions.views import bp as expeditions_bp
     from alex.exports.views import bp as exports_bp
+    from alex.follow_up.views import bp as follow_up_bp
     from alex.health import bp as health_bp
     from alex.imports.views import bp as imports_bp
     from alex.meetings.views import bp as meetings_bp
+    from alex.openings.views import bp as openings_bp
     from alex.progress.views import bp as progress_bp
     from alex.push.views import bp as push_bp
     from alex.pwa import views as pwa_views
@@ -148,6 +156,8 @@ def _register_blueprints(app: Flask) -> None:
         api_bp,
         sso_bp,
         webhooks_bp,
+        openings_bp,
+        follow_up_bp,
     ]
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

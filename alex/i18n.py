@@ -43,6 +43,8 @@ AREAS = (
     "api",
     "sso",
     "webhooks",
+    "openings",
+    "follow_up",
 )
 SHARED_TEMPLATE_DIRS = (
     "templates/components",

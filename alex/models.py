@@ -14,6 +14,7 @@ from alex.boards.models import (
 from alex.db import Base
 from alex.expeditions.models import Expedition, Invite, Membership
 from alex.exports.models import FinalReflection, ReportSelection
+from alex.follow_up.models import FollowUp, FollowUpInvitation
 from alex.meetings.models import (
     Attendance,
     Meeting,
@@ -30,6 +31,7 @@ from alex.notifications import (
     Notification,
     NotificationPreference,
 )
+from alex.openings.models import JoinRequest, LibraryItem, Opening
 from alex.outbox import OutboxMessage
 from alex.progress.models import CalendarToken, Kudos, SupportResponse
 from alex.push.models import PushSubscription
@@ -83,4 +85,9 @@ __all__ = [
     "VorhabenVersion",
     "Webhook",
     "WebhookDelivery",
+    "FollowUp",
+    "FollowUpInvitation",
+    "JoinRequest",
+    "LibraryItem",
+    "Opening",
 ]

@@ -59,6 +59,11 @@ DIRECT_KINDS = (
     "meeting_cancelled",
     "kudos",
     "member_joined",
+    # The Börse (alex.openings) and follow-up runs (alex.follow_up).
+    "join_requested",
+    "join_accepted",
+    "join_declined",
+    "follow_up_invited",
 )
 # Reminders in the circle's rhythm (alex.reach.nudges); they are never put into the digest.
 NUDGE_KINDS = (
@@ -89,6 +94,7 @@ DEFAULT_CHANNELS = dict.fromkeys(KINDS, "email") | {
     "kudos": "digest",
     "member_joined": "app",
     "webhook_disabled": "app",
+    "join_requested": "app",
 }
 WEEKDAYS = range(7)  # Monday = 0, as datetime.weekday()
 SUBJECT_MAX = 200
@@ -540,6 +546,18 @@ def kind_sentence(kind: str, name: str, subject: str) -> str:
     if kind == "webhook_disabled":
         return _(
             "The webhook to %(subject)s failed again and again and was turned off.",
+    if kind == "join_requested":
+        return _("%(name)s asks to join „%(subject)s“.", name=name, subject=subject)
+    if kind == "join_accepted":
+        return _("You are in: %(name)s accepted you for „%(subject)s“.", name=name, subject=subject)
+    if kind == "join_declined":
+        return _(
+            "%(name)s could not take you into „%(subject)s“ this time.", name=name, subject=subject
+        )
+    if kind == "follow_up_invited":
+        return _(
+            "%(name)s started a follow-up expedition: „%(subject)s“. Will you come along?",
+            name=name,
             subject=subject,
         )
     if kind == "nudge_check_in":
@@ -590,6 +608,10 @@ def kind_label(kind: str) -> str:
         "meeting_cancelled": _("A meeting is cancelled"),
         "kudos": _("Rückenwind for me"),
         "member_joined": _("Someone joins my expedition (facilitators)"),
+        "join_requested": _("Someone asks to join my open expedition (facilitators)"),
+        "join_accepted": _("My request to join an expedition is accepted"),
+        "join_declined": _("My request to join an expedition is declined"),
+        "follow_up_invited": _("An invitation to a follow-up expedition"),
         "nudge_check_in": _("Reminder: check in before the Zirkeltreffen"),
         "nudge_support_unanswered": _(
             "Reminder: a request for support is unanswered (facilitators)"

@@ -323,6 +323,38 @@ WEBHOOKS = {
     "webhooks.delete": Route(FACILITATORS),
     "webhooks.send_test": Route(FACILITATORS),
 }
+# The Börse and the instance library (alex.openings). The scene's expedition is listed and the
+# outsider has asked to join (asking again: 422); members are sent to their expedition. The
+# library shows shared prompts and settings to everyone logged in; adding a format goes into an
+# expedition one facilitates; hiding an item is the operator's.
+OPENINGS = {
+    "openings.index": Route(LOGGED_IN),
+    "openings.show": Route(LOGGED_IN),
+    "openings.request_to_join": Route(LOGGED_IN),
+    "openings.manage": Route(FACILITATORS),
+    "openings.save_listing": Route(FACILITATORS),
+    "openings.unlist": Route(FACILITATORS),
+    "openings.accept": Route(FACILITATORS),
+    "openings.decline": Route(FACILITATORS),
+    "openings.library_page": Route(LOGGED_IN),
+    "openings.adopt_format": Route(
+        expect(LOGIN, 404, 403, 403, OK), data=lambda s: {"expedition_id": s.ids["expedition_id"]}
+    ),
+    "openings.hide": Route(expect(LOGIN, 403, 403, 403, 403, operator=OK)),
+    "openings.share_page": Route(FACILITATORS),
+    "openings.share_vorlage": Route(FACILITATORS),
+    "openings.share_format": Route(FACILITATORS),
+    "openings.unpublish": Route(FACILITATORS),
+}
+# Follow-up runs (alex.follow_up): the scene's expedition has none, so there is nothing to join
+# or decline (404 for everyone); starting one is the facilitators' (422: not at the Abschluss).
+NOTHING_TO_ANSWER = expect(LOGIN, 404, 404, 404, 404)
+FOLLOW_UP = {
+    "follow_up.page": Route(MEMBERS),
+    "follow_up.start": Route(FACILITATORS),
+    "follow_up.join": Route(NOTHING_TO_ANSWER),
+    "follow_up.decline": Route(NOTHING_TO_ANSWER),
+}
 ROUTES: dict[str, Route] = {
     **CORE,
     **AUTH,
@@ -339,6 +371,8 @@ ROUTES: dict[str, Route] = {
     **API,
     **SSO,
     **WEBHOOKS,
+    **OPENINGS,
+    **FOLLOW_UP,
 }
 
 

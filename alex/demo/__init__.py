@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from alex.auth.models import User
 from alex.auth.service import hash_password
-from alex.demo.build import BuiltExpedition, build_expedition
+from alex.demo.build import BuiltExpedition, build_expedition, build_openings
 from alex.demo.story import load_story
 
 DEMO_PASSWORD = "demo-expedition"
@@ -36,4 +36,6 @@ def seed_demo(session: Session, today: date, cards_per_board: int = 12) -> Built
     all of them and plausible generated ones on top (benchmark data). Retro actions come on top.
     """
     password_hash = hash_password(DEMO_PASSWORD)  # hashed once: argon2 is slow on purpose
-    return build_expedition(session, DEMO, today, password_hash, cards_per_board=cards_per_board)
+    built = build_expedition(session, DEMO, today, password_hash, cards_per_board=cards_per_board)
+    build_openings(session, built, DEMO)  # two further expeditions, open on the Börse
+    return built

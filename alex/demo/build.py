@@ -31,6 +31,8 @@ from alex.expeditions.models import Expedition, Membership
 from alex.expeditions.service import ExpeditionSettings, create_expedition
 from alex.exports.models import FinalReflection
 from alex.meetings.models import Attendance, Meeting, Retro, RetroAction, RetroItem, RetroVote
+from alex.openings import library
+from alex.openings import service as openings
 from alex.progress import calendar_feed
 from alex.progress import service as progress
 
@@ -537,3 +539,57 @@ def _encouragement(session: Session, built: BuiltExpedition, story: Story) -> No
             answer.note,
             f"{zirkel}#member-{check_in.user_id}",
         )
+
+
+def build_openings(session: Session, built: BuiltExpedition, story: Story) -> list[Expedition]:
+    """The facilitator's further expeditions, listed on the Börse, with the requests they have,
+    and the demo expedition's settings in the instance library.
+
+    Only the demo seed calls this (the tests' Zirkel stays one expedition).
+    """
+    made = []
+    for spec in story.openings:
+        start = built.today + timedelta(weeks=spec.starts_in_weeks)
+        expedition = create_expedition(
+            session,
+            built.facilitator,
+            ExpeditionSettings(
+                title=spec.title,
+                description=spec.description,
+                start_date=start - timedelta(days=start.weekday()),
+                sprint_weeks=spec.sprint_weeks,
+                sprint_count=spec.sprint_count,
+            ),
+            creator_participates=False,
+        )
+        openings.list_expedition(
+            session,
+            expedition,
+            built.facilitator,
+            seats=spec.seats,
+            deadline=built.today + timedelta(days=spec.sign_up_days),
+            description=spec.listing,
+        )
+        for request in spec.requests:
+            person = built.people[request.who]
+            listing = openings.listing_for(session, expedition.id, person)
+            assert listing is not None, f"{request.who} is a member of {spec.title}"
+            openings.request_to_join(
+                session,
+                listing,
+                person,
+                request.message,
+                link=f"/expeditions/{expedition.id}/opening",
+            )
+        made.append(expedition)
+    if story.library_vorlage:
+        library.share_vorlage(
+            session,
+            built.expedition,
+            built.facilitator,
+            name=story.library_vorlage,
+            show_name=True,
+            note=story.library_note,
+        )
+    session.flush()
+    return made

@@ -197,6 +197,29 @@ class SupportAnswerSpec:
 
 
 @dataclass
+class OpeningRequestSpec:
+    """Someone of the story asking to join an open expedition."""
+
+    who: str
+    message: str = ""
+
+
+@dataclass
+class OpeningSpec:
+    """Another expedition the facilitator offers on the Börse (alex.openings), not yet started."""
+
+    title: str
+    listing: str  # what the Börse shows
+    description: str = ""
+    starts_in_weeks: int = 3  # on the Monday of that week
+    sprint_weeks: int = 4
+    sprint_count: int = 6
+    seats: int = 4
+    sign_up_days: int = 14  # the deadline, from today
+    requests: list[OpeningRequestSpec] = field(default_factory=list)
+
+
+@dataclass
 class Story:
     """A whole expedition, as far as it has come."""
 
@@ -212,6 +235,9 @@ class Story:
     support_answers: list[SupportAnswerSpec] = field(default_factory=list)
     calendar_link_for: str = ""  # whose calendar feed is already set up
     extra_card_titles: list[str] = field(default_factory=list)  # for boards made bigger
+    openings: list[OpeningSpec] = field(default_factory=list)  # open to join (the Börse)
+    library_vorlage: str = ""  # the name its settings are shared under in the instance library
+    library_note: str = ""  # and the facilitator's word on when it fits
 
     def person(self, key: str) -> PersonSpec:
         """The person with this key."""

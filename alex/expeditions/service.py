@@ -423,3 +423,68 @@ def remove_member(session: Session, membership: Membership) -> None:
 def today_in(expedition: Expedition) -> date:
     """Today's date where the expedition takes place."""
     return datetime.now(ZoneInfo(expedition.timezone)).date()
+
+
+# --- Instance areas (Börse, Anschluss, libraries) plug in here: adding a member without an
+# invite link, and Vorlagen shared across the instance (filled in create_app by an optional area).
+
+
+def add_member(session: Session, expedition_id: int, user: User) -> Membership:
+    """Make a person a participant (accepted on the Börse, or joining a follow-up run).
+
+    The same checks as joining by invite: already a member changes nothing; a name another
+    member has is refused. Two requests at once: the unique constraint lets one in.
+    """
+    existing = session.scalar(
+        select(Membership).where(
+            Membership.expedition_id == expedition_id, Membership.user_id == user.id
+        )
+    )
+    if existing is not None:
+        return existing
+    if name_shared_with_member(session, user.id, user.name, expedition_id):
+        raise ExpeditionError(
+            _l(
+                "Someone in this expedition is already called „%(name)s“. They need to change "
+                "their name in their account (for example, add a surname) first.",
+                name=user.name,
+            )
+        )
+    membership = Membership(expedition_id=expedition_id, user_id=user.id, is_participant=True)
+    session.add(membership)
+    session.flush()
+    membership.joined_now = True
+    return membership
+
+
+@dataclass(frozen=True)
+class SharedVorlage:
+    """A Vorlage from the instance's library: its name and the settings it carries."""
+
+    id: int
+    name: str
+    settings: ExpeditionSettings
+
+
+# (session) -> the library's Vorlagen; (session, id) -> one of them or None.
+SharedVorlagenSource = tuple[
+    Callable[[Session], list[SharedVorlage]], Callable[[Session, int], SharedVorlage | None]
+]
+_VORLAGEN_KEY = "alex.expeditions.shared_vorlagen"
+
+
+def register_shared_vorlagen(app: Flask, source: SharedVorlagenSource) -> None:
+    """Offer the instance library's Vorlagen on the new-expedition page (an optional area)."""
+    app.extensions[_VORLAGEN_KEY] = source
+
+
+def shared_vorlagen(session: Session) -> list[SharedVorlage]:
+    """The library's Vorlagen, or none when no library is installed."""
+    source = current_app.extensions.get(_VORLAGEN_KEY)
+    return source[0](session) if source else []
+
+
+def shared_vorlage(session: Session, vorlage_id: int) -> SharedVorlage | None:
+    """One of the library's Vorlagen, or None."""
+    source = current_app.extensions.get(_VORLAGEN_KEY)
+    return source[1](session, vorlage_id) if source else None

@@ -70,12 +70,28 @@ def new():
                 "title": _("%(title)s (new round)", title=template.title),
             }
         )
+    # Instance library: a shared Vorlage carries settings only (no title, nothing of content).
+    vorlage_id = id_arg("vorlage")
+    if vorlage_id:
+        vorlage = service.shared_vorlage(db.session, vorlage_id)
+        if vorlage is None:
+            abort(404)
+        form = ExpeditionForm(
+            data={**vorlage.settings.__dict__, "start_date": _next_monday(), "title": ""}
+        )
     templates = [
         m.expedition
         for m in service.memberships_of_user(db.session, current_user)
         if m.is_facilitator
     ]
-    return render("expeditions/new.html", form=form, templates=templates, template_id=template_id)
+    return render(
+        "expeditions/new.html",
+        form=form,
+        templates=templates,
+        template_id=template_id,
+        shared=service.shared_vorlagen(db.session),
+        vorlage_id=vorlage_id,
+    )
 
 
 def _next_monday() -> date:
@@ -135,7 +151,13 @@ def create():
             if m.is_facilitator
         ]
         return render(
-            "expeditions/new.html", form=form, templates=templates, template_id=None, status=422
+            "expeditions/new.html",
+            form=form,
+            templates=templates,
+            template_id=None,
+            shared=service.shared_vorlagen(db.session),
+            vorlage_id=None,
+            status=422,
         )
     expedition = service.create_expedition(
         db.session, current_user, _settings_from(form), creator_participates=form.participate.data

@@ -117,6 +117,34 @@ def build_scene(app: Flask, world: World) -> Scene:
             secret="whsec_c2NlbmU=",
         )
         db.session.add(webhook)
+        # The Börse and the library (alex.openings): the expedition is listed, the outsider has
+        # asked to join, and one of its saved retro formats is shared in the library.
+        from alex.meetings.models import RetroTemplate
+        from alex.openings.models import JoinRequest, LibraryItem, Opening
+
+        retro_format = RetroTemplate(expedition_id=expedition.id, name="Seestern", prompts="Mehr")
+        db.session.add_all(
+            [
+                Opening(
+                    expedition_id=expedition.id,
+                    seats=3,
+                    seats_taken=0,
+                    deadline=utcnow().date() + timedelta(days=14),
+                    description="Offen",
+                ),
+                JoinRequest(expedition_id=expedition.id, user_id=outsider.id, message="Gern"),
+                retro_format,
+            ]
+        )
+        db.session.flush()
+        shared = LibraryItem(
+            kind="retro_format",
+            name="Seestern",
+            prompts="Mehr",
+            source_template_id=retro_format.id,
+            publisher_id=facilitator.id,
+        )
+        db.session.add(shared)
         db.session.commit()
         owner_membership = db.session.scalar(
             select(Membership).where(Membership.user_id == owner.id)
@@ -144,6 +172,8 @@ def build_scene(app: Flask, world: World) -> Scene:
             "token_id": api_token.id,
             "webhook_id": webhook.id,
             "filename": "css/app.css",
+            "request_id": db.session.scalar(select(JoinRequest.id)),
+            "entry_id": shared.id,
         }
     users = {
         "outsider": outsider,
