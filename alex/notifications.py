@@ -546,6 +546,8 @@ def kind_sentence(kind: str, name: str, subject: str) -> str:
     if kind == "webhook_disabled":
         return _(
             "The webhook to %(subject)s failed again and again and was turned off.",
+            subject=subject,
+        )
     if kind == "join_requested":
         return _("%(name)s asks to join „%(subject)s“.", name=name, subject=subject)
     if kind == "join_accepted":

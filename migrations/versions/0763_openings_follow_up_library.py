@@ -2,7 +2,7 @@
 the instance library of retro formats and Expeditions-Vorlagen.
 
 Revision ID: 0763
-Revises: 0751
+Revises: 0766
 Create Date: 2026-12-07
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import alex.db
 
 revision: str = "0763"
-down_revision: str | None = "0751"
+down_revision: str | None = "0766"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
