@@ -92,6 +92,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from alex.push import init_app as init_push
 
     init_push(app)
+    from alex.operator import init_app as init_operator
+
+    init_operator(app)
     _register_blueprints(app)
     return app
 
@@ -104,6 +107,7 @@ def _register_blueprints(app: Flask) -> None:
     from alex.exports.views import bp as exports_bp
     from alex.health import bp as health_bp
     from alex.meetings.views import bp as meetings_bp
+    from alex.operator.views import bp as operator_bp
     from alex.progress.views import bp as progress_bp
     from alex.push.views import bp as push_bp
     from alex.pwa import views as pwa_views
@@ -126,6 +130,7 @@ def _register_blueprints(app: Flask) -> None:
         pages_bp,
         reach_bp,
         push_bp,
+        operator_bp,
     ]
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -39,6 +39,7 @@ AREAS = (
     "twofactor",
     "reach",
     "push",
+    "operator",
 )
 SHARED_TEMPLATE_DIRS = (
     "templates/components",

@@ -1,5 +1,6 @@
 """Imports every area's models, so Base.metadata is complete for Alembic and the tests."""
 
+from alex.auth.instance import InstanceSettings, RetentionRun
 from alex.auth.models import LoginSession, PasswordReset, User
 from alex.boards.models import (
     Card,
@@ -29,6 +30,7 @@ from alex.notifications import (
     Notification,
     NotificationPreference,
 )
+from alex.operator.models import OperatorAuditEntry
 from alex.outbox import OutboxMessage
 from alex.progress.models import CalendarToken, Kudos, SupportResponse
 from alex.push.models import PushSubscription
@@ -75,4 +77,7 @@ __all__ = [
     "User",
     "Vorhaben",
     "VorhabenVersion",
+    "InstanceSettings",
+    "RetentionRun",
+    "OperatorAuditEntry",
 ]

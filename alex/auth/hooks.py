@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import Flask, Response, current_app
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from alex.auth.models import User
@@ -25,6 +26,10 @@ NameCheck = Callable[[Session, int, str], str | None]
 # After every login session of an account ended (password reset or change, "log out everywhere"):
 # what else stands for a signed-in device goes too (push subscriptions).
 SessionsEnded = Callable[[Session, int], None]
+# A fact about accounts another area knows (second factor on, signed in through SSO), for the
+# operator's list of accounts: a scalar subquery (or EXISTS) correlated with User.id, so a page of accounts
+# stays one statement however many areas add facts. Unregistered facts read as None.
+AccountFact = Callable[[], ColumnElement]
 
 
 @dataclass
@@ -38,6 +43,8 @@ class AuthHooks:
     sessions_ended: list[SessionsEnded] = field(default_factory=list)
     # Cookie-session keys that survive the fresh session of a sign-in (a pending invite).
     kept_session_keys: set[str] = field(default_factory=set)
+    # name -> correlated scalar subquery (see register_account_fact, below).
+    account_facts: dict[str, AccountFact] = field(default_factory=dict)
 
 
 _KEY = "alex.auth"
@@ -81,3 +88,14 @@ def keep_session_key(app: Flask, key: str) -> None:
 def register_on_all_sessions_ended(app: Flask, ended: SessionsEnded) -> None:
     """Call `ended(session, user_id)` whenever every login session of an account ends."""
     hooks(app).sessions_ended.append(ended)
+
+
+
+def register_account_fact(app: Flask, name: str, build: AccountFact) -> None:
+    """Have the accounts list read `name` per account, e.g. "second_factor" or "sso"."""
+    hooks(app).account_facts[name] = build
+
+
+def account_facts(app: Flask | None = None) -> dict[str, AccountFact]:
+    """The facts registered with this (or the current) app."""
+    return hooks(app).account_facts
