@@ -265,6 +265,27 @@ REACH = {
     "reach.unsubscribe": Route(PUBLIC),
     "reach.unsubscribe_now": Route(PUBLIC),
 }
+# The operator's console: only the instance's operator; anyone else logged in gets 404 (the
+# console does not exist for them). The scene's user_id is the owner's account. Closing the
+# banner is for every browser, logged in or not.
+OPERATORS = expect(LOGIN, 404, 404, 404, 404, operator=OK)
+OPERATOR = {
+    "operator.console": Route(OPERATORS),
+    "operator.accounts": Route(OPERATORS),
+    "operator.account": Route(OPERATORS),
+    "operator.unlock": Route(OPERATORS),
+    "operator.send_reset_link": Route(OPERATORS),
+    "operator.deactivate_confirm": Route(OPERATORS),
+    "operator.deactivate": Route(OPERATORS),
+    "operator.reactivate": Route(OPERATORS),
+    "operator.set_roles": Route(OPERATORS),
+    "operator.delete_confirm": Route(OPERATORS),
+    "operator.delete": Route(OPERATORS),
+    "operator.creation_policy": Route(OPERATORS, data=lambda s: {"policy": "everyone"}),
+    "operator.announcement": Route(OPERATORS, data=lambda s: {"text": ""}),
+    "operator.audit": Route(OPERATORS),
+    "operator.close_announcement": Route(PUBLIC, data=lambda s: {"revision": "1", "next": "/"}),
+}
 ROUTES: dict[str, Route] = {
     **CORE,
     **AUTH,
@@ -277,6 +298,7 @@ ROUTES: dict[str, Route] = {
     **PWA,
     **PUSH,
     **REACH,
+    **OPERATOR,
 }
 
 
