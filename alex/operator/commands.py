@@ -20,7 +20,9 @@ def make_operator_command(email: str, revoke: bool) -> None:
     except LookupError as error:
         raise click.ClickException("No such account.") from error
     except service.ConsoleError as error:
-        raise click.ClickException(str(error)) from error
+        raise click.ClickException(
+            "There must always be at least one active operator: make someone else one first."
+        ) from error
     db.session.commit()
     state = "no longer an operator" if revoke else "an operator"
     click.echo(f"{user.email} is {state}.")
