@@ -142,3 +142,7 @@ _.last_sent_at
 _.done_count
 _.still_writing
 _.next_phase
+
+# The operator's console: read by templates/operator/_history.html (an audit line's names).
+_.target_name
+_.actor_name

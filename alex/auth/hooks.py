@@ -90,7 +90,6 @@ def register_on_all_sessions_ended(app: Flask, ended: SessionsEnded) -> None:
     hooks(app).sessions_ended.append(ended)
 
 
-
 def register_account_fact(app: Flask, name: str, build: AccountFact) -> None:
     """Have the accounts list read `name` per account, e.g. "second_factor" or "sso"."""
     hooks(app).account_facts[name] = build

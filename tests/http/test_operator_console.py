@@ -42,7 +42,12 @@ def _audit(app) -> list[tuple]:
 
 def test_only_operators_reach_the_console(app, world, actor, client, operator):
     ada = actor(world.user("Ada Lorenz"))
-    for path in ("/betrieb", "/betrieb/accounts", "/betrieb/audit", f"/betrieb/accounts/{operator.id}"):
+    for path in (
+        "/betrieb",
+        "/betrieb/accounts",
+        "/betrieb/audit",
+        f"/betrieb/accounts/{operator.id}",
+    ):
         assert ada.get(path).status_code == 404
         assert client.get(path).status_code == 302  # anonymous: the login page first
         assert actor(operator).get(path).status_code == 200
@@ -413,7 +418,9 @@ def test_the_banner_shows_everywhere_until_closed(app, world, actor, client, ope
     ada = actor(world.user("Ada Lorenz"))
     for path in ("/", "/account"):
         page = ada.get(path).get_data(as_text=True)
-        assert "Samstag 8–12 Uhr Wartung" in page and 'aria-labelledby="announcement-heading"' in page
+        assert (
+            "Samstag 8–12 Uhr Wartung" in page and 'aria-labelledby="announcement-heading"' in page
+        )
     assert "Samstag 8–12 Uhr Wartung" in client.get("/login").get_data(as_text=True)
     # Closing (HTMX): the banner goes, and this browser does not see it again.
     closed = ada.post("/announcement/close", {"revision": "1", "next": "/"}, htmx=True)
@@ -429,7 +436,11 @@ def test_the_banner_shows_everywhere_until_closed(app, world, actor, client, ope
     # Removed: gone for everyone.
     otto.post("/betrieb/announcement", {"text": "egal", "remove": "1"})
     assert 'id="announcement"' not in ada.get("/").get_data(as_text=True)
-    assert [d for _, a, _, d in _audit(app) if a == "announcement"] == ["set #1", "set #2", "removed"]
+    assert [d for _, a, _, d in _audit(app) if a == "announcement"] == [
+        "set #1",
+        "set #2",
+        "removed",
+    ]
 
 
 def test_the_banner_ends_on_its_date(app, world, actor, operator):
