@@ -30,6 +30,8 @@ SessionsEnded = Callable[[Session, int], None]
 # operator's list of accounts: a scalar subquery (or EXISTS) correlated with User.id, so a page of accounts
 # stays one statement however many areas add facts. Unregistered facts read as None.
 AccountFact = Callable[[], ColumnElement]
+# Why an account may not be deleted now (the last operator of the instance), or None.
+DeletionCheck = Callable[[Session, int], str | None]
 
 
 @dataclass
@@ -45,6 +47,7 @@ class AuthHooks:
     kept_session_keys: set[str] = field(default_factory=set)
     # name -> correlated scalar subquery (see register_account_fact, below).
     account_facts: dict[str, AccountFact] = field(default_factory=dict)
+    deletion_checks: list[DeletionCheck] = field(default_factory=list)
 
 
 _KEY = "alex.auth"
@@ -98,3 +101,16 @@ def register_account_fact(app: Flask, name: str, build: AccountFact) -> None:
 def account_facts(app: Flask | None = None) -> dict[str, AccountFact]:
     """The facts registered with this (or the current) app."""
     return hooks(app).account_facts
+
+
+def register_deletion_check(app: Flask, check: DeletionCheck) -> None:
+    """Have `check(session, user_id)` vet every deletion of an account (its reason refuses it)."""
+    hooks(app).deletion_checks.append(check)
+
+
+def deletion_problem(session: Session, user_id: int) -> str | None:
+    """Why this account may not be deleted now (see register_deletion_check), or None."""
+    for check in hooks().deletion_checks:
+        if problem := check(session, user_id):
+            return problem
+    return None

@@ -9,7 +9,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Add the `make-operator` command to the operator group (cli.init_app made the group)."""
-    from alex.operator import commands
+    """Add the `make-operator` command to the operator group (cli.init_app made the group), and
+    keep the last operator from deleting their own account."""
+    from alex.auth.hooks import register_deletion_check
+    from alex.operator import commands, service
 
     app.cli.commands["alex"].add_command(commands.make_operator_command)
+    register_deletion_check(app, service.last_operator_problem)

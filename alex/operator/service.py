@@ -190,6 +190,15 @@ def _keep_an_operator(session: Session, leaving: int) -> None:
         raise ConsoleError(str(LAST_OPERATOR))
 
 
+def last_operator_problem(session: Session, user_id: int) -> str | None:
+    """For the account's own deletion (a registered deletion check): the last operator stays."""
+    try:
+        _keep_an_operator(session, user_id)
+    except ConsoleError as error:
+        return str(error)
+    return None
+
+
 def _target(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:

@@ -486,3 +486,15 @@ def test_a_wrong_password_of_a_deactivated_account_answers_like_any_other(app, w
     response = login(client, ada.email, TEST_PASSWORD + "x")
     text = response.get_data(as_text=True)
     assert response.status_code == 422 and "kann sich im Moment nicht anmelden" not in text
+
+
+def test_the_last_operator_cannot_delete_their_own_account(app, world, actor, operator):
+    otto = actor(operator)
+    refused = otto.post("/account/delete", {"password": TEST_PASSWORD})
+    assert refused.status_code == 422
+    assert "mindestens eine:n aktive:n Betreiber:in" in refused.get_data(as_text=True)
+    assert _user(app, operator.id) is not None
+    # With another operator, the account goes as any other.
+    world.user("Bea Betrieb", is_operator=True)
+    assert otto.post("/account/delete", {"password": TEST_PASSWORD}).status_code == 302
+    assert _user(app, operator.id) is None
