@@ -60,9 +60,29 @@ def upgrade() -> None:
         ["target_user_id"],
         unique=False,
     )
+    if op.get_bind().dialect.name == "postgresql":
+        # Append-only below the application too: a hand-written UPDATE or DELETE is refused.
+        # (TRUNCATE is left to the database owner; SQLite relies on the model's guard.)
+        op.execute(APPEND_ONLY_FUNCTION)
+        op.execute(
+            "CREATE TRIGGER operator_audit_append_only BEFORE UPDATE OR DELETE ON operator_audit "
+            "FOR EACH ROW EXECUTE FUNCTION operator_audit_refuse_change()"
+        )
+
+
+APPEND_ONLY_FUNCTION = """
+CREATE FUNCTION operator_audit_refuse_change() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'operator_audit is append-only';
+END;
+$$ LANGUAGE plpgsql
+"""
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER operator_audit_append_only ON operator_audit")
+        op.execute("DROP FUNCTION operator_audit_refuse_change()")
     op.drop_index(op.f("ix_operator_audit_target_user_id"), table_name="operator_audit")
     op.drop_index(op.f("ix_operator_audit_created_at"), table_name="operator_audit")
     op.drop_table("operator_audit")

@@ -498,3 +498,24 @@ def test_the_last_operator_cannot_delete_their_own_account(app, world, actor, op
     world.user("Bea Betrieb", is_operator=True)
     assert otto.post("/account/delete", {"password": TEST_PASSWORD}).status_code == 302
     assert _user(app, operator.id) is None
+
+
+def test_on_postgresql_the_database_refuses_changes_to_the_audit_log(app, world, actor, operator):
+    """Below the model: a hand-written UPDATE or DELETE hits the migration's trigger."""
+    from sqlalchemy import delete, update
+    from sqlalchemy.exc import DBAPIError
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("the trigger is PostgreSQL's; SQLite relies on the model's guard")
+    ada = world.user("Ada Lorenz")
+    actor(operator).post(f"/betrieb/accounts/{ada.id}/unlock")
+    with app.app_context():
+        for statement in (
+            update(OperatorAuditEntry).values(action="nothing"),
+            delete(OperatorAuditEntry),
+        ):
+            with pytest.raises(DBAPIError, match="append-only"):
+                db.session.execute(statement)
+            db.session.rollback()
+    assert _audit(app) == [(operator.id, "unlock", ada.id, "")]
