@@ -98,7 +98,6 @@ def _account_page(row: service.AccountRow, roles_form: RolesForm, status: int = 
         "operator/account.html",
         row=row,
         roles_form=roles_form,
-        action_form=ConfirmForm(formdata=None),
         history=service.audit_log(db.session, target=row.id).lines[:10],
         status=status,
     )
