@@ -193,3 +193,7 @@ _.answered_at
 _.open_for_requests  # templates/openings/*.html
 _.continued_in  # templates/follow_up/_links.html
 _.asked_along  # templates/follow_up/_links.html
+
+# The operator's console: read by templates/operator/_history.html (an audit line's names).
+_.target_name
+_.actor_name

@@ -110,6 +110,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     init_openings(app)
     init_follow_up(app)
+    from alex.operator import init_app as init_operator
+
+    init_operator(app)
     _register_blueprints(app)
     return app
 
@@ -127,6 +130,7 @@ def _register_blueprints(app: Flask) -> None:
     from alex.imports.views import bp as imports_bp
     from alex.meetings.views import bp as meetings_bp
     from alex.openings.views import bp as openings_bp
+    from alex.operator.views import bp as operator_bp
     from alex.progress.views import bp as progress_bp
     from alex.push.views import bp as push_bp
     from alex.pwa import views as pwa_views
@@ -158,6 +162,7 @@ def _register_blueprints(app: Flask) -> None:
         webhooks_bp,
         openings_bp,
         follow_up_bp,
+        operator_bp,
     ]
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

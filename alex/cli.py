@@ -55,7 +55,15 @@ def seed_demo_command(cards_per_board: int, if_empty: bool) -> None:
     """Fill an empty database with a living demo expedition."""
     from datetime import date
 
-    from alex.demo import DEMO_PASSWORD, FACILITATOR, PARTICIPANTS, database_is_empty, seed_demo
+    from alex.demo import (
+        DEMO_PASSWORD,
+        FACILITATOR,
+        OPERATOR,
+        PARTICIPANTS,
+        database_is_empty,
+        seed_demo,
+        seed_demo_operator,
+    )
 
     if current_app.config["ALEX_ENV"] == "production":
         raise click.ClickException("The demo seed does not run with ALEX_ENV=production.")
@@ -65,10 +73,12 @@ def seed_demo_command(cards_per_board: int, if_empty: bool) -> None:
             return
         raise click.ClickException("The database is not empty; the demo needs an empty one.")
     demo = seed_demo(db.session, date.today(), cards_per_board=cards_per_board)
+    seed_demo_operator(db.session)
     db.session.commit()
     click.echo(f"Demo expedition #{demo.expedition.id} created. Logins (password {DEMO_PASSWORD}):")
     for email, name in (FACILITATOR, *PARTICIPANTS):
         click.echo(f"  {email:<26} {name}")
+    click.echo(f"  {OPERATOR[0]:<26} {OPERATOR[1]} (Betrieb: the operator's console)")
 
 
 @alex_cli.command("create-user")
@@ -165,7 +175,7 @@ def purge_expired_command() -> None:
     ended = sessions.purge_expired(db.session, sessions.limits(current_app))
     db.session.commit()
     click.echo(f"{ended} expired login session(s) deleted.")
-    purge_expired_cli()
+    purge_expired_cli(sessions_deleted=ended)
 
 
 @alex_cli.command("queue-status")

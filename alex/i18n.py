@@ -45,6 +45,7 @@ AREAS = (
     "webhooks",
     "openings",
     "follow_up",
+    "operator",
 )
 SHARED_TEMPLATE_DIRS = (
     "templates/components",

@@ -1,6 +1,7 @@
 """Imports every area's models, so Base.metadata is complete for Alembic and the tests."""
 
 from alex.api.models import ApiToken
+from alex.auth.instance import InstanceSettings, RetentionRun
 from alex.auth.models import LoginSession, PasswordReset, User
 from alex.boards.models import (
     Card,
@@ -32,6 +33,7 @@ from alex.notifications import (
     NotificationPreference,
 )
 from alex.openings.models import JoinRequest, LibraryItem, Opening
+from alex.operator.models import OperatorAuditEntry
 from alex.outbox import OutboxMessage
 from alex.progress.models import CalendarToken, Kudos, SupportResponse
 from alex.push.models import PushSubscription
@@ -90,4 +92,7 @@ __all__ = [
     "JoinRequest",
     "LibraryItem",
     "Opening",
+    "InstanceSettings",
+    "RetentionRun",
+    "OperatorAuditEntry",
 ]

@@ -29,16 +29,18 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from alex.demo import DEMO_PASSWORD, FACILITATOR, PARTICIPANTS
+from alex.demo import DEMO_PASSWORD, FACILITATOR, OPERATOR, PARTICIPANTS
 
 # The foundation's forms pass SelectField choices as tuples, which wtforms 3.3 deprecates; until
 # that is changed, the walk must not turn the warning into a 500.
 WTFORMS_TUPLE_CHOICES = "ignore:Passing SelectField choices as tuples:DeprecationWarning"
-ROLES = ("anonymous", "participant", "peer", "facilitator")
+# The operator ("Betrieb") is in no expedition: the walk reaches the console's pages through it.
+ROLES = ("anonymous", "participant", "peer", "facilitator", "operator")
 LOGINS = {
     "participant": PARTICIPANTS[0][0],
     "peer": PARTICIPANTS[1][0],
     "facilitator": FACILITATOR[0],
+    "operator": OPERATOR[0],
 }
 PASSWORD = DEMO_PASSWORD
 # Addresses that are files, not pages (the rule says so); never fetched (PDFs take a second each).
@@ -91,12 +93,13 @@ class Scenario:
 
 def seed_scenario(app: Flask) -> Scenario:
     """The demo expedition (with whatever each installed area seeds) on the emptied database."""
-    from alex.demo import seed_demo
+    from alex.demo import seed_demo, seed_demo_operator
     from alex.extensions import db
     from alex.meetings.models import Meeting
 
     with app.app_context():
         demo = seed_demo(db.session, date.today(), cards_per_board=8)
+        seed_demo_operator(db.session)
         db.session.commit()
         upcoming = db.session.scalar(
             select(Meeting.id)

@@ -48,7 +48,8 @@ def test_seed_demo_creates_a_living_expedition(app):
     assert _run(app, "seed-demo", "--if-empty").exit_code == 0
     assert _run(app, "seed-demo").exit_code != 0
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(User)) == 4
+        # Four in the expedition, and the demo's operator (Betrieb), who is in none.
+        assert db.session.scalar(select(func.count()).select_from(User)) == 5
 
 
 def test_create_user_and_unlock(app):

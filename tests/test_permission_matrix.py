@@ -355,6 +355,27 @@ FOLLOW_UP = {
     "follow_up.join": Route(NOTHING_TO_ANSWER),
     "follow_up.decline": Route(NOTHING_TO_ANSWER),
 }
+# The operator's console: only the instance's operator; anyone else logged in gets 404 (the
+# console does not exist for them). The scene's user_id is the owner's account. Closing the
+# banner is for every browser, logged in or not.
+OPERATORS = expect(LOGIN, 404, 404, 404, 404, operator=OK)
+OPERATOR = {
+    "operator.console": Route(OPERATORS),
+    "operator.accounts": Route(OPERATORS),
+    "operator.account": Route(OPERATORS),
+    "operator.unlock": Route(OPERATORS),
+    "operator.send_reset_link": Route(OPERATORS),
+    "operator.deactivate_confirm": Route(OPERATORS),
+    "operator.deactivate": Route(OPERATORS),
+    "operator.reactivate": Route(OPERATORS),
+    "operator.set_roles": Route(OPERATORS),
+    "operator.delete_confirm": Route(OPERATORS),
+    "operator.delete": Route(OPERATORS),
+    "operator.creation_policy": Route(OPERATORS, data=lambda s: {"policy": "everyone"}),
+    "operator.announcement": Route(OPERATORS, data=lambda s: {"text": ""}),
+    "operator.audit": Route(OPERATORS),
+    "operator.close_announcement": Route(PUBLIC, data=lambda s: {"revision": "1", "next": "/"}),
+}
 ROUTES: dict[str, Route] = {
     **CORE,
     **AUTH,
@@ -373,6 +394,7 @@ ROUTES: dict[str, Route] = {
     **WEBHOOKS,
     **OPENINGS,
     **FOLLOW_UP,
+    **OPERATOR,
 }
 
 

@@ -23,6 +23,9 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = None  # the server-side login session is the protection
     login_manager.user_loader(load_user_by_session_token)
+    from alex.auth import instance
+
+    instance.init_app(app)  # instance settings (console): read by the loader, banner for pages
 
     @app.context_processor
     def inject_user() -> dict:

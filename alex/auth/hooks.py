@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import Flask, Response, current_app
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from alex.auth.models import User
@@ -28,6 +29,12 @@ SessionsEnded = Callable[[Session, int], None]
 # At logout, before this browser's login session ends: where the browser goes next instead of the
 # login page (the identity provider's logout, for a single sign-on session), or None.
 LogoutExit = Callable[[], str | None]
+# A fact about accounts another area knows (second factor on, signed in through SSO), for the
+# operator's list of accounts: a scalar subquery (or EXISTS) correlated with User.id, so a page of accounts
+# stays one statement however many areas add facts. Unregistered facts read as None.
+AccountFact = Callable[[], ColumnElement]
+# Why an account may not be deleted now (the last operator of the instance), or None.
+DeletionCheck = Callable[[Session, int], str | None]
 
 
 @dataclass
@@ -42,6 +49,9 @@ class AuthHooks:
     logout_exits: list[LogoutExit] = field(default_factory=list)
     # Cookie-session keys that survive the fresh session of a sign-in (a pending invite).
     kept_session_keys: set[str] = field(default_factory=set)
+    # name -> correlated scalar subquery (see register_account_fact, below).
+    account_facts: dict[str, AccountFact] = field(default_factory=dict)
+    deletion_checks: list[DeletionCheck] = field(default_factory=list)
 
 
 _KEY = "alex.auth"
@@ -90,3 +100,24 @@ def register_on_all_sessions_ended(app: Flask, ended: SessionsEnded) -> None:
 def register_logout_exit(app: Flask, exit_: LogoutExit) -> None:
     """Ask `exit_` at every logout where the browser goes next (the first answer wins)."""
     hooks(app).logout_exits.append(exit_)
+def register_account_fact(app: Flask, name: str, build: AccountFact) -> None:
+    """Have the accounts list read `name` per account, e.g. "second_factor" or "sso"."""
+    hooks(app).account_facts[name] = build
+
+
+def account_facts(app: Flask | None = None) -> dict[str, AccountFact]:
+    """The facts registered with this (or the current) app."""
+    return hooks(app).account_facts
+
+
+def register_deletion_check(app: Flask, check: DeletionCheck) -> None:
+    """Have `check(session, user_id)` vet every deletion of an account (its reason refuses it)."""
+    hooks(app).deletion_checks.append(check)
+
+
+def deletion_problem(session: Session, user_id: int) -> str | None:
+    """Why this account may not be deleted now (see register_deletion_check), or None."""
+    for check in hooks().deletion_checks:
+        if problem := check(session, user_id):
+            return problem
+    return None

@@ -60,6 +60,9 @@ def request_reset(session: Session, email: str, link_for) -> bool:
         # reading that inbox could then log in past the identity provider's rules). The operator's
         # `alex reset-link` still can, on purpose (README, "Single Sign-on").
         security_event("password_reset_refused", user.id, reason="no_local_password")
+    if user.deactivated_at is not None:
+        # A deactivated account cannot log in by any way, a new password included.
+        security_event("password_reset_requested", user.id, known=True, deactivated=True)
         return False
     token = start_reset(session, user)
     outbox.enqueue(
@@ -109,6 +112,8 @@ def finish_reset(session: Session, token: str, new_password: str) -> User | None
         return None  # a second tab used it a moment earlier
     user = session.get(User, reset.user_id)
     assert user is not None
+    if user.deactivated_at is not None:
+        return None  # a link mailed before the deactivation opens nothing
     service.change_password(session, user, new_password)  # voids the account's other links
     user.failed_logins, user.next_login_at = 0, None
     security_event("password_reset", user.id)

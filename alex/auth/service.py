@@ -32,6 +32,11 @@ LOGIN_FAILED = _l(
     "That did not work: the e-mail address or the password is wrong, or there were too many "
     "tries. Check both and try again in a moment."
 )
+# A deactivated account, after the right password: says no more than that it cannot log in.
+ACCOUNT_DEACTIVATED = _l(
+    "This account cannot log in at the moment. If you think that is a mistake, ask the people "
+    "who run ALEx at your organisation."
+)
 # argon2id at OWASP's recommended parameters (19 MiB, 2 passes, 1 lane). The library's default
 # (RFC 9106 "low memory": 64 MiB, 3 passes, 4 lanes) took about a second per login on a busy
 # two-core server, most of the 3.6 s a login took; this is a quarter of it, with a memory cost
@@ -202,6 +207,10 @@ def authenticate(
         failures = attempts.count_failure(session, user.id, attempts.Check.PASSWORD, rule)
         security_event("login_failed", user.id, reason="wrong_password", in_a_row=failures)
         raise LoginFailed(LOGIN_FAILED)
+    if user.deactivated_at is not None:
+        # Only after the right password: a stranger learns nothing about the account.
+        security_event("login_refused", user.id, reason="deactivated")
+        raise AuthError(ACCOUNT_DEACTIVATED)
     if _current_hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     attempts.reset(user, attempts.Check.PASSWORD)
@@ -308,6 +317,8 @@ def _user_by_token_query():
             LoginSession.token == bindparam("token"),
             LoginSession.last_seen > bindparam("seen_after"),
             LoginSession.created_at > bindparam("created_after"),
+            # A deactivated account's sessions end at once; this holds should one survive.
+            User.deactivated_at.is_(None),
         )
     )
 

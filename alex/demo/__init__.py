@@ -22,6 +22,9 @@ DEMO_PASSWORD = "demo-expedition"
 DEMO = load_story("demo")
 FACILITATOR = next((p.email, p.name) for p in DEMO.people if p.role == "facilitator")
 PARTICIPANTS = tuple((p.email, p.name) for p in DEMO.people if p.role == "participant")
+# Who runs the demo installation ("Betrieb"): a member of no expedition, so the console shows
+# accounts but no expedition content.
+OPERATOR = ("betrieb@example.org", "Bea Betrieb")
 
 
 def database_is_empty(session: Session) -> bool:
@@ -39,3 +42,15 @@ def seed_demo(session: Session, today: date, cards_per_board: int = 12) -> Built
     built = build_expedition(session, DEMO, today, password_hash, cards_per_board=cards_per_board)
     build_openings(session, built, DEMO)  # two further expeditions, open on the Börse
     return built
+    return build_expedition(session, DEMO, today, password_hash, cards_per_board=cards_per_board)
+
+
+def seed_demo_operator(session: Session) -> User:
+    """The demo's operator account (password DEMO_PASSWORD), for the console."""
+    email, name = OPERATOR
+    user = User(
+        email=email, name=name, password_hash=hash_password(DEMO_PASSWORD), is_operator=True
+    )
+    session.add(user)
+    session.flush()
+    return user

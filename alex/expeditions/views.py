@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from alex.auth.instance import may_create_expeditions
 from alex.errors import error_response
 from alex.expeditions import invitations, service
 from alex.expeditions.access import get_facilitation_or_403, get_membership_or_404
@@ -54,10 +55,25 @@ def _settings_from(form: ExpeditionForm) -> service.ExpeditionSettings:
     )
 
 
+def _creation_closed():
+    """The instance lets only listed people create expeditions, and this person is not listed."""
+    if may_create_expeditions(db.session, current_user):
+        return None
+    return error_response(
+        403,
+        _(
+            "On this installation only listed people start expeditions. If you want to start "
+            "one, ask the people who run ALEx (Betrieb) to add you."
+        ),
+    )
+
+
 @bp.get("/expeditions/new")
 @login_required
 def new():
     """The form for a new expedition, optionally pre-filled from an earlier one (Vorlage)."""
+    if (closed := _creation_closed()) is not None:
+        return closed
     form = ExpeditionForm(start_date=_next_monday())
     template_id = id_arg("template")
     if template_id:
@@ -143,6 +159,8 @@ def _form_preview(form: ExpeditionForm) -> dict | None:
 @login_required
 def create():
     """Create the expedition; its creator becomes its facilitator."""
+    if (closed := _creation_closed()) is not None:
+        return closed
     form = ExpeditionForm()
     if not form.validate_on_submit():
         templates = [

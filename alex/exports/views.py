@@ -25,6 +25,8 @@ from flask_login import current_user, login_required, logout_user
 from sqlalchemy import select
 
 from alex.auth.service import has_password, signed_in_recently, verify_password
+from alex.auth.hooks import deletion_problem
+from alex.auth.service import verify_password
 from alex.errors import error_response
 from alex.expeditions.access import get_facilitation_or_403, get_membership_or_404
 from alex.expeditions.models import Membership
@@ -383,6 +385,9 @@ def delete_account_post():
             return _delete_page(form, status=422)  # the page says: log out and in again
     elif not verify_password(current_user, form.password.data):
         form.password.errors = [_("This is not your password.")]
+        return _delete_page(form, status=422)
+    if problem := deletion_problem(db.session, current_user.id):  # e.g. the last operator
+        form.password.errors = [problem]
         return _delete_page(form, status=422)
     delete_account(db.session, current_user._get_current_object())
     db.session.commit()

@@ -10,11 +10,12 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the second login step and the expedition requirement (after auth, expeditions)."""
-    from alex.auth.hooks import register_second_step
+    from alex.auth.hooks import register_account_fact, register_second_step
     from alex.expeditions.access import AccessGuard, register_access_guard
     from alex.twofactor import service, views
 
     register_second_step(app, views.begin_second_step)
+    register_account_fact(app, "second_factor", service.enabled_column)
     register_access_guard(
         AccessGuard(
             name="second_factor_required",

@@ -200,3 +200,12 @@ def holds_back(user, required: bool) -> bool:
     stays held back even after two-factor login was turned on elsewhere.
     """
     return bool(required) and not user.passed_second_factor
+
+
+def enabled_column():
+    """Whether the account has a confirmed second factor (the operator's accounts list)."""
+    return (
+        exists()
+        .where(TwoFactor.user_id == User.id, TwoFactor.enabled_at.is_not(None))
+        .correlate(User)
+    )
