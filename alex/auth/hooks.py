@@ -100,6 +100,8 @@ def register_on_all_sessions_ended(app: Flask, ended: SessionsEnded) -> None:
 def register_logout_exit(app: Flask, exit_: LogoutExit) -> None:
     """Ask `exit_` at every logout where the browser goes next (the first answer wins)."""
     hooks(app).logout_exits.append(exit_)
+
+
 def register_account_fact(app: Flask, name: str, build: AccountFact) -> None:
     """Have the accounts list read `name` per account, e.g. "second_factor" or "sso"."""
     hooks(app).account_facts[name] = build

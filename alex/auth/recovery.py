@@ -60,6 +60,7 @@ def request_reset(session: Session, email: str, link_for) -> bool:
         # reading that inbox could then log in past the identity provider's rules). The operator's
         # `alex reset-link` still can, on purpose (README, "Single Sign-on").
         security_event("password_reset_refused", user.id, reason="no_local_password")
+        return False
     if user.deactivated_at is not None:
         # A deactivated account cannot log in by any way, a new password included.
         security_event("password_reset_requested", user.id, known=True, deactivated=True)

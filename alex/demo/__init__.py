@@ -42,7 +42,6 @@ def seed_demo(session: Session, today: date, cards_per_board: int = 12) -> Built
     built = build_expedition(session, DEMO, today, password_hash, cards_per_board=cards_per_board)
     build_openings(session, built, DEMO)  # two further expeditions, open on the Börse
     return built
-    return build_expedition(session, DEMO, today, password_hash, cards_per_board=cards_per_board)
 
 
 def seed_demo_operator(session: Session) -> User:

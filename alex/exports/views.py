@@ -24,9 +24,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 from sqlalchemy import select
 
-from alex.auth.service import has_password, signed_in_recently, verify_password
 from alex.auth.hooks import deletion_problem
-from alex.auth.service import verify_password
+from alex.auth.service import has_password, signed_in_recently, verify_password
 from alex.errors import error_response
 from alex.expeditions.access import get_facilitation_or_403, get_membership_or_404
 from alex.expeditions.models import Membership

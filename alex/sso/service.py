@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from alex.auth import service as auth
@@ -235,3 +235,8 @@ def link_identity(session: Session, user: User, claims: Claims, values: RoleValu
     apply_roles(user, identity, claims, values)
     session.flush()
     security_event("sso_linked", user.id)
+
+
+def signs_in_through_sso_column():
+    """Whether the account is linked to an identity provider (the operator's accounts list)."""
+    return exists().where(SsoIdentity.user_id == User.id).correlate(User)

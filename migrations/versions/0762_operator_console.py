@@ -2,7 +2,7 @@
 retention purge's runs, and the append-only audit log of operator actions.
 
 Revision ID: 0762
-Revises: 0751
+Revises: 0763
 Create Date: 2026-12-07
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import alex.db
 
 revision: str = "0762"
-down_revision: str | None = "0751"
+down_revision: str | None = "0763"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -331,3 +331,19 @@ def test_the_callback_address_comes_from_the_base_url_when_set(make_app):
     started = start_sso(public.test_client())
     query = parse_qs(urlsplit(started.headers["Location"]).query)
     assert query["redirect_uri"] == ["https://alex.example.org/login/oidc/callback"]
+
+
+def test_the_operators_accounts_list_tells_sso_accounts_from_local_ones(
+    app, client, world, oidc_provider, browser_at_provider, person
+):
+    ada = person(name="Ada Lorenz")
+    sso_login(client, browser_at_provider, oidc_provider, ada)
+    world.user("Lia Lokal", email="lia@amt.example")
+    operator = world.user("Otto Betrieb", is_operator=True)
+    console = app.test_client()
+    assert login(console, operator.email).status_code == 302
+
+    rows = console.get("/betrieb/accounts?q=amt.example").get_data(as_text=True)
+    sso_row = rows[rows.index(f"{ada}@amt.example") :].split("</tr>")[0]
+    local_row = rows[rows.index("lia@amt.example") :].split("</tr>")[0]
+    assert ">SSO<" in sso_row and ">SSO<" not in local_row
