@@ -142,3 +142,13 @@ _.last_sent_at
 _.done_count
 _.still_writing
 _.next_phase
+
+# Certificates of attendance: columns the templates read (certificates/_document.html, verify.html)
+# or the constraint uses (valid_slot), and who issued or revoked (kept for the record).
+_.valid_slot
+_.facilitator_name
+_.issued_by_id
+_.meetings_held
+_.revoked_by_id
+_.total_minutes
+_.revoked

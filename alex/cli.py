@@ -55,7 +55,15 @@ def seed_demo_command(cards_per_board: int, if_empty: bool) -> None:
     """Fill an empty database with a living demo expedition."""
     from datetime import date
 
-    from alex.demo import DEMO_PASSWORD, FACILITATOR, PARTICIPANTS, database_is_empty, seed_demo
+    from alex.demo import (
+        DEMO_PASSWORD,
+        FACILITATOR,
+        FINISHED_PARTICIPANT,
+        PARTICIPANTS,
+        database_is_empty,
+        seed_demo,
+        seed_finished,
+    )
 
     if current_app.config["ALEX_ENV"] == "production":
         raise click.ClickException("The demo seed does not run with ALEX_ENV=production.")
@@ -65,10 +73,21 @@ def seed_demo_command(cards_per_board: int, if_empty: bool) -> None:
             return
         raise click.ClickException("The database is not empty; the demo needs an empty one.")
     demo = seed_demo(db.session, date.today(), cards_per_board=cards_per_board)
+    config = current_app.config
+    finished = seed_finished(
+        db.session,
+        date.today(),
+        demo.facilitator,
+        config["ALEX_CERTIFICATE_ISSUER"] or config["ALEX_OPERATOR"] or "Stadt Musterstadt",
+    )
     db.session.commit()
     click.echo(f"Demo expedition #{demo.expedition.id} created. Logins (password {DEMO_PASSWORD}):")
     for email, name in (FACILITATOR, *PARTICIPANTS):
         click.echo(f"  {email:<26} {name}")
+    click.echo(
+        f"Finished expedition #{finished.expedition.id} with certificates of attendance: "
+        f"{FINISHED_PARTICIPANT}"
+    )
 
 
 @alex_cli.command("create-user")

@@ -39,6 +39,9 @@ AREAS = (
     "twofactor",
     "reach",
     "push",
+    # Optional areas of the training department.
+    "certificates",
+    "figures",
 )
 SHARED_TEMPLATE_DIRS = (
     "templates/components",

@@ -37,3 +37,32 @@ def seed_demo(session: Session, today: date, cards_per_board: int = 12) -> Built
     """
     password_hash = hash_password(DEMO_PASSWORD)  # hashed once: argon2 is slow on purpose
     return build_expedition(session, DEMO, today, password_hash, cards_per_board=cards_per_board)
+
+
+FINISHED_PARTICIPANT = "sabine@sample.example.org"  # logs in to see her certificate
+
+
+def seed_finished(
+    session: Session, today: date, facilitator: User, issuer: str = ""
+) -> BuiltExpedition:
+    """The finished expedition (alex/demo/finished.toml), facilitated by the demo's Mona, with
+    the certificates of attendance she issued after the Abschluss (2 hours per meeting)."""
+    from alex.certificates.service import issue
+
+    built = build_expedition(
+        session,
+        load_story("finished"),
+        today,
+        hash_password(DEMO_PASSWORD),
+        existing={"mona": facilitator},
+    )
+    issue(
+        session,
+        built.expedition,
+        facilitator,
+        [user.id for user in built.participants],
+        120,
+        today,
+        issuer,
+    )
+    return built
