@@ -51,6 +51,7 @@ demo-db: install
 	@echo "  Demo-Zugänge (Passwort: demo-expedition):"
 	@echo "    moderation@example.org  (Moderation)"
 	@echo "    ada@example.org, ben@example.org, cem@example.org  (Teilnehmer:innen)"
+	@echo "    sabine@sample.example.org  (abgeschlossene Expedition, mit Teilnahmebescheinigung)"
 	@echo ""
 	@echo "  Mails landen als .eml-Dateien in instance/mail/ (Betreff und Link stehen in der Konsole),"
 	@echo "  solange ALEX_SMTP_URL nicht gesetzt ist."

@@ -29,8 +29,10 @@ def test_seed_demo_creates_a_living_expedition(app):
     assert result.exit_code == 0, result.output
     assert "ada@example.org" in result.output
     with app.app_context():
-        expedition = db.session.scalar(select(Expedition))
-        memberships = db.session.scalars(select(Membership)).all()
+        expedition = db.session.scalar(select(Expedition).order_by(Expedition.id))
+        memberships = db.session.scalars(
+            select(Membership).where(Membership.expedition_id == expedition.id)
+        ).all()
         assert len(memberships) == 4
         assert sum(m.is_facilitator for m in memberships) == 1
         assert expedition.pit_stops and expedition.sprint_count == 6
@@ -39,11 +41,18 @@ def test_seed_demo_creates_a_living_expedition(app):
     assert login(client, "ada@example.org", "demo-expedition").status_code == 302
     home = client.get("/").get_data(as_text=True)
     assert "Lern-Expedition Digitale Verwaltung" in home and "Sprint 3 von 6" in home
+    # The finished expedition beside it (Mona facilitates both) has its certificates issued.
+    from alex.certificates.models import Certificate
+
+    with app.app_context():
+        holders = db.session.scalars(select(Certificate.holder_name)).all()
+        assert sorted(holders) == ["Aylin Demir", "Jonas Weber", "Sabine Hoffmann"]
+    assert "sabine@sample.example.org" in result.output
     # A second run leaves the data alone.
     assert _run(app, "seed-demo", "--if-empty").exit_code == 0
     assert _run(app, "seed-demo").exit_code != 0
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(User)) == 4
+        assert db.session.scalar(select(func.count()).select_from(User)) == 7  # 4 + Sabine, Jonas, Aylin
 
 
 def test_create_user_and_unlock(app):
