@@ -52,7 +52,9 @@ def test_seed_demo_creates_a_living_expedition(app):
     assert _run(app, "seed-demo", "--if-empty").exit_code == 0
     assert _run(app, "seed-demo").exit_code != 0
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(User)) == 7  # 4 + Sabine, Jonas, Aylin
+        assert (
+            db.session.scalar(select(func.count()).select_from(User)) == 7
+        )  # 4 + Sabine, Jonas, Aylin
 
 
 def test_create_user_and_unlock(app):
