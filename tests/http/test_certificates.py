@@ -328,3 +328,16 @@ def test_codes_are_random_and_typable():
     assert service.normalise_code("abcd-efgh-ijkl") == "ABCDEFGHIJKL"
     assert service.normalise_code("ABCD EFGH IJK0") == "ABCDEFGHIJKO"  # a zero read as O
     assert service.normalise_code("ABCD") is None
+
+
+def test_someone_outside_the_expedition_cannot_be_chosen(actor, world, sample):
+    olga = world.user("Olga Außen")
+    response = _issue(actor, sample, [olga])
+    assert response.status_code == 422
+    assert 'class="error"' in response.get_data(as_text=True)
+
+
+def test_the_expedition_page_links_the_certificates(actor, sample):
+    home = f"/expeditions/{sample.expedition_id}"
+    assert f"{home}/certificates" in actor(sample.facilitator).get(home).get_data(as_text=True)
+    assert f"{home}/certificate" in actor(sample.participant).get(home).get_data(as_text=True)
