@@ -138,7 +138,7 @@ def _certificate_values(expedition: int) -> dict[str, list]:
     rows = db.session.execute(
         select(Certificate.id, Certificate.code).where(Certificate.expedition_id == expedition)
     ).all()
-    return {"certificate_id": [r.id for r in rows], "code": [r.code for r in rows]}
+    return {"certificate_id": [r.id for r in rows], "verification_code": [r.code for r in rows]}
 
 
 def _values(app: Flask, scenario: Scenario) -> dict[str, list]:

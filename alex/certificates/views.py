@@ -61,8 +61,8 @@ def verify_url(code: str) -> str:
     """The public address of the verify page, as printed: ALEX_BASE_URL when set."""
     base = (current_app.config.get("ALEX_BASE_URL") or "").rstrip("/")
     if base:
-        return base + url_for("certificates.verify", code=code)
-    return url_for("certificates.verify", code=code, _external=True)
+        return base + url_for("certificates.verify", verification_code=code)
+    return url_for("certificates.verify", verification_code=code, _external=True)
 
 
 def verify_qr(code: str) -> Markup:
@@ -275,7 +275,7 @@ def verify_form():
     if typed is not None:
         normal = service.normalise_code(typed)
         if normal is not None:
-            return redirect(url_for("certificates.verify", code=normal), 303)
+            return redirect(url_for("certificates.verify", verification_code=normal), 303)
         return render(
             "certificates/verify_form.html",
             status=422,
@@ -285,17 +285,18 @@ def verify_form():
     return render("certificates/verify_form.html", typed="")
 
 
-@bp.get("/verify/<code>")
+@bp.get("/verify/<verification_code>")
 @limiter.limit(_verify_rate_limit)
-def verify(code: str):
+def verify(verification_code: str):
     """Whether a certificate with this code exists and is valid: name, expedition, dates, attendance.
 
     An unknown code and a malformed one get the same 404 page, so the answer tells nothing but
     "not found".
     """
-    certificate = service.by_code(db.session, code[:40])
+    code = verification_code[:40]
+    certificate = service.by_code(db.session, code)
     if certificate is None:
-        return render("certificates/verify.html", status=404, certificate=None, typed=code[:40])
+        return render("certificates/verify.html", status=404, certificate=None, typed=code)
     if certificate.code != code:
-        return redirect(url_for("certificates.verify", code=certificate.code), 301)
+        return redirect(url_for("certificates.verify", verification_code=certificate.code), 301)
     return render("certificates/verify.html", certificate=certificate, typed=code)

@@ -177,7 +177,7 @@ def _certificate_ids(owner_id: int, expedition_id: int, facilitator_id: int) -> 
     )
     db.session.add(certificate)
     db.session.commit()
-    return {"certificate_id": certificate.id, "code": certificate.code}
+    return {"certificate_id": certificate.id, "verification_code": certificate.code}
 
 
 def client_for(app: Flask, scene: Scene, visitor: str):
