@@ -209,6 +209,7 @@ def show(expedition_id: int, certificate_id: int):
         certificate=certificate,
         qr=verify_qr(certificate.code),
         verify_address=verify_url(certificate.code),
+        verify_home=_verify_home(),
     )
 
 
