@@ -224,7 +224,9 @@ def test_verify_page_shows_attendance_and_nothing_else(app, actor, client, sampl
     ):
         assert expected in text
     assert "Formular 7b" not in text and "sabine@" not in text
-    assert 'name="robots" content="noindex' in text  # a name on a public page: not for search engines
+    assert (
+        'name="robots" content="noindex' in text
+    )  # a name on a public page: not for search engines
     # Typed with dashes, spaces and in lower case, it finds the same certificate.
     typed = service.format_code(certificate.code).lower().replace("-", " ")
     found = client.get("/verify", query_string={"code": typed})
