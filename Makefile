@@ -52,6 +52,7 @@ demo-db: install
 	@echo "    moderation@example.org  (Moderation)"
 	@echo "    ada@example.org, ben@example.org, cem@example.org  (Teilnehmer:innen)"
 	@echo "    betrieb@example.org  (Betrieb: Konsole unter /betrieb, sieht keine Inhalte)"
+	@echo "    sabine@sample.example.org  (abgeschlossene Expedition, mit Teilnahmebescheinigung)"
 	@echo ""
 	@echo "  Mails landen als .eml-Dateien in instance/mail/ (Betreff und Link stehen in der Konsole),"
 	@echo "  solange ALEX_SMTP_URL nicht gesetzt ist."

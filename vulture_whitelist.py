@@ -197,3 +197,13 @@ _.asked_along  # templates/follow_up/_links.html
 # The operator's console: read by templates/operator/_history.html (an audit line's names).
 _.target_name
 _.actor_name
+
+# Certificates of attendance: columns the templates read (certificates/_document.html, verify.html)
+# or the constraint uses (valid_slot), and who issued or revoked (kept for the record).
+_.valid_slot
+_.facilitator_name
+_.issued_by_id
+_.meetings_held
+_.revoked_by_id
+_.total_minutes
+_.revoked

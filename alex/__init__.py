@@ -113,6 +113,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from alex.operator import init_app as init_operator
 
     init_operator(app)
+    # Optional areas of the training department: certificates and figures.
+    from alex.certificates import init_app as init_certificates
+
+    init_certificates(app)
     _register_blueprints(app)
     return app
 
@@ -167,3 +171,9 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     pwa_views.init_app(app)
+    # Optional areas of the training department (one block, for an easy merge).
+    from alex.certificates.views import bp as certificates_bp
+    from alex.figures.views import bp as figures_bp
+
+    app.register_blueprint(certificates_bp)
+    app.register_blueprint(figures_bp)

@@ -58,11 +58,13 @@ def seed_demo_command(cards_per_board: int, if_empty: bool) -> None:
     from alex.demo import (
         DEMO_PASSWORD,
         FACILITATOR,
+        FINISHED_PARTICIPANT,
         OPERATOR,
         PARTICIPANTS,
         database_is_empty,
         seed_demo,
         seed_demo_operator,
+        seed_finished,
     )
 
     if current_app.config["ALEX_ENV"] == "production":
@@ -74,11 +76,22 @@ def seed_demo_command(cards_per_board: int, if_empty: bool) -> None:
         raise click.ClickException("The database is not empty; the demo needs an empty one.")
     demo = seed_demo(db.session, date.today(), cards_per_board=cards_per_board)
     seed_demo_operator(db.session)
+    config = current_app.config
+    finished = seed_finished(
+        db.session,
+        date.today(),
+        demo.facilitator,
+        config["ALEX_CERTIFICATE_ISSUER"] or config["ALEX_OPERATOR"] or "Stadt Musterstadt",
+    )
     db.session.commit()
     click.echo(f"Demo expedition #{demo.expedition.id} created. Logins (password {DEMO_PASSWORD}):")
     for email, name in (FACILITATOR, *PARTICIPANTS):
         click.echo(f"  {email:<26} {name}")
     click.echo(f"  {OPERATOR[0]:<26} {OPERATOR[1]} (Betrieb: the operator's console)")
+    click.echo(
+        f"Finished expedition #{finished.expedition.id} with certificates of attendance: "
+        f"{FINISHED_PARTICIPANT}"
+    )
 
 
 @alex_cli.command("create-user")

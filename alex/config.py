@@ -36,6 +36,10 @@ DEFAULTS: dict[str, Any] = {
     "SECURITY_POLICY_URL": "",  # e.g. the SECURITY.md of the code this installation runs
     "OPERATOR": "",  # who runs this instance (named on the privacy and accessibility pages)
     "CONTACT_EMAIL": "",  # where people send accessibility feedback and privacy requests
+    # The organisation named as issuer on certificates of attendance (default: OPERATOR).
+    "CERTIFICATE_ISSUER": "",
+    # Looking up verification codes on /verify, per IP address (more: 429).
+    "VERIFY_RATE_LIMIT": "20 per minute",
     # No reminder and no digest in these hours (each expedition's time zone), nor at weekends.
     "QUIET_HOURS": "19:00-07:30",
     "QUIET_WEEKENDS": True,

@@ -46,6 +46,9 @@ AREAS = (
     "openings",
     "follow_up",
     "operator",
+    # Optional areas of the training department.
+    "certificates",
+    "figures",
 )
 SHARED_TEMPLATE_DIRS = (
     "templates/components",

@@ -12,6 +12,7 @@ from alex.boards.models import (
     Vorhaben,
     VorhabenVersion,
 )
+from alex.certificates.models import Certificate
 from alex.db import Base
 from alex.expeditions.models import Expedition, Invite, Membership
 from alex.exports.models import FinalReflection, ReportSelection
@@ -49,6 +50,7 @@ __all__ = [
     "Attendance",
     "Base",
     "CalendarToken",
+    "Certificate",
     "Card",
     "CardMove",
     "CheckIn",

@@ -100,6 +100,7 @@ def seed_scenario(app: Flask) -> Scenario:
     with app.app_context():
         demo = seed_demo(db.session, date.today(), cards_per_board=8)
         seed_demo_operator(db.session)
+        _seed_certificate(demo)
         db.session.commit()
         upcoming = db.session.scalar(
             select(Meeting.id)
@@ -107,6 +108,40 @@ def seed_scenario(app: Flask) -> Scenario:
             .order_by(Meeting.starts_at)
         )
         return Scenario(demo.expedition.id, upcoming)
+
+
+def _seed_certificate(demo) -> None:
+    """A Teilnahmebescheinigung of the first participant (the certificates area, when installed),
+    as if issued after the Abschluss, so its page and the verify page are walked too."""
+    try:
+        from alex.certificates.service import issue
+    except ImportError:
+        return
+    from alex.extensions import db
+
+    issue(
+        db.session,
+        demo.expedition,
+        demo.facilitator,
+        [demo.participants[0].id],
+        90,
+        date.max,  # long after the Abschluss
+        "Stadt Musterstadt",
+    )
+
+
+def _certificate_values(expedition: int) -> dict[str, list]:
+    """Certificate ids and verification codes of the walked expedition (none without the area)."""
+    try:
+        from alex.certificates.models import Certificate
+    except ImportError:
+        return {}
+    from alex.extensions import db
+
+    rows = db.session.execute(
+        select(Certificate.id, Certificate.code).where(Certificate.expedition_id == expedition)
+    ).all()
+    return {"certificate_id": [r.id for r in rows], "verification_code": [r.code for r in rows]}
 
 
 def _values(app: Flask, scenario: Scenario) -> dict[str, list]:
@@ -136,6 +171,7 @@ def _values(app: Flask, scenario: Scenario) -> dict[str, list]:
             "token": list(
                 db.session.scalars(select(Invite.token).where(Invite.expedition_id == expedition))
             ),
+            **_certificate_values(expedition),
         }
 
 

@@ -44,12 +44,20 @@ def test_seed_demo_creates_a_living_expedition(app):
     # Two further expeditions of Mona's are open on the Börse.
     if "openings" in app.blueprints:
         assert client.get("/boerse").get_data(as_text=True).count("Details und Anfrage") == 2
+    # The finished expedition beside it (Mona facilitates both) has its certificates issued.
+    from alex.certificates.models import Certificate
+
+    with app.app_context():
+        holders = db.session.scalars(select(Certificate.holder_name)).all()
+        assert sorted(holders) == ["Aylin Demir", "Jonas Weber", "Sabine Hoffmann"]
+    assert "sabine@sample.example.org" in result.output
     # A second run leaves the data alone.
     assert _run(app, "seed-demo", "--if-empty").exit_code == 0
     assert _run(app, "seed-demo").exit_code != 0
     with app.app_context():
-        # Four in the expedition, and the demo's operator (Betrieb), who is in none.
-        assert db.session.scalar(select(func.count()).select_from(User)) == 5
+        # Four in the expedition, the demo's operator (Betrieb), who is in none, and Sabine, Jonas
+        # and Aylin of the finished expedition.
+        assert db.session.scalar(select(func.count()).select_from(User)) == 8
 
 
 def test_create_user_and_unlock(app):

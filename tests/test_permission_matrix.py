@@ -376,6 +376,25 @@ OPERATOR = {
     "operator.audit": Route(OPERATORS),
     "operator.close_announcement": Route(PUBLIC, data=lambda s: {"revision": "1", "next": "/"}),
 }
+# Certificates of attendance: the holder and the facilitators; the scene's expedition is still
+# running, so issuing answers 422 (tests/http/test_certificates.py issues after the Abschluss).
+# Anyone may verify a code. The training department's figures: operators ("Bildung" too, tested
+# in tests/http/test_figures.py); everyone else 404.
+HOLDER_OR_FACILITATOR = expect(LOGIN, 404, 404, OK, OK)
+CERTIFICATES = {
+    "certificates.manage": Route(FACILITATORS),
+    "certificates.issue": Route(FACILITATORS, data=lambda s: {"hours": "1,5"}),
+    "certificates.revoke": Route(FACILITATORS),
+    "certificates.mine": Route(MEMBERS),
+    "certificates.show": Route(HOLDER_OR_FACILITATOR),
+    "certificates.pdf": Route(HOLDER_OR_FACILITATOR),
+    "certificates.verify_form": Route(PUBLIC),
+    "certificates.verify": Route(PUBLIC),
+}
+FIGURES = {
+    "figures.index": Route(expect(LOGIN, 404, 404, 404, 404, operator=OK)),
+    "figures.download": Route(expect(LOGIN, 404, 404, 404, 404, operator=OK)),
+}
 ROUTES: dict[str, Route] = {
     **CORE,
     **AUTH,
@@ -395,6 +414,8 @@ ROUTES: dict[str, Route] = {
     **OPENINGS,
     **FOLLOW_UP,
     **OPERATOR,
+    **CERTIFICATES,
+    **FIGURES,
 }
 
 

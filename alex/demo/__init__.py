@@ -53,3 +53,32 @@ def seed_demo_operator(session: Session) -> User:
     session.add(user)
     session.flush()
     return user
+
+
+FINISHED_PARTICIPANT = "sabine@sample.example.org"  # logs in to see her certificate
+
+
+def seed_finished(
+    session: Session, today: date, facilitator: User, issuer: str = ""
+) -> BuiltExpedition:
+    """The finished expedition (alex/demo/finished.toml), facilitated by the demo's Mona, with
+    the certificates of attendance she issued after the Abschluss (2 hours per meeting)."""
+    from alex.certificates.service import issue
+
+    built = build_expedition(
+        session,
+        load_story("finished"),
+        today,
+        hash_password(DEMO_PASSWORD),
+        existing={"mona": facilitator},
+    )
+    issue(
+        session,
+        built.expedition,
+        facilitator,
+        [user.id for user in built.participants],
+        120,
+        today,
+        issuer,
+    )
+    return built

@@ -103,10 +103,17 @@ def build_expedition(
     password_hash: str,
     *,
     cards_per_board: int | None = None,
+    existing: dict[str, User] | None = None,
 ) -> BuiltExpedition:
-    """Write the whole story; `cards_per_board` cuts or fills each participant's own cards."""
+    """Write the whole story; `cards_per_board` cuts or fills each participant's own cards.
+
+    `existing` plays some of the story's people with accounts made before (the demo's Mona
+    facilitates the finished expedition too).
+    """
+    existing = existing or {}
     people = {
-        p.key: User(email=p.email, name=p.name, password_hash=password_hash) for p in story.people
+        p.key: existing.get(p.key) or User(email=p.email, name=p.name, password_hash=password_hash)
+        for p in story.people
     }
     session.add_all(people.values())
     session.flush()

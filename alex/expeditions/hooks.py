@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, redirect, request, session, url_for
+from collections.abc import Callable
+
+from flask import Flask, current_app, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import Session
@@ -77,3 +79,24 @@ def _name_unique_among_co_members(session_: Session, user_id: int, name: str) ->
             )
         )
     return None
+
+
+# Evidence that participants completed an expedition, beyond what the lower layers know (a
+# Teilnahmebescheinigung issued): optional areas register a source, the training department's
+# figures ask all of them, and neither imports the other.
+# (session, expedition ids) -> {(expedition id, user id), …}
+CompletionSource = Callable[[Session, list[int]], set[tuple[int, int]]]
+_COMPLETION_KEY = "alex.expeditions.completion_sources"
+
+
+def register_completion_source(app: Flask, source: CompletionSource) -> None:
+    """Have `source` name participants who completed (called from an area's init_app)."""
+    app.extensions.setdefault(_COMPLETION_KEY, []).append(source)
+
+
+def completed_by_sources(session_: Session, expedition_ids: list[int]) -> set[tuple[int, int]]:
+    """(expedition id, user id) of everyone some registered source counts as completed."""
+    found: set[tuple[int, int]] = set()
+    for source in current_app.extensions.get(_COMPLETION_KEY, []):
+        found |= source(session_, expedition_ids)
+    return found
