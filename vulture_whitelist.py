@@ -142,12 +142,6 @@ _.last_sent_at
 _.done_count
 _.still_writing
 _.next_phase
-# Instance roles on the account (alex/auth/models.py), set and read by the organisation areas
-# (operator console, SSO, figures); the foundation lands before them.
-_.is_operator
-_.is_training_office
-_.may_create_expeditions
-_.deactivated_at
 
 # Import into my board (alex/imports): read by templates/imports/preview.html, set for Werkzeug,
 # or registered by a decorator (the upload route's 413 handler).
