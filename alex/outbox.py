@@ -231,6 +231,10 @@ def _collect_new_ids(session: Session, _flush_context) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _hand_to_queue(session: Session) -> None:
+    # SQLAlchemy calls this for a released savepoint too (enqueue's dedupe uses one): its rows
+    # are not committed yet, so their ids wait for the outermost commit.
+    if session.in_nested_transaction():
+        return
     ids = session.info.pop(_NEW_IDS, None)
     if not ids:
         return

@@ -1,6 +1,10 @@
 """make bench: the performance goals table, measured as deployed (gunicorn, deploy/ config).
 
-python -m bench [--postgres [URL]] [--only sqlite|postgres]
+python -m bench [--postgres [URL]] [--only sqlite|postgres] [--rows KEY,KEY] [--repeat N]
+
+--rows measures only the named figures (keys as in bench/results.json, e.g. phase_change,
+outbox_write, digest_1000), --repeat N times each, and prints them without writing
+bench/results.json or docs/PERFORMANCE.md (a partial run is not the table's figures).
 """
 
 from __future__ import annotations
@@ -24,6 +28,38 @@ DEMO = 12  # cards per board of `make run`'s demo (seed-demo's default)
 
 def log(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+ORDER = [
+    "board_200",
+    "board_1000",
+    "html_per_card",
+    "queries_board",
+    "queries_zirkel",
+    "queries_meeting",
+    "queries_overview",
+    "card_move",
+    "poll_p50",
+    "poll_rate",
+    "phase_change",
+    "zirkel",
+    "first_visit",
+    "first_visit_browser",
+    "report_pdf",
+    "overview",
+    "board_200_changed",
+    "outbox_write",
+    "digest_1000",
+]
+# What a --rows run can measure alone: figures on the 200-card database under one server (set
+# up only when one of them is wanted), and the reach figures on their own fresh databases.
+MEDIUM_GROUP = {
+    "board_200",
+    "card_move",
+    "poll_p50",
+    "poll_rate",
+    "phase_change",
+}
 
 
 def run_backend(kind: str, workdir: Path, postgres: str | None) -> list[Row]:
@@ -106,28 +142,56 @@ def run_backend(kind: str, workdir: Path, postgres: str | None) -> list[Row]:
             rows["first_visit_browser"] = figures.browser_first_visit_row(server, site)
         site.close()
 
-    order = [
-        "board_200",
-        "board_1000",
-        "html_per_card",
-        "queries_board",
-        "queries_zirkel",
-        "queries_meeting",
-        "queries_overview",
-        "card_move",
-        "poll_p50",
-        "poll_rate",
-        "phase_change",
-        "zirkel",
-        "first_visit",
-        "first_visit_browser",
-        "report_pdf",
-        "overview",
-        "board_200_changed",
-        "outbox_write",
-        "digest_1000",
-    ]
-    return [rows[key] for key in order]
+    return [rows[key] for key in ORDER]
+
+
+def run_some(
+    kind: str, workdir: Path, postgres: str | None, only: set[str], repeat: int
+) -> list[list[Row]]:
+    """Only the wanted figures, `repeat` times (each group set up once, if one of its figures
+    is wanted; the reach figures on a fresh database each time)."""
+    runs: list[dict[str, Row]] = [{} for _ in range(repeat)]
+    if only & MEDIUM_GROUP:
+        log(f"{kind}: seeding {MEDIUM} cards per board")
+        with seeded_database(kind, MEDIUM, workdir, postgres) as url:
+            site = Site(url)
+            with Gunicorn(url, workdir) as server:
+                for rows in runs:
+                    if "board_200" in only:
+                        rows["board_200"] = asyncio.run(
+                            figures.page_p50(
+                                server,
+                                site,
+                                "board",
+                                Row("board_200", "own board page, 200 cards, p50", "≤ 4 ms"),
+                                4.0,
+                            )
+                        )
+                    if "card_move" in only:
+                        rows["card_move"] = asyncio.run(figures.move_row(server, site))
+                    if only & {"poll_p50", "poll_rate"}:
+                        for row in asyncio.run(figures.poll_rows(server, site)):
+                            rows[row.key] = row
+                    if "phase_change" in only:
+                        rows["phase_change"] = asyncio.run(figures.phase_row(server, site))
+            site.close()
+    for key, measure in (
+        ("outbox_write", reach.outbox_write_row),
+        ("digest_1000", reach.digest_row),
+    ):
+        if key not in only:
+            continue
+        for turn, rows in enumerate(runs):
+            log(f"{kind}: {key} ({turn + 1} of {repeat})")
+            with (
+                tempfile.TemporaryDirectory(dir=workdir) as folder,
+                seeded_database(kind, 0, Path(folder), postgres, seed=False) as url,
+            ):
+                rows[key] = measure(url)
+    missing = only - set(runs[0])
+    if missing:
+        log(f"not measurable alone (run the whole bench): {', '.join(sorted(missing))}")
+    return [[rows[key] for key in ORDER if key in rows] for rows in runs]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -140,13 +204,27 @@ def main(argv: list[str] | None = None) -> int:
         help="also on PostgreSQL (server URL; a fresh database is created and dropped)",
     )
     parser.add_argument("--only", choices=["sqlite", "postgres"])
+    parser.add_argument(
+        "--rows", help="only these figures, comma-separated keys (printed, nothing written)"
+    )
+    parser.add_argument("--repeat", type=int, default=1, help="with --rows: run them N times")
     args = parser.parse_args(argv)
+    only = {k.strip() for k in args.rows.split(",") if k.strip()} if args.rows else None
+    if only is not None and only - set(ORDER):
+        parser.error(f"unknown figures: {', '.join(sorted(only - set(ORDER)))}")
     kinds = [k for k in ("sqlite", "postgres") if k != "postgres" or args.postgres]
     if args.only:
         kinds = [args.only]
     results: dict[str, list[Row]] = {}
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="alex-bench-") as tmp:
+        if only is not None:
+            for kind in kinds:
+                runs = run_some(kind, Path(tmp), args.postgres, only, max(args.repeat, 1))
+                for turn, rows in enumerate(runs):
+                    print(f"\n{kind} (run {turn + 1} of {args.repeat})\n{table(rows)}", flush=True)
+            log(f"done in {time.monotonic() - started:.0f} s (figures printed only)")
+            return 0
         for kind in kinds:
             results[kind] = run_backend(kind, Path(tmp), args.postgres)
     write(results, {"backends": kinds, "cards": [SMALL, MEDIUM, ZIRKEL, LARGE]})

@@ -269,3 +269,41 @@ def test_one_batch_shares_one_connection(app, world, smtp_server):
     assert run_outbox(app).sent == 3
     assert len(smtp_server.messages) == 3
     assert len(connections) == 1
+
+
+def test_ids_reach_the_queue_after_the_outer_commit_not_after_a_savepoint(app, world):
+    """enqueue's dedupe check releases a savepoint: that is no commit of the row yet."""
+    from alex import tasks
+
+    user = world.user()
+    with app.app_context():
+        tasks.huey.storage.flush_queue()
+        message = outbox.enqueue(
+            db.session,
+            channel="email",
+            kind="digest",
+            template="password_reset",
+            context={"link": "x"},
+            user_id=user.id,
+            dedupe_key=f"digest:{user.id}:2026-W51",
+        )
+        assert message is not None
+        assert tasks.huey.pending_count() == 0  # the savepoint is released, nothing committed
+        db.session.commit()
+        assert tasks.huey.pending_count() == 1
+        tasks.huey.storage.flush_queue()
+
+
+def test_the_smtp_connection_sends_small_writes_at_once(app, smtp_server):
+    """TCP_NODELAY: the final "." after the message body is a small write right after a large
+    one; with Nagle's algorithm it waited for the server's delayed ACK (~40 ms a mail)."""
+    import socket
+
+    from alex import mail
+
+    with app.app_context():
+        connection = mail._connect(mail.smtp_settings(app.config["ALEX_SMTP_URL"]))
+    try:
+        assert connection.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+    finally:
+        mail._close(connection)
