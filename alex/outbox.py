@@ -29,10 +29,10 @@ Every row has a ``message_id`` (the e-mail's Message-ID header, the push message
 from __future__ import annotations
 
 import base64
+import functools
 import logging
 import secrets
 import socket
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -47,6 +47,7 @@ from sqlalchemy import (
     String,
     event,
     func,
+    insert,
     or_,
     select,
     update,
@@ -139,16 +140,21 @@ def register_channel(
         _batch_ends[name] = batch_end
 
 
-def _message_id() -> str:
-    domain = current_app.config.get("ALEX_MAIL_DOMAIN") or _host_domain()
-    return f"<{uuid.uuid4().hex}@{domain}>"
+def _message_id(domain: str | None = None) -> str:
+    # 128 random bits, as hex (what uuid4().hex gave, at a fraction of the cost).
+    return f"<{secrets.token_hex(16)}@{domain or _domain()}>"
 
 
-def _host_domain() -> str:
+def _domain() -> str:
+    config = current_app.config
+    return _domain_of(config.get("ALEX_MAIL_DOMAIN"), config.get("ALEX_BASE_URL") or "")
+
+
+@functools.lru_cache(maxsize=8)
+def _domain_of(mail_domain: str | None, base_url: str) -> str:
     from urllib.parse import urlsplit
 
-    base = current_app.config.get("ALEX_BASE_URL") or ""
-    return urlsplit(base).hostname or socket.getfqdn() or "alex.invalid"
+    return mail_domain or urlsplit(base_url).hostname or socket.getfqdn() or "alex.invalid"
 
 
 def _stored_attachments(files: Iterable[tuple[str, str, bytes | str]]) -> list | None:
@@ -215,6 +221,56 @@ def enqueue(
     except IntegrityError:
         return None
     return message
+
+
+def enqueue_many(
+    session: Session,
+    *,
+    channel: str,
+    kind: str,
+    template: str,
+    contexts: dict[int, dict[str, Any]],
+    attachments: Iterable[tuple[str, str, bytes | str]] = (),
+) -> list[int]:
+    """One message each for several users (user id → context) in one INSERT; their ids.
+
+    What `enqueue` does for one recipient, without a dedupe key: rows in the caller's
+    transaction, handed to the queue after its commit. No ORM objects: a notification to a
+    whole Zirkel costs one statement.
+    """
+    if not contexts:
+        return []
+    domain = _domain()
+    now = utcnow()
+    stored = _stored_attachments(attachments)
+    rows = [
+        {
+            "message_id": _message_id(domain),
+            "channel": channel,
+            "kind": kind,
+            "template": template,
+            "context": context,
+            "user_id": user_id,
+            "attachments": stored,
+            "state": PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "last_error": "",
+            "created_at": now,
+        }  # the columns left out stay NULL: no address, locale, dedupe key or claim yet
+        for user_id, context in contexts.items()
+    ]
+    # One statement, compiled once: SQLAlchemy's "insertmanyvalues" sends the rows as one
+    # INSERT … VALUES (…), (…) RETURNING id (in batches within the database's limits).
+    ids = list(session.execute(_insert_returning_id(), rows).scalars())
+    session.info.setdefault(_NEW_IDS, []).extend(ids)
+    return ids
+
+
+@functools.cache
+def _insert_returning_id():
+    table = OutboxMessage.__table__
+    return insert(table).returning(table.c.id)
 
 
 # --- after the commit: hand the new ids to the queue ------------------------------------------

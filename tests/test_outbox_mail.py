@@ -307,3 +307,61 @@ def test_the_smtp_connection_sends_small_writes_at_once(app, smtp_server):
         assert connection.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
     finally:
         mail._close(connection)
+
+
+def test_notify_all_costs_the_same_statements_for_three_or_nine_people(app, world):
+    """One query for everyone's choice and the actor's name, one INSERT of the in-app rows, one
+    of the outbox rows; the ids reach the queue after the commit."""
+    from sqlalchemy import event, func
+
+    from alex import tasks
+    from alex.notifications import Notification, notify_all, set_preference
+
+    actor = world.user("Mona Moderation")
+    counts = []
+    for size in (3, 9):
+        people = [world.user(f"Person {n}") for n in range(size)]
+        expedition = world.expedition(actor, title=f"Zirkel {size}")
+        for person in people:
+            world.join(expedition, person)
+        with app.app_context():
+            set_preference(db.session, people[0].id, "support_requested", "app")
+            for person in people[1:]:
+                set_preference(db.session, person.id, "support_requested", "email")
+            db.session.commit()
+            tasks.huey.storage.flush_queue()
+            statements = []
+
+            def count(*_args, statements=statements) -> None:
+                statements.append(1)
+
+            event.listen(db.engine, "before_cursor_execute", count)
+            try:
+                sent = notify_all(
+                    db.session,
+                    [actor.id] + [p.id for p in people],
+                    "support_requested",
+                    expedition_id=expedition.id,
+                    actor_id=actor.id,
+                    subject="Frage",
+                )
+            finally:
+                event.remove(db.engine, "before_cursor_execute", count)
+            db.session.commit()
+            assert sent == size
+            counts.append(len(statements))
+            mails = db.session.scalars(
+                select(OutboxMessage).where(OutboxMessage.user_id.in_([p.id for p in people]))
+            ).all()
+            assert len(mails) == size - 1  # the first one chose the app
+            assert {m.context["actor_name"] for m in mails} == {"Mona Moderation"}
+            assert len({m.message_id for m in mails}) == size - 1
+            in_app = db.session.scalar(
+                select(func.count(Notification.id)).where(
+                    Notification.expedition_id == expedition.id
+                )
+            )
+            assert in_app == size
+            assert tasks.huey.pending_count() == 1  # one task with all the commit's ids
+            tasks.huey.storage.flush_queue()
+    assert counts[0] == counts[1], counts
