@@ -94,8 +94,21 @@ def _write_expected(connection: Connection | None = None) -> bool:
     if connection is not None and connection.get_execution_options().get(_SEPARATE_WRITE):
         return True
     if has_request_context():
-        return request.method not in _READ_ONLY_METHODS
+        return request.method not in _READ_ONLY_METHODS and not g.get(_WRITTEN, False)
     return True  # CLI commands and scripts
+
+
+_WRITTEN = "_alex_request_written"
+
+
+def reads_only_from_here() -> None:
+    """The request's change is committed: what it still does (the answer) only reads.
+
+    Its next transaction then starts like a GET's: on SQLite a plain BEGIN (a snapshot, no
+    write lock that would hold up other writers while the answer renders), on PostgreSQL no
+    transaction at all, and a write would be refused there.
+    """
+    g.setdefault(_WRITTEN, True)
 
 
 def configure_engine(engine: Engine) -> None:

@@ -231,12 +231,14 @@ def enqueue_many(
     template: str,
     contexts: dict[int, dict[str, Any]],
     attachments: Iterable[tuple[str, str, bytes | str]] = (),
+    dedupe_keys: dict[int, str] | None = None,
 ) -> list[int]:
-    """One message each for several users (user id → context) in one INSERT; their ids.
+    """One message each for several users (user id → context) in one INSERT; the new ids.
 
-    What `enqueue` does for one recipient, without a dedupe key: rows in the caller's
-    transaction, handed to the queue after its commit. No ORM objects: a notification to a
-    whole Zirkel costs one statement.
+    What `enqueue` does for one recipient: rows in the caller's transaction, handed to the
+    queue after its commit. No ORM objects: a notification to a whole Zirkel costs one
+    statement. With `dedupe_keys` (user id → key) a key used before writes nothing (INSERT …
+    ON CONFLICT DO NOTHING: also when another writer used it a moment ago).
     """
     if not contexts:
         return []
@@ -260,9 +262,15 @@ def enqueue_many(
         }  # the columns left out stay NULL: no address, locale, dedupe key or claim yet
         for user_id, context in contexts.items()
     ]
+    if dedupe_keys is not None:
+        for row in rows:
+            row["dedupe_key"] = dedupe_keys[row["user_id"]]
+        statement = _insert_new_returning_id(session.get_bind().dialect.name)
+    else:
+        statement = _insert_returning_id()
     # One statement, compiled once: SQLAlchemy's "insertmanyvalues" sends the rows as one
     # INSERT … VALUES (…), (…) RETURNING id (in batches within the database's limits).
-    ids = list(session.execute(_insert_returning_id(), rows).scalars())
+    ids = list(session.execute(statement, rows).scalars())
     session.info.setdefault(_NEW_IDS, []).extend(ids)
     return ids
 
@@ -271,6 +279,15 @@ def enqueue_many(
 def _insert_returning_id():
     table = OutboxMessage.__table__
     return insert(table).returning(table.c.id)
+
+
+@functools.cache
+def _insert_new_returning_id(dialect: str):
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    table = OutboxMessage.__table__
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    return statement.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
 
 
 # --- after the commit: hand the new ids to the queue ------------------------------------------

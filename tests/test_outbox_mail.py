@@ -365,3 +365,36 @@ def test_notify_all_costs_the_same_statements_for_three_or_nine_people(app, worl
             assert tasks.huey.pending_count() == 1  # one task with all the commit's ids
             tasks.huey.storage.flush_queue()
     assert counts[0] == counts[1], counts
+
+
+def test_enqueue_many_with_dedupe_keys_writes_each_key_once(app, world):
+    """The digest's batch: a key used before (this week's digest) writes nothing again."""
+    from alex import tasks
+
+    people = [world.user(f"Person {n}") for n in range(3)]
+    keys = {p.id: f"digest:{p.id}:2026-W52" for p in people}
+    with app.app_context():
+        tasks.huey.storage.flush_queue()
+        first = outbox.enqueue_many(
+            db.session,
+            channel="email",
+            kind="digest",
+            template="password_reset",
+            contexts={p.id: {"link": "x"} for p in people[:2]},
+            dedupe_keys=keys,
+        )
+        db.session.commit()
+        again = outbox.enqueue_many(
+            db.session,
+            channel="email",
+            kind="digest",
+            template="password_reset",
+            contexts={p.id: {"link": "x"} for p in people},
+            dedupe_keys=keys,
+        )
+        db.session.commit()
+        assert len(first) == 2 and len(again) == 1
+        rows = db.session.scalars(select(OutboxMessage)).all()
+        assert sorted(r.dedupe_key for r in rows) == sorted(keys.values())
+        assert tasks.huey.pending_count() == 2  # one task per commit, with its new ids
+        tasks.huey.storage.flush_queue()
