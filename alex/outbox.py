@@ -337,7 +337,8 @@ def _lease() -> timedelta:
 
 
 def _claim(session: Session, message_id: int, now: datetime) -> str | None:
-    """Take the row for this worker (committed); None when it is not due or someone has it."""
+    """Take the row for this worker (the caller commits); None when it is not due or someone
+    has it."""
     token = secrets.token_hex(16)
     claimed = session.execute(
         update(OutboxMessage)
@@ -351,7 +352,6 @@ def _claim(session: Session, message_id: int, now: datetime) -> str | None:
         .values(state=SENDING, claim_token=token, claimed_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
-    session.commit()
     return token if claimed else None
 
 
@@ -390,11 +390,14 @@ def deliver_one(session: Session, message_id: int, outcome: Outcome | None = Non
     now = utcnow()
     token = _claim(session, message_id, now)
     if token is None:
+        session.commit()
         outcome.skipped += 1
         return "skipped"
     message = session.get(OutboxMessage, message_id, populate_existing=True)
     assert message is not None
-    session.commit()  # hold no transaction (on SQLite: no write lock) while the deliverer works
+    # The claim and the read in one transaction, committed before anything leaves; and no
+    # transaction (on SQLite: no write lock) held while the deliverer works.
+    session.commit()
     attempts = message.attempts + 1
     committed = {"done": False}
 
