@@ -253,7 +253,6 @@ def enqueue_many(
             "template": template,
             "context": context,
             "user_id": user_id,
-            "attachments": stored,
             "state": PENDING,
             "attempts": 0,
             "next_attempt_at": now,
@@ -262,6 +261,9 @@ def enqueue_many(
         }  # the columns left out stay NULL: no address, locale, dedupe key or claim yet
         for user_id, context in contexts.items()
     ]
+    if stored is not None:  # none: the column stays NULL (not JSON "null", one dump less a row)
+        for row in rows:
+            row["attachments"] = stored
     if dedupe_keys is not None:
         for row in rows:
             row["dedupe_key"] = dedupe_keys[row["user_id"]]
