@@ -96,7 +96,7 @@ def _write_expected(connection: Connection | None = None) -> bool:
         return True
     if has_request_context():
         if request.method not in _READ_ONLY_METHODS:
-            return True
+            return not g.get(_WRITTEN, False)
         view = current_app.view_functions.get(request.endpoint or "")
         return bool(getattr(view, WRITES_ON_GET, False))
     return True  # CLI commands and scripts
@@ -112,6 +112,19 @@ def writes_on_get(view: F) -> F:
     """Let this GET view write in a transaction of its own, like a POST (use it sparingly)."""
     setattr(view, WRITES_ON_GET, True)
     return view
+
+
+_WRITTEN = "_alex_request_written"
+
+
+def reads_only_from_here() -> None:
+    """The request's change is committed: what it still does (the answer) only reads.
+
+    Its next transaction then starts like a GET's: on SQLite a plain BEGIN (a snapshot, no
+    write lock that would hold up other writers while the answer renders), on PostgreSQL no
+    transaction at all, and a write would be refused there.
+    """
+    g.setdefault(_WRITTEN, True)
 
 
 def configure_engine(engine: Engine) -> None:

@@ -39,6 +39,7 @@ from sqlalchemy import (
     bindparam,
     delete,
     func,
+    insert,
     literal,
     select,
     update,
@@ -46,6 +47,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relationship
 from werkzeug.routing import BuildError
 
+from alex import outbox
 from alex.auth.models import User
 from alex.auth.service import register_user_extra
 from alex.db import Base, UTCDateTime, upsert, utcnow
@@ -225,7 +227,8 @@ def allowed_channels(kind: str) -> tuple[str, ...]:
 
 @cache
 def _channel_query():
-    """The person's choice, else the expedition's default, for several people at once."""
+    """The person's choice, else the expedition's default, for several people at once (and
+    their names: notify_all names the actor from the same query)."""
     own = (
         select(NotificationPreference.channel)
         .where(
@@ -242,9 +245,24 @@ def _channel_query():
         )
         .scalar_subquery()
     )
-    return select(User.id, func.coalesce(own, expedition, literal(""))).where(
+    return select(User.id, func.coalesce(own, expedition, literal("")), User.name).where(
         User.id.in_(bindparam("user_ids", expanding=True))
     )
+
+
+def _routes(
+    session: Session, ids: list[int], kind: str, expedition_id: int | None
+) -> dict[int, tuple[str, str]]:
+    """user id → (where `kind` goes for them, their name); one query."""
+    kind = choice_kind(kind)
+    rows = session.execute(
+        _channel_query(), {"user_ids": ids, "kind": kind, "expedition_id": expedition_id or 0}
+    )
+    default = DEFAULT_CHANNELS[kind]
+    allowed = allowed_channels(kind)
+    return {
+        uid: (channel if channel in allowed else default, name) for uid, channel, name in rows.all()
+    }
 
 
 def channels_for(
@@ -254,13 +272,9 @@ def channels_for(
     ids = list(user_ids)
     if not ids:
         return {}
-    kind = choice_kind(kind)
-    rows = session.execute(
-        _channel_query(), {"user_ids": ids, "kind": kind, "expedition_id": expedition_id or 0}
-    )
-    default = DEFAULT_CHANNELS[kind]
-    allowed = allowed_channels(kind)
-    return {uid: (channel if channel in allowed else default) for uid, channel in rows.all()}
+    return {
+        uid: channel for uid, (channel, _name) in _routes(session, ids, kind, expedition_id).items()
+    }
 
 
 def preferences_of(session: Session, user_id: int) -> dict[str, str]:
@@ -361,12 +375,9 @@ def notify(
     `details` (plain JSON values) and `attachments` go only into an e-mail; `channel` is the
     already looked-up choice (notify_all looks up everyone's at once).
     """
-    if kind not in KINDS:
-        raise ValueError(f"unknown notification kind {kind!r}")
+    _check_notification(kind, link)
     if actor_id is not None and actor_id == user_id:
         return None
-    if link and (not link.startswith("/") or link.startswith("//")):
-        raise ValueError("notification links are local paths")
     if channel is None:
         channel = channels_for(session, (user_id,), kind, expedition_id).get(user_id)
     if channel is None or channel == "off":
@@ -385,6 +396,18 @@ def notify(
     return notification
 
 
+def _check_notification(kind: str, link: str) -> None:
+    if kind not in KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    if link and (not link.startswith("/") or link.startswith("//")):
+        raise ValueError("notification links are local paths")
+
+
+def _mail_context(kind: str, actor_name: str, subject: str, link: str, details: dict) -> dict:
+    """What the outbox row of a notification carries (the mail is written at delivery)."""
+    return {"kind": kind, "actor_name": actor_name, "subject": subject, "link": link, **details}
+
+
 def _send(
     session: Session,
     notification: Notification,
@@ -393,25 +416,23 @@ def _send(
     attachments: Sequence[tuple[str, str, bytes | str]],
 ) -> None:
     """The outbox row that carries a notification by e-mail or push (sent after the commit)."""
-    from alex.outbox import enqueue
-
     with session.no_autoflush:  # one SELECT for the actor's name, no flush per recipient
         actor = session.get(User, notification.actor_id) if notification.actor_id else None
-    enqueue(
+    n = notification
+    outbox.enqueue(
         session,
         channel=channel,
-        kind=notification.kind,
+        kind=n.kind,
         template="notification",
-        context={
-            "kind": notification.kind,
-            "actor_name": actor.name if actor else "",
-            "subject": notification.subject,
-            "link": notification.link,
-            **details,
-        },
-        user_id=notification.user_id,
+        context=_mail_context(n.kind, actor.name if actor else "", n.subject, n.link, details),
+        user_id=n.user_id,
         attachments=list(attachments) if channel == "email" else [],
     )
+
+
+@cache
+def _insert_notification():
+    return insert(Notification.__table__)
 
 
 def notify_all(
@@ -426,25 +447,51 @@ def notify_all(
     details: dict | None = None,
     attachments: Sequence[tuple[str, str, bytes | str]] = (),
 ) -> int:
-    """Notify several people (the one who acted is left out); returns how many."""
+    """Notify several people (the one who acted is left out); returns how many.
+
+    Routed like `notify`, set-based: one query for everyone's choice and the actor's name, one
+    INSERT of the in-app rows, one of the outbox rows per channel, whatever the number of people.
+    """
+    _check_notification(kind, link)
     ids = [uid for uid in dict.fromkeys(user_ids) if uid != actor_id]
-    channels = channels_for(session, ids, kind, expedition_id)
-    sent = [
-        notify(
+    if not ids:
+        return 0
+    asked = ids + [actor_id] if actor_id is not None else ids
+    routes = _routes(session, asked, kind, expedition_id)
+    chosen = {uid: routes[uid][0] for uid in ids if uid in routes and routes[uid][0] != "off"}
+    if not chosen:
+        return 0
+    subject = subject.strip()[:SUBJECT_MAX]
+    link = link[:LINK_MAX]
+    now = utcnow()
+    session.execute(
+        _insert_notification(),
+        [
+            {
+                "user_id": uid,
+                "expedition_id": expedition_id,
+                "kind": kind,
+                "actor_id": actor_id,
+                "subject": subject,
+                "link": link,
+                "created_at": now,
+                "read_at": None,
+            }
+            for uid in chosen
+        ],
+    )
+    actor_name = routes[actor_id][1] if actor_id in routes else ""
+    context = _mail_context(kind, actor_name, subject, link, details or {})
+    for channel in ("email", "push"):
+        outbox.enqueue_many(
             session,
-            uid,
-            kind,
-            expedition_id=expedition_id,
-            actor_id=actor_id,
-            subject=subject,
-            link=link,
-            details=details,
-            attachments=attachments,
-            channel=channels.get(uid, "off"),
+            channel=channel,
+            kind=kind,
+            template="notification",
+            contexts={uid: context for uid, c in chosen.items() if c == channel},
+            attachments=list(attachments) if channel == "email" else [],
         )
-        for uid in ids
-    ]
-    return sum(1 for n in sent if n is not None)
+    return len(chosen)
 
 
 @cache

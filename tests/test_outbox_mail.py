@@ -269,3 +269,132 @@ def test_one_batch_shares_one_connection(app, world, smtp_server):
     assert run_outbox(app).sent == 3
     assert len(smtp_server.messages) == 3
     assert len(connections) == 1
+
+
+def test_ids_reach_the_queue_after_the_outer_commit_not_after_a_savepoint(app, world):
+    """enqueue's dedupe check releases a savepoint: that is no commit of the row yet."""
+    from alex import tasks
+
+    user = world.user()
+    with app.app_context():
+        tasks.huey.storage.flush_queue()
+        message = outbox.enqueue(
+            db.session,
+            channel="email",
+            kind="digest",
+            template="password_reset",
+            context={"link": "x"},
+            user_id=user.id,
+            dedupe_key=f"digest:{user.id}:2026-W51",
+        )
+        assert message is not None
+        assert tasks.huey.pending_count() == 0  # the savepoint is released, nothing committed
+        db.session.commit()
+        assert tasks.huey.pending_count() == 1
+        tasks.huey.storage.flush_queue()
+
+
+def test_the_smtp_connection_sends_small_writes_at_once(app, smtp_server):
+    """TCP_NODELAY: the final "." after the message body is a small write right after a large
+    one; with Nagle's algorithm it waited for the server's delayed ACK (~40 ms a mail)."""
+    import socket
+
+    from alex import mail
+
+    with app.app_context():
+        connection = mail._connect(mail.smtp_settings(app.config["ALEX_SMTP_URL"]))
+    try:
+        assert connection.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+    finally:
+        mail._close(connection)
+
+
+def test_notify_all_costs_the_same_statements_for_three_or_nine_people(app, world):
+    """One query for everyone's choice and the actor's name, one INSERT of the in-app rows, one
+    of the outbox rows; the ids reach the queue after the commit."""
+    from sqlalchemy import event, func
+
+    from alex import tasks
+    from alex.notifications import Notification, notify_all, set_preference
+
+    actor = world.user("Mona Moderation")
+    counts = []
+    for size in (3, 9):
+        people = [world.user(f"Person {n}") for n in range(size)]
+        expedition = world.expedition(actor, title=f"Zirkel {size}")
+        for person in people:
+            world.join(expedition, person)
+        with app.app_context():
+            set_preference(db.session, people[0].id, "support_requested", "app")
+            for person in people[1:]:
+                set_preference(db.session, person.id, "support_requested", "email")
+            db.session.commit()
+            tasks.huey.storage.flush_queue()
+            statements = []
+
+            def count(*_args, statements=statements) -> None:
+                statements.append(1)
+
+            event.listen(db.engine, "before_cursor_execute", count)
+            try:
+                sent = notify_all(
+                    db.session,
+                    [actor.id] + [p.id for p in people],
+                    "support_requested",
+                    expedition_id=expedition.id,
+                    actor_id=actor.id,
+                    subject="Frage",
+                )
+            finally:
+                event.remove(db.engine, "before_cursor_execute", count)
+            db.session.commit()
+            assert sent == size
+            counts.append(len(statements))
+            mails = db.session.scalars(
+                select(OutboxMessage).where(OutboxMessage.user_id.in_([p.id for p in people]))
+            ).all()
+            assert len(mails) == size - 1  # the first one chose the app
+            assert {m.context["actor_name"] for m in mails} == {"Mona Moderation"}
+            assert len({m.message_id for m in mails}) == size - 1
+            in_app = db.session.scalar(
+                select(func.count(Notification.id)).where(
+                    Notification.expedition_id == expedition.id
+                )
+            )
+            assert in_app == size
+            assert tasks.huey.pending_count() == 1  # one task with all the commit's ids
+            tasks.huey.storage.flush_queue()
+    assert counts[0] == counts[1], counts
+
+
+def test_enqueue_many_with_dedupe_keys_writes_each_key_once(app, world):
+    """The digest's batch: a key used before (this week's digest) writes nothing again."""
+    from alex import tasks
+
+    people = [world.user(f"Person {n}") for n in range(3)]
+    keys = {p.id: f"digest:{p.id}:2026-W52" for p in people}
+    with app.app_context():
+        tasks.huey.storage.flush_queue()
+        first = outbox.enqueue_many(
+            db.session,
+            channel="email",
+            kind="digest",
+            template="password_reset",
+            contexts={p.id: {"link": "x"} for p in people[:2]},
+            dedupe_keys=keys,
+        )
+        db.session.commit()
+        again = outbox.enqueue_many(
+            db.session,
+            channel="email",
+            kind="digest",
+            template="password_reset",
+            contexts={p.id: {"link": "x"} for p in people},
+            dedupe_keys=keys,
+        )
+        db.session.commit()
+        assert len(first) == 2 and len(again) == 1
+        rows = db.session.scalars(select(OutboxMessage)).all()
+        assert sorted(r.dedupe_key for r in rows) == sorted(keys.values())
+        assert tasks.huey.pending_count() == 2  # one task per commit, with its new ids
+        tasks.huey.storage.flush_queue()

@@ -107,13 +107,14 @@ def bump(session: Session, meeting: Meeting) -> None:
 
     The meeting is read afresh after the lock, so every decision below sees the latest state.
     """
+    # One statement: the UPDATE's RETURNING refreshes the loaded meeting (no SELECT after it).
     session.execute(
         update(Meeting)
         .where(Meeting.id == meeting.id)
         .values(version=Meeting.version + 1)
-        .execution_options(synchronize_session=False)
-    )
-    session.refresh(meeting)
+        .returning(Meeting)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    ).scalar_one()
 
 
 @cache

@@ -190,11 +190,22 @@ def live_state(
     meeting: Meeting,
     writer: service.Writer,
     errors: dict[str, str],
+    *,
+    retro: Retro | None = None,
+    stage_only: bool = False,
 ) -> LiveState:
-    """The run-sheet for one viewer; other people's notes stay out until the reveal."""
+    """The run-sheet for one viewer; other people's notes stay out until the reveal.
+
+    `retro`: the meeting's retro as the command just left it (not read again). `stage_only`:
+    what a command's answer shows of the retro step (the stage and the phase buttons, see
+    `_phase_answer.html`): the members only where the retro names them (writing, actions,
+    a retro that is not anonymous), attendance only while writing.
+    """
     expedition = membership.expedition
     user_id = membership.user_id
-    retro = service.retro_of(session, meeting)
+    if retro is None:
+        retro = service.retro_of(session, meeting)
+    stage_only = stage_only and retro is not None and meeting.step == "retro"
     items: list[ItemView] = []
     hidden = 0
     used = 0
@@ -205,8 +216,16 @@ def live_state(
             used = service.votes_used(session, retro, user_id)
         if retro.phase == "write":
             done = service.done_writing(session, retro)
-    people = members(session, expedition)
-    attendance = {a.user_id: a for a in service.attendance_of(session, meeting)}
+    named = retro is not None and (
+        retro.phase in ("write", "actions") or (not retro.anonymous and bool(items))
+    )
+    people = members(session, expedition) if not stage_only or named else []
+    writing = retro is not None and retro.phase == "write"
+    attendance = (
+        {a.user_id: a for a in service.attendance_of(session, meeting)}
+        if not stage_only or writing
+        else {}
+    )
     can_run = service.can_run(membership, meeting)
     # Last time's actions are read only where they are shown: the step that reviews them.
     previous = (

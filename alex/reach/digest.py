@@ -181,29 +181,37 @@ def digest_contexts(
             {"name": sender_name or "", "note": _short(note), "subject": _short(card_title or "")}
         )
 
-    learnings: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for expedition_id, author_id, learned in session.execute(
-        select(CheckIn.expedition_id, CheckIn.user_id, CheckIn.learned)
+    # Shared learnings of the week, from check-ins and cards alike: one query, newest first.
+    learned = (
+        select(
+            CheckIn.expedition_id.label("expedition_id"),
+            CheckIn.user_id.label("author_id"),
+            CheckIn.learned.label("text"),
+            CheckIn.created_at.label("at"),
+        )
         .where(
             CheckIn.expedition_id.in_(expedition_ids),
             CheckIn.visibility == "zirkel",
             CheckIn.learned != "",
             CheckIn.created_at >= since,
         )
-        .order_by(CheckIn.created_at.desc())
-    ):
-        learnings[expedition_id].append((author_id, _short(learned)))
-    for expedition_id, author_id, learning in session.execute(
-        select(Card.expedition_id, Card.owner_id, Card.learning)
-        .where(
-            Card.expedition_id.in_(expedition_ids),
-            Card.visibility == "zirkel",
-            Card.learning != "",
-            Card.updated_at >= since,
+        .union_all(
+            select(Card.expedition_id, Card.owner_id, Card.learning, Card.updated_at).where(
+                Card.expedition_id.in_(expedition_ids),
+                Card.visibility == "zirkel",
+                Card.learning != "",
+                Card.updated_at >= since,
+            )
         )
-        .order_by(Card.updated_at.desc())
+        .subquery()
+    )
+    learnings: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for expedition_id, author_id, text in session.execute(
+        select(learned.c.expedition_id, learned.c.author_id, learned.c.text).order_by(
+            learned.c.at.desc()
+        )
     ):
-        learnings[expedition_id].append((author_id, _short(learning)))
+        learnings[expedition_id].append((author_id, _short(text)))
 
     missed = _missed_notifications(session, recipients, since)
 
@@ -320,7 +328,7 @@ def _missed_notifications(
 
 def send_digests(session: Session, now: datetime) -> int:
     """Put one digest per due person into the outbox; returns how many. The caller commits."""
-    from alex.outbox import enqueue
+    from alex.outbox import enqueue_many
     from alex.reach.unsubscribe import unsubscribe_url
 
     recipients = due_recipients(session, now)
@@ -332,19 +340,21 @@ def send_digests(session: Session, now: datetime) -> int:
         )
     }
     week = now.isocalendar()
+    settings_link = local_link("reach.settings")
     for recipient in recipients:
         context = contexts[recipient.user_id]
         context["unsubscribe_url"] = unsubscribe_url(recipient.user_id, "digest")
-        context["settings_link"] = local_link("reach.settings")
-        enqueue(
-            session,
-            channel="email",
-            kind="digest",
-            template="digest",
-            context=context,
-            user_id=recipient.user_id,
-            dedupe_key=f"digest:{recipient.user_id}:{week.year}-{week.week}",
-        )
+        context["settings_link"] = settings_link
+    # One INSERT for all; a person whose digest of this week exists already gets none.
+    enqueue_many(
+        session,
+        channel="email",
+        kind="digest",
+        template="digest",
+        contexts={r.user_id: contexts[r.user_id] for r in recipients},
+        dedupe_keys={r.user_id: f"digest:{r.user_id}:{week.year}-{week.week}" for r in recipients},
+    )
+    for recipient in recipients:
         setting = settings.get(recipient.user_id)
         if setting is None:
             setting = DigestSetting(user_id=recipient.user_id, enabled=True, weekday=0)

@@ -49,15 +49,36 @@
     });
   }
 
+  // A command's own answer (e.g. a retro phase change) swaps only its parts, out of band: the
+  // region keeps its older version, so the next poll brings the rest. No answer older than
+  // the command's may come back over it meanwhile.
+  var floor = 0;
+  var STAGE_ATTRIBUTES = ["data-stage", "data-stage-key", "data-stage-label"];
+  function commandAnswer(html) {
+    if (html.indexOf("data-command-answer") === -1) return null;
+    var template = document.createElement("template");
+    template.innerHTML = html;
+    return template.content.querySelector("[data-command-answer]");
+  }
+
   var carried = null;
   document.addEventListener("htmx:beforeSwap", function (event) {
     var region = live();
     if (!region || !isRegion(event.detail.target)) return;
-    // A poll and a click can cross: never show an older state than the one on screen, and
-    // swap into the region that is on the page now, not the one the request started from.
-    var incoming = /data-version="(\d+)"/.exec(event.detail.serverResponse || "");
-    var shown = parseInt(region.getAttribute("data-version"), 10);
-    if (incoming && parseInt(incoming[1], 10) < shown) { event.detail.shouldSwap = false; return; }
+    var html = event.detail.serverResponse || "";
+    var shown = Math.max(parseInt(region.getAttribute("data-version"), 10) || 0, floor);
+    var command = commandAnswer(html);
+    if (command) {
+      var version = parseInt(command.getAttribute("data-version"), 10);
+      if (version < shown) { event.detail.shouldSwap = false; return; }
+      floor = version;
+      STAGE_ATTRIBUTES.forEach(function (name) { region.setAttribute(name, command.getAttribute(name) || ""); });
+    } else {
+      // A poll and a click can cross: never show an older state than the one on screen, and
+      // swap into the region that is on the page now, not the one the request started from.
+      var incoming = /data-version="(\d+)"/.exec(html);
+      if (incoming && parseInt(incoming[1], 10) < shown) { event.detail.shouldSwap = false; return; }
+    }
     event.detail.target = region;
     // The form that was just sent successfully starts empty; every other draft is kept.
     var sender = event.detail.requestConfig && event.detail.requestConfig.elt;
@@ -69,6 +90,11 @@
       focus: active && active.id && region.contains(active) && !(succeeded && sentForm && sentForm.contains(active))
         ? { id: active.id, start: active.selectionStart, end: active.selectionEnd } : null
     };
+  });
+
+  // The parts a command's answer swaps out of band keep what was typed in them too.
+  document.addEventListener("htmx:oobAfterSwap", function () {
+    if (carried) restore(carried.drafts);
   });
 
   var lastStage = null;

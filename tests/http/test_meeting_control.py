@@ -386,3 +386,26 @@ def test_writing_opens_before_the_meeting_and_the_reveal_happens_in_it(app, acto
     run_to(z, mona, "retro")
     _ok(mona.post(z.url("/retro/phase"), {"phase": "reveal", "seen": "write"}, htmx=True))
     assert "Am Montag geschrieben" in ben.get(z.url()).get_data(as_text=True)
+
+
+def test_a_phase_change_answers_with_only_what_it_shows(app, actor, z):
+    """Where the meeting is, the phase buttons and the stage, out of band; the steps and the
+    tools follow with the next poll (whose version the answer leaves as it was)."""
+    mona = actor(z.facilitator)
+    run_to(z, mona, "retro")
+    page = mona.get(z.url()).get_data(as_text=True)
+    shown = re.search(r'id="meeting-live"[^>]*data-version="(\d+)"', page, re.S)
+    answer = mona.post(z.url("/retro/phase"), {"phase": "reveal", "seen": "write"}, htmx=True)
+    _ok(answer)
+    assert answer.headers["HX-Reswap"] == "none"
+    assert swapped_targets(answer) == {
+        "meeting-command",
+        "meeting-status",
+        "runner-retro",
+        "meeting-stage",
+    }
+    assert _stage(answer) == "running:retro:reveal:"
+    body = answer.get_data(as_text=True)
+    assert 'id="runsheet-steps"' not in body and 'id="meeting-live"' not in body
+    poll = mona.get(z.url(f"/live?v={shown.group(1)}"), htmx=True)
+    assert poll.status_code == 200 and 'id="runsheet-steps"' in poll.get_data(as_text=True)

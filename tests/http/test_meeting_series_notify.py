@@ -13,8 +13,9 @@ from sqlalchemy import select
 
 from alex.extensions import db
 from alex.meetings.models import Meeting
-from alex.notifications import Notification, set_preference
+from alex.notifications import Notification
 from tests.conftest import mail_settings
+from tests.support.circle import make_circle
 from tests.support.smtp import run_outbox
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -28,21 +29,14 @@ def app_config(app_config, smtp_server):
 @pytest.fixture
 def circle(app, world):
     """Mona facilitates; Ada (German) and Ben (English) get mails, Cem chose the app only."""
-    mona = world.user("Mona Moderation")
-    ada = world.user("Ada Lorenz")
-    ben = world.user("Ben Okafor")
-    cem = world.user("Cem Demir")
-    expedition = world.expedition(
-        mona, start=date(2030, 1, 7), participates=False, sprint_weeks=2, sprint_count=6
+    return make_circle(
+        app,
+        world,
+        start=date(2030, 1, 7),
+        people=("Ada Lorenz", "Ben Okafor", "Cem Demir"),
+        english=["Ben Okafor"],
+        in_app={"Cem Demir": ("meeting_scheduled", "meeting_moved")},
     )
-    for person in (ada, ben, cem):
-        world.join(expedition, person)
-    with app.app_context():
-        db.session.merge(ben).locale = "en"
-        set_preference(db.session, cem.id, "meeting_scheduled", "app")
-        set_preference(db.session, cem.id, "meeting_moved", "app")
-        db.session.commit()
-    return expedition, mona, ada, ben, cem
 
 
 def _plan(actor, expedition, include: list[str]):

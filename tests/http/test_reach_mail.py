@@ -4,7 +4,7 @@ meeting mails with their calendar file, reminders and the digest with one-click 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -22,6 +22,7 @@ from alex.reach.digest import send_digests
 from alex.reach.nudges import give_nudges
 from tests.conftest import mail_settings
 from tests.support.accounts import csrf_token
+from tests.support.circle import make_circle
 from tests.support.smtp import run_outbox
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -38,19 +39,8 @@ def at(day: int, hour: int) -> datetime:
 
 @pytest.fixture
 def circle(app, world):
-    mona = world.user("Mona Moderation")
-    ada = world.user("Ada Lorenz")
-    ben = world.user("Ben Okafor")
-    expedition = world.expedition(
-        mona, start=date(2026, 10, 5), participates=False, sprint_weeks=2, sprint_count=6
-    )
-    world.join(expedition, ada)
-    world.join(expedition, ben)
-    with app.app_context():
-        ben_row = db.session.merge(ben)
-        ben_row.locale = "en"
-        db.session.commit()
-    return expedition, mona, ada, ben
+    """Mona facilitates; Ada (German) and Ben (English) take part, with the default channels."""
+    return make_circle(app, world, english=["Ben Okafor"])
 
 
 def _parts(message):

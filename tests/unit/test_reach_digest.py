@@ -3,7 +3,7 @@ never anything private of anyone else."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,9 +12,10 @@ import time_machine
 from alex.boards import service as boards
 from alex.extensions import db
 from alex.meetings import service as meetings
-from alex.notifications import KINDS, set_digest, set_preference
+from alex.notifications import KINDS, set_digest
 from alex.progress.service import send_kudos
 from alex.reach.digest import digest_contexts, due_recipients
+from tests.support.circle import MONA, PEOPLE, make_circle
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -25,20 +26,8 @@ def at(day: int, hour: int) -> datetime:
 
 @pytest.fixture
 def circle(app, world):
-    mona = world.user("Mona Moderation")
-    ada = world.user("Ada Lorenz")
-    ben = world.user("Ben Okafor")
-    expedition = world.expedition(
-        mona, start=date(2026, 10, 5), participates=False, sprint_weeks=2, sprint_count=6
-    )
-    world.join(expedition, ada)
-    world.join(expedition, ben)
-    with app.app_context():
-        for person in (mona, ada, ben):
-            for kind in KINDS:
-                set_preference(db.session, person.id, kind, "app")
-        db.session.commit()
-    return expedition, mona, ada, ben
+    """Mona facilitates; Ada and Ben take part. Everything goes to the app (no mail needed)."""
+    return make_circle(app, world, in_app=dict.fromkeys((MONA, *PEOPLE), KINDS))
 
 
 def due_ids(app, when: datetime) -> set[int]:

@@ -7,7 +7,7 @@ sprint 3 runs 2–15 November, the Abschluss is Sunday 27 December.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -23,6 +23,7 @@ from alex.notifications import KINDS, Notification, set_preference
 from alex.progress.service import respond_to_support
 from alex.reach import nudges
 from alex.reach.quiet import in_quiet_hours, parse_quiet_hours
+from tests.support.circle import MONA, PEOPLE, make_circle
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -34,20 +35,7 @@ def at(day: int, hour: int, minute: int = 0, month: int = 11) -> datetime:
 @pytest.fixture
 def circle(app, world):
     """Mona facilitates; Ada and Ben take part. Everything goes to the app (no mail needed)."""
-    mona = world.user("Mona Moderation")
-    ada = world.user("Ada Lorenz")
-    ben = world.user("Ben Okafor")
-    expedition = world.expedition(
-        mona, start=date(2026, 10, 5), participates=False, sprint_weeks=2, sprint_count=6
-    )
-    world.join(expedition, ada)
-    world.join(expedition, ben)
-    with app.app_context():
-        for person in (mona, ada, ben):
-            for kind in KINDS:
-                set_preference(db.session, person.id, kind, "app")
-        db.session.commit()
-    return expedition, mona, ada, ben
+    return make_circle(app, world, in_app=dict.fromkeys((MONA, *PEOPLE), KINDS))
 
 
 def due(app, when: datetime, kind: str) -> set[tuple[int, str]]:

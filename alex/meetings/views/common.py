@@ -23,13 +23,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm.exc import StaleDataError
 
+from alex.db import reads_only_from_here
 from alex.expeditions.access import get_membership_or_404
 from alex.expeditions.models import Membership
 from alex.extensions import db
 from alex.forms import BaseForm, ConfirmForm
 from alex.meetings import service, state
 from alex.meetings.models import Meeting, Retro, RetroAction, RetroGroup, RetroItem
-from alex.web import render, wants_fragment
+from alex.web import htmx_response, render, wants_fragment
 
 bp = Blueprint("meetings", __name__, url_prefix="/expeditions/<int:expedition_id>/meetings")
 
@@ -63,6 +64,7 @@ class Live:
 
     membership: Membership
     meeting: Meeting
+    retro: Retro | None = None  # as a retro command left it (its answer need not read it again)
 
 
 def load_meeting(expedition_id: int, meeting_id: int, steer: bool = False) -> Live:
@@ -139,7 +141,27 @@ def answer(
     return make_response(response, trigger={"announce": str(announce)} if announce else None)
 
 
+def phase_answer(live: Live, announce: str | None) -> Response:
+    """The answer to a retro phase change: only what it shows (where the meeting is, the stage,
+    the phase buttons), out of band; the rest of the run-sheet follows with the next poll."""
+    meeting = live.meeting
+    response = htmx_response(
+        "meetings/_phase_answer.html",
+        reswap="none",
+        trigger={"announce": str(announce)} if announce else None,
+        expedition=live.membership.expedition,
+        membership=live.membership,
+        meeting=meeting,
+        s=state.live_state(
+            db.session, live.membership, meeting, writer(), {}, retro=live.retro, stage_only=True
+        ),
+    )
+    response.headers["X-Meeting-Version"] = str(meeting.version)
+    return response
+
+
 Loader = Callable[..., dict[str, Any]]
+Answer = Callable[[Live, str | None], Response]
 
 
 def meeting_action(
@@ -148,6 +170,7 @@ def meeting_action(
     *,
     steer: bool = False,
     load: Loader | None = None,
+    answer_with: Answer | None = None,
 ):
     """A command on a live meeting: the view only runs the change and says what to announce.
 
@@ -157,7 +180,8 @@ def meeting_action(
     returned, and returns the sentence to announce (or None). After it: one commit and the
     fresh run-sheet. Input the form or the service refuses answers 422 with the message in
     `slot` (formatted with the URL's ids, e.g. "item-{item_id}"); a facilitator command that
-    another facilitator's change overtook answers 409 with the fresh state.
+    another facilitator's change overtook answers 409 with the fresh state. `answer_with(live,
+    announcement)` answers a successful HTMX command instead of the whole run-sheet.
     """
 
     def decorate(view: Callable[..., str | None]):
@@ -176,6 +200,9 @@ def meeting_action(
             except service.MeetingError as error:
                 return _refused(live, 422, {where: str(error)})
             _commit_keeping_state()
+            reads_only_from_here()
+            if answer_with is not None and wants_fragment():
+                return answer_with(live, announcement)
             return answer(live, announce=announcement)
 
         return command

@@ -28,6 +28,7 @@ from alex.meetings.views.common import (
     meeting_action,
     note_of,
     own_note,
+    phase_answer,
     retro_of,
     visible_note,
     writer,
@@ -63,11 +64,11 @@ def retro_setup(live: Live, form: RetroSetupForm) -> str | None:
 
 @bp.post("/<int:meeting_id>/retro/phase")
 @login_required
-@meeting_action("phase", PhaseForm, steer=True)
+@meeting_action("phase", PhaseForm, steer=True, answer_with=phase_answer)
 def phase(live: Live, form: PhaseForm) -> str | None:
     """Move the retro to a phase."""
     target = form.phase.data
-    service.set_phase(db.session, live.meeting, target, form.seen.data)
+    live.retro = service.set_phase(db.session, live.meeting, target, form.seen.data)
     return _("Retro: %(phase)s", phase=str(PHASE_LABELS.get(target, target)))
 
 
