@@ -160,9 +160,15 @@ def _announcement_for_page() -> Announcement | None:
             extras.get("announcement_revision"),
         )
     elif request.endpoint in ("auth.login", "auth.login_post"):
+        from sqlalchemy.exc import SQLAlchemyError
+
         from alex.extensions import db
 
-        row = read_settings(db.session)
+        try:
+            row = read_settings(db.session)
+        except SQLAlchemyError:
+            # The database is away and this is the outage page, which asks nothing of it.
+            return None
         banner = current_announcement(
             row.announcement, row.announcement_until, row.announcement_revision
         )

@@ -85,11 +85,12 @@ def test_pages_are_private_and_vary_on_htmx(actor):
     assert "HX-Request" in response.headers["Vary"]
 
 
-def _export_paths(app, expedition_id: int) -> list[str]:
+def _export_paths(app, expedition_id: int, meeting_id: int) -> list[str]:
     """Every GET address of the exports area (reports, downloads, account export), from the URL map."""
+    ids = {"expedition_id": expedition_id, "meeting_id": meeting_id}
     with app.test_request_context():
         return sorted(
-            url_for(rule.endpoint, **{"expedition_id": expedition_id} if rule.arguments else {})
+            url_for(rule.endpoint, **{name: ids[name] for name in rule.arguments})
             for rule in app.url_map.iter_rules()
             if rule.endpoint.startswith("exports.") and "GET" in (rule.methods or ())
         )
@@ -100,7 +101,15 @@ def test_exports_are_never_stored(app, world, actor):
     mona = world.user("Mona Moderation")
     expedition = world.expedition(mona)
     facilitator = actor(mona)
-    paths = _export_paths(app, expedition.id)
+    from alex.db import utcnow
+    from alex.meetings.models import Meeting
+
+    with app.app_context():
+        meeting = Meeting(expedition_id=expedition.id, starts_at=utcnow())
+        db.session.add(meeting)
+        db.session.commit()
+        meeting_id = meeting.id
+    paths = _export_paths(app, expedition.id, meeting_id)
     assert {"/account/export.json", f"/expeditions/{expedition.id}/report.pdf"} <= set(paths)
     for path in paths:
         response = facilitator.get(path)
