@@ -390,6 +390,8 @@ def timer_token(meeting: Meeting) -> str:
 
 
 def _clear_timer(meeting: Meeting) -> None:
+    if meeting.timer_ends_at is None and meeting.timer_minutes is None:
+        return  # none runs: the meeting stays clean (nothing for the commit to flush)
     meeting.timer_ends_at = None
     meeting.timer_minutes = None
 
