@@ -26,6 +26,7 @@ from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from alex.auth.models import User
 from alex.boards.models import Card, SprintReflection
@@ -107,14 +108,53 @@ def bump(session: Session, meeting: Meeting) -> None:
 
     The meeting is read afresh after the lock, so every decision below sees the latest state.
     """
+    if _bumped(session, meeting.id):
+        return  # `lock_meeting` raised it and took the lock in this transaction already
     # One statement: the UPDATE's RETURNING refreshes the loaded meeting (no SELECT after it).
-    session.execute(
+    session.execute(_bump_statement(Meeting.id == meeting.id)).scalar_one()
+
+
+_BUMPED = "alex_meeting_bumped"
+
+
+def _bump_statement(*where):
+    return (
         update(Meeting)
-        .where(Meeting.id == meeting.id)
+        .where(*where)
         .values(version=Meeting.version + 1)
         .returning(Meeting)
         .execution_options(synchronize_session=False, populate_existing=True)
-    ).scalar_one()
+    )
+
+
+@cache
+def _lock_statement():
+    """`lock_meeting`'s statement, built once (bound values)."""
+    return _bump_statement(
+        Meeting.id == bindparam("the_meeting"), Meeting.expedition_id == bindparam("the_expedition")
+    )
+
+
+def _bumped(session: Session, meeting_id: int) -> bool:
+    """Whether this transaction raised the meeting's version already (see `lock_meeting`)."""
+    mark = session.info.get(_BUMPED)
+    return mark is not None and mark[0] is session.get_transaction() and mark[1] == meeting_id
+
+
+def lock_meeting(session: Session, expedition_id: int, meeting_id: int) -> Meeting | None:
+    """Load a meeting of this expedition for a facilitator's command by raising its version.
+
+    One statement loads it, takes the lock that orders changes to it and raises the version live
+    clients poll (what `bump` does after a separate load); a later `bump` of the same meeting in
+    this transaction then costs nothing. None: no such meeting. The caller authorises after it;
+    a refusal ends the request, whose transaction is rolled back (nothing raised is kept).
+    """
+    meeting = session.execute(
+        _lock_statement(), {"the_meeting": meeting_id, "the_expedition": expedition_id}
+    ).scalar_one_or_none()
+    if meeting is not None:
+        session.info[_BUMPED] = (session.get_transaction(), meeting.id)
+    return meeting
 
 
 @cache
@@ -350,6 +390,8 @@ def timer_token(meeting: Meeting) -> str:
 
 
 def _clear_timer(meeting: Meeting) -> None:
+    if meeting.timer_ends_at is None and meeting.timer_minutes is None:
+        return  # none runs: the meeting stays clean (nothing for the commit to flush)
     meeting.timer_ends_at = None
     meeting.timer_minutes = None
 
@@ -475,17 +517,34 @@ def retro_of(session: Session, meeting: Meeting) -> Retro | None:
     return session.scalar(select(Retro).where(Retro.meeting_id == meeting.id))
 
 
+@cache
+def _fresh_retro_query():
+    """A meeting's retro read afresh, built once (bound values)."""
+    return (
+        select(Retro)
+        .where(Retro.meeting_id == bindparam("meeting_id"))
+        .execution_options(populate_existing=True)
+    )
+
+
+@cache
+def _phase_update():
+    """The phase change as one prebuilt UPDATE (no unit of work at the commit)."""
+    retro = Retro.__table__.c
+    return (
+        update(Retro.__table__)
+        .where(retro.id == bindparam("the_retro"))
+        .values(phase=bindparam("the_phase"))
+    )
+
+
 def ensure_retro(session: Session, meeting: Meeting) -> Retro:
     """The meeting's retro, created with the default format when the step is reached.
 
     Read afresh (also when this session loaded it before), so a caller after `bump` decides on
     the latest state.
     """
-    retro = session.scalar(
-        select(Retro)
-        .where(Retro.meeting_id == meeting.id)
-        .execution_options(populate_existing=True)
-    )
+    retro = session.scalar(_fresh_retro_query(), {"meeting_id": meeting.id})
     if retro is None:
         retro = Retro(meeting_id=meeting.id)
         session.add(retro)
@@ -598,7 +657,8 @@ def set_phase(session: Session, meeting: Meeting, phase: str, seen: str | None =
     if phase == "vote" and not retro.votes_enabled:
         raise MeetingError(_l("Voting is switched off for this retro."))
     if _aim(retro.phase, seen, phase):
-        retro.phase = phase
+        session.execute(_phase_update(), {"the_retro": retro.id, "the_phase": phase})
+        set_committed_value(retro, "phase", phase)  # as written: nothing left to flush
         _clear_timer(meeting)
     return retro
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from alex.boards.models import Card
@@ -277,6 +278,22 @@ def live_state(
     )
 
 
+@cache
+def _items_query(revealed: bool, anonymous: bool):
+    """The notes a viewer loads (see `_visible_items`), built once per kind (bound values)."""
+    query = (
+        select(RetroItem)
+        .options(selectinload(RetroItem.author))  # author names in one query, not one per note
+        .where(RetroItem.retro_id == bindparam("retro_id"))
+        .order_by(RetroItem.id)
+    )
+    if revealed:
+        return query
+    if anonymous:
+        return query.where(RetroItem.author_key == bindparam("author_key"))
+    return query.where(RetroItem.author_id == bindparam("author_id"))
+
+
 def _visible_items(
     session: Session, retro: Retro, writer: service.Writer | None
 ) -> tuple[list[ItemView], int]:
@@ -286,21 +303,18 @@ def _visible_items(
     """
     user_id = writer.user_id if writer else None
     my_key = writer.key(retro) if writer and retro.anonymous else None
-    query = (
-        select(RetroItem)
-        .options(selectinload(RetroItem.author))  # author names in one query, not one per note
-        .where(RetroItem.retro_id == retro.id)
-        .order_by(RetroItem.id)
+    revealed = service.is_revealed(retro)
+    rows = list(
+        session.scalars(
+            _items_query(revealed, retro.anonymous),
+            {"retro_id": retro.id, "author_key": my_key, "author_id": user_id},
+        )
     )
-    if not service.is_revealed(retro):
-        if retro.anonymous:
-            query = query.where(RetroItem.author_key == my_key)
-        else:
-            query = query.where(RetroItem.author_id == user_id)
-    rows = list(session.scalars(query))
     total = len(rows)
-    if not service.is_revealed(retro):  # only then are some notes left out
+    if not revealed:  # only then are some notes left out
         total = session.scalar(select(func.count()).where(RetroItem.retro_id == retro.id)) or 0
+    if not rows:
+        return [], total  # no note this viewer sees: no dots or groups to read for them
     votes: Counter[int] = Counter()
     mine: Counter[int] = Counter()
     counted = retro.phase not in ("write", "reveal", "vote")  # hidden until voting ends

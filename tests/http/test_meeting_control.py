@@ -409,3 +409,35 @@ def test_a_phase_change_answers_with_only_what_it_shows(app, actor, z):
     assert 'id="runsheet-steps"' not in body and 'id="meeting-live"' not in body
     poll = mona.get(z.url(f"/live?v={shown.group(1)}"), htmx=True)
     assert poll.status_code == 200 and 'id="runsheet-steps"' in poll.get_data(as_text=True)
+
+
+def test_a_phase_command_raises_the_version_once_and_a_refusal_leaves_no_trace(app, actor, z):
+    """The phase command loads, locks and bumps the meeting in one statement: a change raises the
+    version live clients poll by one; a participant's try (403), a foreign meeting (404) and an
+    input the form refuses (422) keep it, and the 422's answer names the version it shows."""
+    mona, ada, olga = actor(z.facilitator), actor(z.ada), actor(z.outsider)
+    run_to(z, mona, "retro")
+    before = _meeting(app, z).version
+    _ok(mona.post(z.url("/retro/phase"), {"phase": "reveal", "seen": "write"}, htmx=True))
+    assert _meeting(app, z).version == before + 1
+    changed = _meeting(app, z).version
+    assert ada.post(z.url("/retro/phase"), {"phase": "vote"}, htmx=True).status_code == 403
+    assert olga.post(z.url("/retro/phase"), {"phase": "vote"}, htmx=True).status_code == 404
+    for phase in ("", "nonsense"):  # refused by the form, then by the service
+        wrong = mona.post(z.url("/retro/phase"), {"phase": phase, "seen": "reveal"}, htmx=True)
+        assert wrong.status_code == 422 and errors_shown(wrong) == {"error-phase"}
+        assert wrong.headers["X-Meeting-Version"] == str(changed)
+    assert _meeting(app, z).version == changed and _retro(app, z).phase == "reveal"
+    # The same target again changes nothing but still answers (and raises the version once).
+    _ok(mona.post(z.url("/retro/phase"), {"phase": "reveal", "seen": "write"}, htmx=True))
+    assert _meeting(app, z).version == changed + 1 and _retro(app, z).phase == "reveal"
+
+
+def test_a_phase_change_clears_the_countdown(app, actor, z):
+    mona = actor(z.facilitator)
+    run_to(z, mona, "retro")
+    _ok(mona.post(z.url("/timer"), {"minutes": "4", "seen": ""}, htmx=True))
+    assert _meeting(app, z).timer_minutes == 4
+    _ok(mona.post(z.url("/retro/phase"), {"phase": "reveal", "seen": "write"}, htmx=True))
+    meeting = _meeting(app, z)
+    assert meeting.timer_minutes is None and meeting.timer_ends_at is None

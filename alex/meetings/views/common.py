@@ -6,7 +6,7 @@ validate the form, run the change, commit once, answer with the fresh run-sheet.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import wraps
@@ -40,14 +40,36 @@ def meeting_helpers() -> dict:
     """Labels and the local time formatter the meeting templates share."""
     return {
         "meeting_time": meeting_time,
-        "kind_names": state.KIND_NAMES,
-        "step_labels": state.STEP_LABELS,
-        "phase_labels": state.PHASE_LABELS,
-        "format_labels": state.FORMAT_LABELS,
-        "mood_labels": state.MOOD_LABELS,
-        "outcome_labels": state.OUTCOME_LABELS,
+        "kind_names": Labels(state.KIND_NAMES),
+        "step_labels": Labels(state.STEP_LABELS),
+        "phase_labels": Labels(state.PHASE_LABELS),
+        "format_labels": Labels(state.FORMAT_LABELS),
+        "mood_labels": Labels(state.MOOD_LABELS),
+        "outcome_labels": Labels(state.OUTCOME_LABELS),
         "timer_token": service.timer_token,
     }
+
+
+class Labels(Mapping):
+    """A dict of lazily translated labels, each translated once per render (a run-sheet shows
+    the same phase and step names many times; every lazy string translates anew)."""
+
+    def __init__(self, labels: Mapping) -> None:
+        self._labels = labels
+        self._translated: dict = {}
+
+    def __getitem__(self, key) -> str:
+        try:
+            return self._translated[key]
+        except KeyError:
+            text = self._translated[key] = str(self._labels[key])
+            return text
+
+    def __iter__(self) -> Iterator:
+        return iter(self._labels)
+
+    def __len__(self) -> int:
+        return len(self._labels)
 
 
 def meeting_time(moment: datetime, expedition, style: str = "full") -> str:
@@ -67,21 +89,29 @@ class Live:
     retro: Retro | None = None  # as a retro command left it (its answer need not read it again)
 
 
-def load_meeting(expedition_id: int, meeting_id: int, steer: bool = False) -> Live:
+def load_meeting(
+    expedition_id: int, meeting_id: int, steer: bool = False, lock: bool = False
+) -> Live:
     """The member's meeting of this expedition (a foreign id is a 404).
 
     With steer=True only the facilitators and the meeting's moderator get it: others 403.
+    lock=True (a facilitator's command): loaded by raising its version, see `service.lock_meeting`.
     """
-    return meeting_in(get_membership_or_404(expedition_id), meeting_id, steer)
+    return meeting_in(get_membership_or_404(expedition_id), meeting_id, steer, lock)
 
 
-def meeting_in(membership: Membership, meeting_id: int, steer: bool = False) -> Live:
+def meeting_in(
+    membership: Membership, meeting_id: int, steer: bool = False, lock: bool = False
+) -> Live:
     """A meeting of the membership's expedition (see load_meeting)."""
-    meeting = db.session.scalar(
-        select(Meeting).where(
-            Meeting.id == meeting_id, Meeting.expedition_id == membership.expedition_id
+    if lock:
+        meeting = service.lock_meeting(db.session, membership.expedition_id, meeting_id)
+    else:
+        meeting = db.session.scalar(
+            select(Meeting).where(
+                Meeting.id == meeting_id, Meeting.expedition_id == membership.expedition_id
+            )
         )
-    )
     if meeting is None:
         abort(404)
     if steer and not service.can_run(membership, meeting):
@@ -171,6 +201,7 @@ def meeting_action(
     steer: bool = False,
     load: Loader | None = None,
     answer_with: Answer | None = None,
+    lock: bool = False,
 ):
     """A command on a live meeting: the view only runs the change and says what to announce.
 
@@ -181,18 +212,21 @@ def meeting_action(
     fresh run-sheet. Input the form or the service refuses answers 422 with the message in
     `slot` (formatted with the URL's ids, e.g. "item-{item_id}"); a facilitator command that
     another facilitator's change overtook answers 409 with the fresh state. `answer_with(live,
-    announcement)` answers a successful HTMX command instead of the whole run-sheet.
+    announcement)` answers a successful HTMX command instead of the whole run-sheet. lock=True
+    (with steer, for a command whose service function bumps the meeting first): the meeting is
+    loaded, locked and bumped in one statement; a refused input undoes that before answering.
     """
 
     def decorate(view: Callable[..., str | None]):
         @wraps(view)
         def command(expedition_id: int, meeting_id: int, **ids: int) -> Response:
-            live = load_meeting(expedition_id, meeting_id, steer=steer)
+            live = load_meeting(expedition_id, meeting_id, steer=steer, lock=lock)
             loaded = load(live, **ids) if load else {}
             where = slot.format(**ids)
             form = form_class()
             if not form.validate_on_submit():
-                return answer(live, 422, {where: _first_error(form)})
+                errors = {where: _first_error(form)}
+                return _refused(live, 422, errors) if lock else answer(live, 422, errors)
             try:
                 announcement = view(live, form, **loaded)
             except (service.StaleMeeting, StaleDataError) as error:

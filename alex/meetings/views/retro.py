@@ -64,7 +64,7 @@ def retro_setup(live: Live, form: RetroSetupForm) -> str | None:
 
 @bp.post("/<int:meeting_id>/retro/phase")
 @login_required
-@meeting_action("phase", PhaseForm, steer=True, answer_with=phase_answer)
+@meeting_action("phase", PhaseForm, steer=True, answer_with=phase_answer, lock=True)
 def phase(live: Live, form: PhaseForm) -> str | None:
     """Move the retro to a phase."""
     target = form.phase.data

@@ -78,7 +78,7 @@ def poll(expedition_id: int, meeting_id: int):
 
 @bp.post("/<int:meeting_id>/step")
 @login_required
-@meeting_action("step", StepForm, steer=True)
+@meeting_action("step", StepForm, steer=True, lock=True)
 def step(live: Live, form: StepForm) -> str | None:
     """Start the meeting or move the run-sheet to a step (optionally skipping the current one)."""
     target = form.step.data
