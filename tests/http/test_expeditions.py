@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event, func, select, update
+from sqlalchemy import func, select, update
 
 from alex.db import utcnow
 from alex.expeditions.models import Expedition, Invite, Membership
 from alex.extensions import db
 from tests.support.accounts import TEST_PASSWORD, csrf_token, login
 from tests.support.htmx import swapped_targets
+from tests.support.queries import statements_for_get
 
 
 def _field_error(html: str, field: str) -> str:
@@ -658,39 +659,23 @@ def test_members_page_for_member_and_facilitator(actor, scene):
 # --- constant number of queries ------------------------------------------------------------
 
 
-def _queries(app, client, url) -> int:
-    with app.app_context():
-        engine = db.engine
-    statements = []
-
-    def count(*_args):
-        statements.append(1)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(statements)
-
-
 @pytest.mark.parametrize("page", ["", "/members"])
 def test_pages_use_a_constant_number_of_queries(app, actor, scene, world, page):
     mona = actor(scene.facilitator)
     url = f"/expeditions/{scene.expedition.id}{page}"
-    small = _queries(app, mona.client, url)
+    small = statements_for_get(app, mona.client, url)
     for n in range(6):
         world.join(scene.expedition, world.user(f"Person{n} Test"))
         _invite(app, scene.expedition, scene.facilitator)
-    assert _queries(app, mona.client, url) == small
+    assert statements_for_get(app, mona.client, url) == small
 
 
 def test_home_uses_a_constant_number_of_queries(app, actor, scene, world):
     ada = actor(scene.member)
-    small = _queries(app, ada.client, "/")
+    small = statements_for_get(app, ada.client, "/")
     for n in range(5):
         world.join(world.expedition(scene.facilitator, title=f"Runde {n}"), scene.member)
-    assert _queries(app, ada.client, "/") == small
+    assert statements_for_get(app, ada.client, "/") == small
 
 
 # --- the remaining routes of the permission table --------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from alex.auth.models import LoginSession, User
 from alex.db import utcnow
@@ -14,6 +14,7 @@ from alex.extensions import db
 from alex.operator.models import OperatorAuditEntry
 from alex.outbox import OutboxMessage
 from tests.support.accounts import TEST_PASSWORD, login, make_cast
+from tests.support.queries import statements_for_get
 
 
 @pytest.fixture
@@ -100,35 +101,19 @@ def test_search_and_paging(world, actor, operator):
     assert fragment.startswith('<div id="accounts"')
 
 
-def _queries(app, client, url) -> int:
-    with app.app_context():
-        engine = db.engine
-    statements = []
-
-    def count(*_args):
-        statements.append(1)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(statements)
-
-
 def test_the_list_costs_the_same_queries_for_3_or_1000_accounts(app, world, actor, operator):
     otto = actor(operator)
     for n in range(2):
         world.user(f"Few{n} Test")
-    few = _queries(app, otto.client, "/betrieb/accounts")
+    few = statements_for_get(app, otto.client, "/betrieb/accounts")
     with app.app_context():
         db.session.add_all(
             User(email=f"many{n}@example.org", name=f"Many {n}", password_hash="x")
             for n in range(1000)
         )
         db.session.commit()
-    assert _queries(app, otto.client, "/betrieb/accounts") == few
-    assert _queries(app, otto.client, "/betrieb/accounts?page=7&q=many") == few
+    assert statements_for_get(app, otto.client, "/betrieb/accounts") == few
+    assert statements_for_get(app, otto.client, "/betrieb/accounts?page=7&q=many") == few
 
 
 # --- actions ----------------------------------------------------------------------------------
