@@ -170,7 +170,11 @@ def init_app(app: Flask) -> None:
             for name in ("Content-Disposition", "Last-Modified", "Accept-Ranges"):
                 response.headers.pop(name, None)
         elif request.endpoint != "static":
-            # Pages are personal: never stored by shared caches.
-            response.cache_control.private = True
-            response.cache_control.no_cache = True
+            # Pages are personal: never stored by shared caches. Written as text where the view
+            # set nothing (nearly always: parsing and writing the header object twice costs more).
+            if "Cache-Control" in response.headers:
+                response.cache_control.private = True
+                response.cache_control.no_cache = True
+            else:
+                response.headers["Cache-Control"] = "private, no-cache"
         return response

@@ -19,6 +19,8 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_htmx import make_response
 from flask_login import current_user
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm.exc import StaleDataError
@@ -37,7 +39,7 @@ bp = Blueprint("meetings", __name__, url_prefix="/expeditions/<int:expedition_id
 
 @bp.app_context_processor
 def meeting_helpers() -> dict:
-    """Labels and the local time formatter the meeting templates share."""
+    """Labels, the local time formatter and the meeting URL builder the meeting templates share."""
     return {
         "meeting_time": meeting_time,
         "kind_names": Labels(state.KIND_NAMES),
@@ -47,23 +49,52 @@ def meeting_helpers() -> dict:
         "mood_labels": Labels(state.MOOD_LABELS),
         "outcome_labels": Labels(state.OUTCOME_LABELS),
         "timer_token": service.timer_token,
+        "action_url": action_url,
     }
 
 
+@pass_context
+def action_url(context: Context, endpoint: str, **values: Any) -> str:
+    """A meeting command's URL, for the meeting the template shows (`action_url('phase')`).
+
+    A function rather than a macro: the meeting templates can then import their macros without
+    the context, which Jinja would otherwise rebuild for every import in every render.
+    """
+    meeting = context["meeting"]
+    return url_for(
+        f"meetings.{endpoint}",
+        expedition_id=meeting.expedition_id,
+        meeting_id=meeting.id,
+        **values,
+    )
+
+
+# (id of a label table, language) → its translated labels: built once per process and language.
+_translated_labels: dict[tuple[int, str], dict] = {}
+
+
 class Labels(Mapping):
-    """A dict of lazily translated labels, each translated once per render (a run-sheet shows
-    the same phase and step names many times; every lazy string translates anew)."""
+    """A table of lazily translated labels, translated once per process and language.
+
+    A run-sheet shows the same phase and step names many times, and every lazy string looks up
+    the request's catalog anew; the tables are constants and a catalog does not change while
+    the process runs.
+    """
 
     def __init__(self, labels: Mapping) -> None:
         self._labels = labels
-        self._translated: dict = {}
+        self._translated: dict | None = None
 
     def __getitem__(self, key) -> str:
-        try:
-            return self._translated[key]
-        except KeyError:
-            text = self._translated[key] = str(self._labels[key])
-            return text
+        translated = self._translated
+        if translated is None:
+            cache_key = (id(self._labels), str(get_locale()))
+            translated = _translated_labels.get(cache_key)
+            if translated is None:
+                translated = {k: str(v) for k, v in self._labels.items()}
+                _translated_labels[cache_key] = translated
+            self._translated = translated
+        return translated[key]
 
     def __iter__(self) -> Iterator:
         return iter(self._labels)
