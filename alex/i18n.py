@@ -9,7 +9,9 @@ areas grow without touching each other's files. Flask-Babel merges them at run t
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any, TypeVar
 
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import CommandLineInterface
@@ -24,6 +26,7 @@ from markupsafe import Markup
 from alex.extensions import babel
 
 LOCALES = ("de", "en")
+K = TypeVar("K")
 PACKAGE = Path(__file__).resolve().parent
 ROOT = PACKAGE.parent
 # Areas with their own catalog. The core ("") owns alex/*.py and the shared templates.
@@ -75,6 +78,27 @@ def select_locale() -> str:
         return session[LANGUAGE_KEY]
     chosen = request.accept_languages.best_match(LOCALES) if request else None
     return chosen or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+# (id of a constant table, language) → its texts translated: built once per process and language.
+_translated_tables: dict[tuple[int, str], dict] = {}
+
+
+def translated_table(table: Mapping[K, Any]) -> dict[K, Any]:
+    """A constant table of lazy strings (or lists of them), in the request's language.
+
+    Translated once per process and language: every lazy string looks up the request's catalog
+    anew each time it is shown, and a run-sheet shows the same names many times. Only for
+    module-level constants (the cache is keyed by the table's identity).
+    """
+    key = (id(table), str(get_locale()))
+    texts = _translated_tables.get(key)
+    if texts is None:
+        texts = _translated_tables[key] = {
+            name: [str(v) for v in value] if isinstance(value, list | tuple) else str(value)
+            for name, value in table.items()
+        }
+    return texts
 
 
 def select_timezone() -> str:

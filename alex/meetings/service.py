@@ -34,6 +34,7 @@ from alex.boards.service import create_card, set_sprint_focus
 from alex.db import utcnow
 from alex.events import publish
 from alex.expeditions.models import Expedition, Membership
+from alex.i18n import translated_table
 from alex.meetings import models
 from alex.meetings.invitation import tell_members
 from alex.meetings.models import (
@@ -556,7 +557,7 @@ def prompts_of(retro: Retro) -> list[str]:
     """The prompts (columns) of the retro's format."""
     if retro.format == "custom":
         return [p for p in retro.prompts.splitlines() if p.strip()] or [str(_l("Notes"))]
-    return [str(p) for p in FORMAT_PROMPTS[retro.format]]
+    return list(translated_table(FORMAT_PROMPTS)[retro.format])
 
 
 def parse_prompts(text: str) -> list[str]:

@@ -30,6 +30,7 @@ from alex.expeditions.access import get_membership_or_404
 from alex.expeditions.models import Membership
 from alex.extensions import db
 from alex.forms import BaseForm, ConfirmForm
+from alex.i18n import translated_table
 from alex.meetings import service, state
 from alex.meetings.models import Meeting, Retro, RetroAction, RetroGroup, RetroItem
 from alex.web import htmx_response, render, wants_fragment
@@ -69,32 +70,18 @@ def action_url(context: Context, endpoint: str, **values: Any) -> str:
     )
 
 
-# (id of a label table, language) → its translated labels: built once per process and language.
-_translated_labels: dict[tuple[int, str], dict] = {}
-
-
 class Labels(Mapping):
-    """A table of lazily translated labels, translated once per process and language.
-
-    A run-sheet shows the same phase and step names many times, and every lazy string looks up
-    the request's catalog anew; the tables are constants and a catalog does not change while
-    the process runs.
-    """
+    """A table of lazily translated labels for templates, translated when first read (see
+    `translated_table`: once per process and language)."""
 
     def __init__(self, labels: Mapping) -> None:
         self._labels = labels
         self._translated: dict | None = None
 
     def __getitem__(self, key) -> str:
-        translated = self._translated
-        if translated is None:
-            cache_key = (id(self._labels), str(get_locale()))
-            translated = _translated_labels.get(cache_key)
-            if translated is None:
-                translated = {k: str(v) for k, v in self._labels.items()}
-                _translated_labels[cache_key] = translated
-            self._translated = translated
-        return translated[key]
+        if self._translated is None:
+            self._translated = translated_table(self._labels)
+        return self._translated[key]
 
     def __iter__(self) -> Iterator:
         return iter(self._labels)
@@ -202,27 +189,35 @@ def answer(
     return make_response(response, trigger={"announce": str(announce)} if announce else None)
 
 
-def phase_answer(live: Live, announce: str | None) -> Response:
+def phase_answer(live: Live, announce: str | None) -> Callable[[], Response]:
     """The answer to a retro phase change: only what it shows (where the meeting is, the stage,
-    the phase buttons), out of band; the rest of the run-sheet follows with the next poll."""
+    the phase buttons), out of band; the rest of the run-sheet follows with the next poll.
+
+    Reads what it shows now, in the command's transaction, and renders after the commit.
+    """
     meeting = live.meeting
-    response = htmx_response(
-        "meetings/_phase_answer.html",
-        reswap="none",
-        trigger={"announce": str(announce)} if announce else None,
-        expedition=live.membership.expedition,
-        membership=live.membership,
-        meeting=meeting,
-        s=state.live_state(
-            db.session, live.membership, meeting, writer(), {}, retro=live.retro, stage_only=True
-        ),
+    s = state.live_state(
+        db.session, live.membership, meeting, writer(), {}, retro=live.retro, stage_only=True
     )
-    response.headers["X-Meeting-Version"] = str(meeting.version)
-    return response
+
+    def respond() -> Response:
+        response = htmx_response(
+            "meetings/_phase_answer.html",
+            reswap="none",
+            trigger={"announce": str(announce)} if announce else None,
+            expedition=live.membership.expedition,
+            membership=live.membership,
+            meeting=meeting,
+            s=s,
+        )
+        response.headers["X-Meeting-Version"] = str(meeting.version)
+        return response
+
+    return respond
 
 
 Loader = Callable[..., dict[str, Any]]
-Answer = Callable[[Live, str | None], Response]
+Answer = Callable[[Live, str | None], Callable[[], Response]]
 
 
 def meeting_action(
@@ -243,7 +238,8 @@ def meeting_action(
     fresh run-sheet. Input the form or the service refuses answers 422 with the message in
     `slot` (formatted with the URL's ids, e.g. "item-{item_id}"); a facilitator command that
     another facilitator's change overtook answers 409 with the fresh state. `answer_with(live,
-    announcement)` answers a successful HTMX command instead of the whole run-sheet. lock=True
+    announcement)` answers a successful HTMX command instead of the whole run-sheet: it reads
+    before the commit and returns the function that renders after it. lock=True
     (with steer, for a command whose service function bumps the meeting first): the meeting is
     loaded, locked and bumped in one statement; a refused input undoes that before answering.
     """
@@ -264,10 +260,14 @@ def meeting_action(
                 return _refused(live, 409, {where: _conflict_message(error)})
             except service.MeetingError as error:
                 return _refused(live, 422, {where: str(error)})
+            if answer_with is not None and wants_fragment():
+                # Its reads share the command's transaction (no second one just to read).
+                respond = answer_with(live, announcement)
+                _commit_keeping_state()
+                reads_only_from_here()
+                return respond()
             _commit_keeping_state()
             reads_only_from_here()
-            if answer_with is not None and wants_fragment():
-                return answer_with(live, announcement)
             return answer(live, announce=announcement)
 
         return command
