@@ -124,9 +124,16 @@ def mail_allowance(user_id: int, count: int, daily_limit: int, key_prefix: str) 
 
 def already_invited(session: Session, expedition: Expedition, addresses: list[str]) -> set[str]:
     """Those of the addresses (lower case) that have an invite by mail still waiting to be used:
-    they get no second mail (a reload, or the same list pasted again)."""
+    they get no second mail (a reload, or the same list pasted again).
+
+    Locks the expedition's row until commit (SQLite writes one at a time anyway): the same
+    list sent twice at the same moment waits here and then finds the first one's invites.
+    """
     if not addresses:
         return set()
+    session.execute(
+        select(Expedition.id).where(Expedition.id == expedition.id).with_for_update()
+    ).all()
     found = session.scalars(
         select(func.lower(Invite.email)).where(
             Invite.expedition_id == expedition.id,

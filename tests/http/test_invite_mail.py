@@ -9,12 +9,15 @@ import time
 import pytest
 from sqlalchemy import func, select
 
+from alex.auth.models import User
+from alex.expeditions import invitations
 from alex.expeditions.models import Expedition, Invite
 from alex.extensions import db, limiter
 from alex.notifications import Notification, notification_text
 from alex.outbox import OutboxMessage
 from tests.conftest import mail_settings
 from tests.support.accounts import make_cast
+from tests.support.races import at_once
 from tests.support.smtp import run_outbox
 
 
@@ -149,6 +152,21 @@ def test_two_lists_sent_at_once_stay_within_the_days_mails(app, actor, cast, mon
         thread.join(30)
     assert sorted(statuses) == [303, 429]
     assert _count(app, Invite) == 3 and _count(app, OutboxMessage) == 3
+
+
+def test_the_same_address_sent_twice_at_once_gets_one_invitation(app, cast):
+    """The second list waits for the first (the expedition's row is locked while looking for
+    open invitations), then finds its invite and sends no second mail."""
+
+    def send(session):
+        expedition = session.get(Expedition, cast.expedition.id)
+        inviter = session.get(User, cast.facilitator.id)
+        waiting = invitations.already_invited(session, expedition, ["nele@example.org"])
+        fresh = [a for a in ["nele@example.org"] if a not in waiting]
+        invitations.invite_by_mail(session, expedition, inviter, fresh, lambda t: f"/invite/{t}")
+
+    assert at_once(app, send, send) == []
+    assert _count(app, Invite) == 1 and _count(app, OutboxMessage) == 1
 
 
 def test_a_malformed_list_names_every_bad_line_and_invites_nobody(app, actor, cast):
