@@ -176,6 +176,34 @@ def test_reset_links_to_one_address_share_the_forgotten_password_forms_limit(
     assert [a for _, a, _, _ in _audit(app)] == ["reset_link"] * 4
 
 
+def test_two_operators_sending_the_last_reset_link_at_once_send_one(app, world, actor, operator):
+    """The address's count is one atomic increment: at four of five, two clicks at the same
+    moment (two operators) send one more mail, not two."""
+    import threading
+
+    ada = world.user("Ada Lorenz")
+    otto, bea = actor(operator), actor(world.user("Bea Betrieb", is_operator=True))
+    for _ in range(4):
+        assert otto.post(f"/betrieb/accounts/{ada.id}/reset-link").status_code == 302
+    tokens = [who.token() for who in (otto, bea)]
+    start = threading.Barrier(2)
+
+    def send(who, token):
+        start.wait(10)
+        who.client.post(f"/betrieb/accounts/{ada.id}/reset-link", data={"csrf_token": token})
+
+    threads = [
+        threading.Thread(target=send, args=pair) for pair in zip((otto, bea), tokens, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    with app.app_context():
+        assert len(db.session.scalars(select(OutboxMessage.id)).all()) == 5
+    assert [a for _, a, _, _ in _audit(app)] == ["reset_link"] * 5
+
+
 def test_deactivation_ends_sessions_and_refuses_every_login(app, world, actor, client, operator):
     ada_user = world.user("Ada Lorenz")
     ada = actor(ada_user)
