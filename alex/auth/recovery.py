@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+from limits import parse
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -23,6 +24,7 @@ from alex.auth import service
 from alex.auth.audit import security_event
 from alex.auth.models import PasswordReset, User
 from alex.db import utcnow
+from alex.extensions import limiter
 
 VALID_FOR = timedelta(minutes=30)
 
@@ -44,6 +46,21 @@ def start_reset(session: Session, user: User, now: datetime | None = None) -> st
         )
     )
     return token
+
+
+def spend_reset_mail(email: str, limit: str, key_prefix: str) -> datetime | None:
+    """Count one reset mail to this address against `limit` (ALEX_RESET_ADDRESS_LIMIT); None
+    when it fits, else when the next one may go.
+
+    One counter per address for the "Passwort vergessen?" form and the operator's console, so
+    no inbox can be flooded from either. Kept in Flask-Limiter's storage (every worker counts
+    alike) as one atomic increment: two requests at once cannot both take the last one.
+    """
+    item = parse(limit)
+    keys = (key_prefix, "reset", service.normalise_email(email)[:254])
+    if limiter.limiter.hit(item, *keys):
+        return None
+    return datetime.fromtimestamp(limiter.limiter.get_window_stats(item, *keys).reset_time, UTC)
 
 
 def request_reset(session: Session, email: str, link_for) -> bool:

@@ -6,7 +6,6 @@ from flask import Blueprint, abort, current_app, flash, redirect, request, sessi
 from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_login import current_user, login_required, logout_user
-from limits import parse
 from sqlalchemy.exc import IntegrityError
 
 from alex.auth import attempts, recovery, service, sessions
@@ -93,16 +92,6 @@ def _reset_rate_limit() -> str:
     return current_app.config["ALEX_RESET_RATE_LIMIT"]
 
 
-def _reset_mail_allowed(email: str) -> bool:
-    """Whether this address may get one more reset mail now (ALEX_RESET_ADDRESS_LIMIT), so one
-    inbox cannot be flooded from many places. Counted in Flask-Limiter's storage; beyond the
-    limit the visitor gets the same answer as always (a 429 would block a colleague's own
-    recovery from the same office and tell nothing useful)."""
-    item = parse(current_app.config["ALEX_RESET_ADDRESS_LIMIT"])
-    key = service.normalise_email(email)[:254]
-    return limiter.limiter.hit(item, current_app.config["RATELIMIT_KEY_PREFIX"], "reset", key)
-
-
 @bp.get("/password/forgot")
 def forgot_password():
     """Ask for the address a reset link should go to."""
@@ -117,7 +106,14 @@ def forgot_password_post():
     form = ForgotPasswordForm()
     if not form.validate_on_submit():
         return render("auth/forgot.html", form=form, status=422)
-    if _reset_mail_allowed(form.email.data):
+    # Beyond the address's limit the visitor gets the same answer as always (a 429 would block
+    # a colleague's own recovery from the same office and tell nothing useful).
+    next_allowed = recovery.spend_reset_mail(
+        form.email.data,
+        current_app.config["ALEX_RESET_ADDRESS_LIMIT"],
+        current_app.config["RATELIMIT_KEY_PREFIX"],
+    )
+    if next_allowed is None:
         recovery.request_reset(
             db.session,
             form.email.data,

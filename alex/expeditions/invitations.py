@@ -106,21 +106,34 @@ def member_emails(session: Session, expedition: Expedition) -> list[str]:
 
 def mail_allowance(user_id: int, count: int, daily_limit: int, key_prefix: str) -> int | None:
     """Spend `count` of the person's invitation mails of the day (Flask-Limiter's storage, so
-    every worker counts alike); None when they fit, else how many are left today (none spent)."""
+    every worker counts alike); None when they fit, else how many are left today (none spent).
+
+    Counted in one atomic increment, not checked first and counted after: two lists sent at
+    the same moment could otherwise both pass the check. One that goes over gives its mails
+    back (for that instant a third list may be refused that would have fitted: the safe side).
+    """
+    if not count:
+        return None
     item = RateLimitItemPerDay(daily_limit)
     keys = (key_prefix, "invite-mail", str(user_id))
-    if count and not limiter.limiter.test(item, *keys, cost=count):
-        return max(0, limiter.limiter.get_window_stats(item, *keys).remaining)
-    if count:
-        limiter.limiter.hit(item, *keys, cost=count)
-    return None
+    if limiter.limiter.hit(item, *keys, cost=count):
+        return None
+    limiter.limiter.storage.incr(item.key_for(*keys), item.get_expiry(), amount=-count)
+    return max(0, limiter.limiter.get_window_stats(item, *keys).remaining)
 
 
 def already_invited(session: Session, expedition: Expedition, addresses: list[str]) -> set[str]:
     """Those of the addresses (lower case) that have an invite by mail still waiting to be used:
-    they get no second mail (a reload, or the same list pasted again)."""
+    they get no second mail (a reload, or the same list pasted again).
+
+    Locks the expedition's row until commit (SQLite writes one at a time anyway): the same
+    list sent twice at the same moment waits here and then finds the first one's invites.
+    """
     if not addresses:
         return set()
+    session.execute(
+        select(Expedition.id).where(Expedition.id == expedition.id).with_for_update()
+    ).all()
     found = session.scalars(
         select(func.lower(Invite.email)).where(
             Invite.expedition_id == expedition.id,

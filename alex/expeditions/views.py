@@ -10,6 +10,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from alex.auth.instance import may_create_expeditions
@@ -359,7 +360,9 @@ def invite_by_mail(expedition_id: int):
             .values(locale=form.locale.data)
             .execution_options(synchronize_session=False)
         )
-        expedition.locale = form.locale.data
+        # Only the loaded copy follows: a changed attribute would be flushed as a versioned
+        # UPDATE, and two lists sent at once would then clash (StaleDataError, a 500).
+        set_committed_value(expedition, "locale", form.locale.data)
     waiting = invitations.already_invited(db.session, expedition, addresses)
     fresh = [a for a in addresses if a.lower() not in waiting]
     daily = current_app.config["ALEX_INVITE_MAIL_DAILY_LIMIT"]

@@ -22,6 +22,8 @@ class RolesForm(BaseForm):
     may_create_expeditions = BooleanField(
         _l("May create expeditions (when only listed people may)")
     )
+    # The roles the form showed as held (service.roles_shown); left out: no check.
+    seen = HiddenField(default=None, validators=[Optional(), Length(max=100)])
 
 
 class PolicyForm(BaseForm):

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from math import ceil
 
+from flask_babel import format_time
 from flask_babel import lazy_gettext as _l
+from limits import parse
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
@@ -40,6 +42,14 @@ NOT_YOURSELF = _l(
     "You cannot do this to your own account here. Ask another operator, or use your account page."
 )
 DEACTIVATED = _l("This account is deactivated. Reactivate it first.")
+STALE_ROLES = _l(
+    "Another operator has just changed this account's roles. Nothing was saved: here are the "
+    "current roles, please check them and save again."
+)
+
+
+class StaleRoles(ConsoleError):
+    """The roles changed since the operator's form showed them; nothing was saved."""
 
 
 def audit(
@@ -215,12 +225,31 @@ def unlock(session: Session, actor: User, user_id: int) -> None:
 
 
 def send_reset_link(
-    session: Session, actor: User, user_id: int, link_for: Callable[[str], str]
+    session: Session,
+    actor: User,
+    user_id: int,
+    link_for: Callable[[str], str],
+    address_limit: str,
+    key_prefix: str,
 ) -> None:
-    """Mail the account a password-reset link, as "Passwort vergessen?" does."""
+    """Mail the account a password-reset link, as "Passwort vergessen?" does, and within the
+    same limit per address (`address_limit`, counted together with that form's mails)."""
     user = _target(session, user_id)
     if user.deactivated_at is not None:
         raise ConsoleError(str(DEACTIVATED))
+    next_allowed = recovery.spend_reset_mail(user.email, address_limit, key_prefix)
+    if next_allowed is not None:
+        raise ConsoleError(
+            str(
+                _l(
+                    "This address has already been sent %(limit)d reset links recently (from "
+                    "the console and through “Forgot your password?” together). So that no "
+                    "inbox gets flooded, the next one can go at %(time)s.",
+                    limit=parse(address_limit).amount,
+                    time=format_time(next_allowed, "short"),
+                )
+            )
+        )
     recovery.request_reset(session, user.email, link_for)
     audit(session, actor.id, "reset_link", user.id)
 
@@ -249,17 +278,48 @@ def reactivate(session: Session, actor: User, user_id: int) -> None:
     audit(session, actor.id, "reactivate", user.id)
 
 
-def set_roles(session: Session, actor: User, user_id: int, wanted: dict[str, bool]) -> list[str]:
-    """Grant and revoke instance roles; returns the changes ("+is_operator", "-…")."""
+def roles_shown(user: User | AccountRow) -> str:
+    """The roles a form shows as held, as its `seen` field carries them ("is_operator,…")."""
+    return ",".join(role for role in ROLES if getattr(user, role))
+
+
+def parse_seen(text: str | None) -> set[str] | None:
+    """The roles a form showed as held (None: the client sent no seen state)."""
+    if text is None:
+        return None
+    return {name for name in text.split(",") if name in ROLES}
+
+
+def set_roles(
+    session: Session,
+    actor: User,
+    user_id: int,
+    wanted: dict[str, bool],
+    seen: set[str] | None = None,
+) -> list[str]:
+    """Grant and revoke instance roles; returns the changes ("+is_operator", "-…").
+
+    `seen` holds the roles the operator's form showed as held. A role already as wanted is no
+    change (a double click, two operators agreeing); a role to change that no longer is as the
+    form showed was changed by another operator in between: StaleRoles, and nothing is saved,
+    so two operators editing one account cannot silently overwrite each other. `seen` None (a
+    client that sends none): the wanted state wins.
+    """
     user = _target(session, user_id)
     if user.is_operator and not wanted.get("is_operator", True):
-        _keep_an_operator(session, user.id)
+        _keep_an_operator(session, user.id)  # locks the operators' rows, this one's among them
+    # Read the roles afresh and lock the row until commit: a second save at the same moment
+    # waits here and then decides on the first one's result (after the operators' lock above,
+    # so two operators revoking each other take their locks in the same order).
+    session.refresh(user, with_for_update=True)
+    to_change = [r for r in ROLES if r in wanted and bool(getattr(user, r)) != wanted[r]]
+    if seen is not None and any(bool(getattr(user, r)) != (r in seen) for r in to_change):
+        raise StaleRoles(str(STALE_ROLES))
     changes = []
-    for role in ROLES:
-        if role in wanted and bool(getattr(user, role)) != wanted[role]:
-            setattr(user, role, wanted[role])
-            changes.append(("+" if wanted[role] else "-") + role)
-            audit(session, actor.id, "grant" if wanted[role] else "revoke", user.id, role)
+    for role in to_change:
+        setattr(user, role, wanted[role])
+        changes.append(("+" if wanted[role] else "-") + role)
+        audit(session, actor.id, "grant" if wanted[role] else "revoke", user.id, role)
     return changes
 
 

@@ -90,14 +90,22 @@ def accounts():
 def account(user_id: int):
     """One account: its state, its roles and what the operator can do."""
     row = _account_or_404(user_id)
-    return _account_page(row, RolesForm(formdata=None, obj=row))
+    return _account_page(row, _roles_form(row))
 
 
-def _account_page(row: service.AccountRow, roles_form: RolesForm, status: int = 200):
+def _roles_form(row: service.AccountRow) -> RolesForm:
+    """The roles as they are now, with what the form shows as its `seen` state."""
+    return RolesForm(formdata=None, obj=row, seen=service.roles_shown(row))
+
+
+def _account_page(
+    row: service.AccountRow, roles_form: RolesForm, status: int = 200, roles_conflict: str = ""
+):
     return render(
         "operator/account.html",
         row=row,
         roles_form=roles_form,
+        roles_conflict=roles_conflict,
         history=service.audit_log(db.session, target=row.id).lines[:10],
         status=status,
     )
@@ -141,6 +149,8 @@ def send_reset_link(user_id: int):
             current_user,
             user_id,
             lambda token: url_for("auth.reset_password", token=token),
+            current_app.config["ALEX_RESET_ADDRESS_LIMIT"],
+            current_app.config["RATELIMIT_KEY_PREFIX"],
         ),
         _("A reset link is on its way to the account's address (valid for 30 minutes)."),
     )
@@ -189,8 +199,14 @@ def set_roles(user_id: int):
     if not form.validate_on_submit():
         return _account_page(row, form, status=422)
     wanted = {role: bool(getattr(form, role).data) for role in service.ROLES}
+    seen = service.parse_seen(form.seen.data)
     try:
-        changes = service.set_roles(db.session, current_user, user_id, wanted)
+        changes = service.set_roles(db.session, current_user, user_id, wanted, seen)
+    except service.StaleRoles as error:
+        # Another operator saved first: the fresh roles and why nothing was saved.
+        db.session.rollback()
+        fresh = _account_or_404(user_id)
+        return _account_page(fresh, _roles_form(fresh), status=409, roles_conflict=str(error))
     except service.ConsoleError as error:
         db.session.rollback()
         form.is_operator.errors = [str(error)]

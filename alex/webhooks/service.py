@@ -131,6 +131,11 @@ def create_webhook(
     chosen = [e for e in EVENTS if e in set(events)]
     if not chosen or len(chosen) != len(set(events)):
         raise WebhookError(_l("Please choose at least one event."), "events")
+    # The expedition's row stays locked until commit, so two registrations at once count one
+    # after the other and cannot both pass at four (SQLite already writes one at a time).
+    session.execute(
+        select(Expedition.id).where(Expedition.id == expedition_id).with_for_update()
+    ).all()
     count = session.scalar(
         select(func.count(Webhook.id)).where(Webhook.expedition_id == expedition_id)
     )

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
 
 import pytest
 from sqlalchemy import func, select
 
-from alex.expeditions.models import Invite
-from alex.extensions import db
+from alex.auth.models import User
+from alex.expeditions import invitations
+from alex.expeditions.models import Expedition, Invite
+from alex.extensions import db, limiter
 from alex.notifications import Notification, notification_text
 from alex.outbox import OutboxMessage
 from tests.conftest import mail_settings
 from tests.support.accounts import make_cast
+from tests.support.races import at_once
 from tests.support.smtp import run_outbox
 
 
@@ -107,6 +112,61 @@ def test_a_facilitator_sends_only_so_many_invitation_mails_a_day(app, actor, cas
     other = world.user("Fritz Facil", "fritz@example.org")
     world.join(cast.expedition, other, facilitator=True)
     assert _send(actor(other), cast, "f@example.org\ng@example.org").status_code == 200
+
+
+@pytest.mark.parametrize("locale", ["de", "en"])
+def test_two_lists_sent_at_once_stay_within_the_days_mails(app, actor, cast, monkeypatch, locale):
+    """Two tabs send three addresses each at the same moment, with four mails a day: one list
+    goes out, the other is refused whole. The day's count is taken in one atomic step; a slow
+    limiter storage (a distant Redis) is what lets a check-then-count race show. With a new
+    mail language ("en") both also change the expedition's row: no clash (no 500) either."""
+    with app.app_context():
+        db.session.get(Expedition, cast.expedition.id).locale = "de"
+        db.session.commit()
+    storage = limiter.limiter.storage
+    read = storage.get
+
+    def slow_read(key):
+        time.sleep(0.3)
+        return read(key)
+
+    monkeypatch.setattr(storage, "get", slow_read)
+    tabs = [actor(cast.facilitator), actor(cast.facilitator)]
+    members = f"/expeditions/{cast.expedition.id}/members"
+    tokens = [tab.token(members) for tab in tabs]
+    lists = ["a@example.org\nb@example.org\nc@example.org", "d@example.org\ne@example.org\nf@x.org"]
+    start, statuses = threading.Barrier(2), []
+
+    def send(tab, token, text):
+        start.wait(10)
+        response = tab.client.post(
+            f"/expeditions/{cast.expedition.id}/invites/mail",
+            data={"addresses": text, "locale": locale, "csrf_token": token},
+        )
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=send, args=a) for a in zip(tabs, tokens, lists, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(statuses) == [303, 429]
+    assert _count(app, Invite) == 3 and _count(app, OutboxMessage) == 3
+
+
+def test_the_same_address_sent_twice_at_once_gets_one_invitation(app, cast):
+    """The second list waits for the first (the expedition's row is locked while looking for
+    open invitations), then finds its invite and sends no second mail."""
+
+    def send(session):
+        expedition = session.get(Expedition, cast.expedition.id)
+        inviter = session.get(User, cast.facilitator.id)
+        waiting = invitations.already_invited(session, expedition, ["nele@example.org"])
+        fresh = [a for a in ["nele@example.org"] if a not in waiting]
+        invitations.invite_by_mail(session, expedition, inviter, fresh, lambda t: f"/invite/{t}")
+
+    assert at_once(app, send, send) == []
+    assert _count(app, Invite) == 1 and _count(app, OutboxMessage) == 1
 
 
 def test_a_malformed_list_names_every_bad_line_and_invites_nobody(app, actor, cast):

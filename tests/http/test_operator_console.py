@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -15,6 +16,7 @@ from alex.operator.models import OperatorAuditEntry
 from alex.outbox import OutboxMessage
 from tests.support.accounts import TEST_PASSWORD, login, make_cast
 from tests.support.queries import statements_for_get
+from tests.support.races import at_once
 
 
 @pytest.fixture
@@ -148,6 +150,60 @@ def test_reset_link_goes_through_the_outbox_to_the_account(app, world, actor, op
     assert _audit(app) == [(operator.id, "reset_link", ada.id, "")]
 
 
+def test_reset_links_to_one_address_share_the_forgotten_password_forms_limit(
+    app, world, actor, client, operator
+):
+    """Five per hour and address (ALEX_RESET_ADDRESS_LIMIT), the public form's mails counted
+    with the console's: the sixth is refused with a message saying when the next can go."""
+    ada = world.user("Ada Lorenz")
+    otto = actor(operator)
+    for _ in range(2):
+        client.post("/password/forgot", data={"email": ada.email, "csrf_token": _token(client)})
+    for _ in range(3):
+        assert otto.post(f"/betrieb/accounts/{ada.id}/reset-link").status_code == 302
+    refused = otto.post(f"/betrieb/accounts/{ada.id}/reset-link", follow_redirects=True)
+    assert refused.request.path == f"/betrieb/accounts/{ada.id}"
+    assert "An diese Adresse sind zuletzt schon 5 Links zum Zurücksetzen gegangen" in refused.text
+    assert "kann der nächste erst um" in refused.text
+    assert "an die Adresse des Kontos unterwegs" not in refused.text
+    with app.app_context():
+        mails = db.session.scalars(select(OutboxMessage.kind)).all()
+    assert mails == ["password_reset"] * 5
+    assert [a for _, a, _, _ in _audit(app)] == ["reset_link"] * 3
+    # Another account's address has its own allowance.
+    bea = world.user("Bea Berg")
+    assert otto.post(f"/betrieb/accounts/{bea.id}/reset-link").status_code == 302
+    assert [a for _, a, _, _ in _audit(app)] == ["reset_link"] * 4
+
+
+def test_two_operators_sending_the_last_reset_link_at_once_send_one(app, world, actor, operator):
+    """The address's count is one atomic increment: at four of five, two clicks at the same
+    moment (two operators) send one more mail, not two."""
+    import threading
+
+    ada = world.user("Ada Lorenz")
+    otto, bea = actor(operator), actor(world.user("Bea Betrieb", is_operator=True))
+    for _ in range(4):
+        assert otto.post(f"/betrieb/accounts/{ada.id}/reset-link").status_code == 302
+    tokens = [who.token() for who in (otto, bea)]
+    start = threading.Barrier(2)
+
+    def send(who, token):
+        start.wait(10)
+        who.client.post(f"/betrieb/accounts/{ada.id}/reset-link", data={"csrf_token": token})
+
+    threads = [
+        threading.Thread(target=send, args=pair) for pair in zip((otto, bea), tokens, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    with app.app_context():
+        assert len(db.session.scalars(select(OutboxMessage.id)).all()) == 5
+    assert [a for _, a, _, _ in _audit(app)] == ["reset_link"] * 5
+
+
 def test_deactivation_ends_sessions_and_refuses_every_login(app, world, actor, client, operator):
     ada_user = world.user("Ada Lorenz")
     ada = actor(ada_user)
@@ -216,6 +272,82 @@ def test_roles_are_granted_and_revoked_and_audited(app, world, actor, operator):
         ("revoke", "is_operator"),
         ("revoke", "may_create_expeditions"),
     ]
+
+
+def _roles_seen(page: str) -> str:
+    """The `seen` state the account page's roles form carries."""
+    return re.search(r'name="seen" type="hidden" value="([^"]*)"', page).group(1)
+
+
+def test_two_operators_editing_one_account_do_not_overwrite_each_other(app, world, actor, operator):
+    """Both open the account; the first saves; the second's save is refused with 409, the
+    fresh roles and a message, and nothing of it is saved or audited."""
+    ada = world.user("Ada Lorenz")
+    otto, bea = actor(operator), actor(world.user("Bea Betrieb", is_operator=True))
+    path = f"/betrieb/accounts/{ada.id}"
+    otto_seen, bea_seen = (_roles_seen(who.get(path).text) for who in (otto, bea))
+    assert otto_seen == bea_seen == ""
+    first = otto.post(f"{path}/roles", {"is_training_office": "y", "seen": otto_seen})
+    assert first.status_code == 302
+    second = bea.post(f"{path}/roles", {"may_create_expeditions": "y", "seen": bea_seen})
+    assert second.status_code == 409
+    page = second.text
+    assert "Eine andere Person aus dem Betrieb hat die Rollen dieses Kontos gerade geändert" in page
+    assert re.search(r'<input checked[^>]*name="is_training_office"', page)  # the fresh state
+    assert not re.search(r'<input checked[^>]*name="may_create_expeditions"', page)
+    assert _roles_seen(page) == "is_training_office"
+    user = _user(app, ada.id)
+    assert (user.is_operator, user.is_training_office, user.may_create_expeditions) == (
+        False,
+        True,
+        False,
+    )
+    assert [(a, d) for _, a, _, d in _audit(app)] == [("grant", "is_training_office")]
+    # Saved again from the fresh form, the second operator's change goes through, and only it
+    # is audited.
+    again = bea.post(
+        f"{path}/roles",
+        {"is_training_office": "y", "may_create_expeditions": "y", "seen": _roles_seen(page)},
+    )
+    assert again.status_code == 302
+    assert [(a, d) for _, a, _, d in _audit(app)] == [
+        ("grant", "is_training_office"),
+        ("grant", "may_create_expeditions"),
+    ]
+
+
+def test_two_operators_saving_the_same_roles_is_no_conflict(app, world, actor, operator):
+    """Already as wanted (a double click, two operators agreeing): no 409, one audit entry."""
+    ada = world.user("Ada Lorenz")
+    otto, bea = actor(operator), actor(world.user("Bea Betrieb", is_operator=True))
+    path = f"/betrieb/accounts/{ada.id}"
+    seen = _roles_seen(otto.get(path).text)
+    assert otto.post(f"{path}/roles", {"is_training_office": "y", "seen": seen}).status_code == 302
+    assert bea.post(f"{path}/roles", {"is_training_office": "y", "seen": seen}).status_code == 302
+    assert [(a, d) for _, a, _, d in _audit(app)] == [("grant", "is_training_office")]
+
+
+def test_two_role_saves_in_the_same_moment_do_not_overwrite_each_other(app, world):
+    """Two transactions at once: the second waits for the account's row (PostgreSQL: FOR
+    UPDATE; SQLite: one writer at a time), then sees the first's change and is refused."""
+    from alex.operator import service
+
+    ada = world.user("Ada Lorenz")
+    anna = world.user("Anna Betrieb", is_operator=True)
+    bodo = world.user("Bodo Betrieb", is_operator=True)
+
+    def save(actor_id, role):
+        def run(session):
+            wanted = {r: r == role for r in service.ROLES}
+            service.set_roles(session, session.get(User, actor_id), ada.id, wanted, seen=set())
+
+        return run
+
+    errors = at_once(app, save(anna.id, "is_training_office"), save(bodo.id, "is_operator"))
+    assert [type(e) for e in errors] == [service.StaleRoles]
+    user = _user(app, ada.id)
+    assert (user.is_operator, user.is_training_office) == (False, True)
+    assert [(a, d) for _, a, _, d in _audit(app)] == [("grant", "is_training_office")]
 
 
 def test_the_last_operator_cannot_go(app, world, actor, operator):

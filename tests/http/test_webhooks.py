@@ -23,6 +23,7 @@ from alex.outbox import OutboxMessage
 from alex.webhooks import sending, service
 from alex.webhooks.models import Webhook, WebhookDelivery
 from tests.support.accounts import make_cast
+from tests.support.races import at_once
 from tests.support.webhooks import WebhookReceiver
 
 SECRET_RE = re.compile(r"whsec_[A-Za-z0-9+/=]{20,}")
@@ -174,6 +175,39 @@ def test_the_form_says_what_is_wrong(app, actor, cast):
     assert empty.status_code == 422
     with app.app_context():
         assert db.session.scalars(select(Webhook)).all() == []
+
+
+def test_an_expedition_has_at_most_five_webhooks(app, actor, cast):
+    for n in range(service.MAX_WEBHOOKS):
+        add_hook(app, cast.expedition.id, f"https://93.184.216.34/hook{n}")
+    mona = actor(cast.facilitator)
+    path = f"/expeditions/{cast.expedition.id}/webhooks"
+    answer = mona.post(path, {"url": "https://93.184.216.34/six", "events": ["action.done"]})
+    assert answer.status_code == 422
+    assert "Diese Expedition hat 5 Webhooks, mehr geht nicht." in answer.text
+    assert _hooks(app) == service.MAX_WEBHOOKS
+
+
+def test_two_registrations_at_once_make_five_webhooks_not_six(app, cast):
+    """The second waits for the first (the expedition's row is locked while counting), then
+    counts five and is refused with the limit's message."""
+    for n in range(service.MAX_WEBHOOKS - 1):
+        add_hook(app, cast.expedition.id, f"https://93.184.216.34/hook{n}")
+
+    def register(url):
+        return lambda session: service.create_webhook(
+            session, cast.expedition.id, cast.facilitator.id, url, ["action.done"]
+        )
+
+    errors = at_once(app, register("https://93.184.216.34/a"), register("https://93.184.216.34/b"))
+    assert [type(e) for e in errors] == [service.WebhookError]
+    assert "5" in str(errors[0])
+    assert _hooks(app) == service.MAX_WEBHOOKS
+
+
+def _hooks(app) -> int:
+    with app.app_context():
+        return len(db.session.scalars(select(Webhook.id)).all())
 
 
 def test_participants_and_outsiders_get_no_webhooks(app, actor, cast):

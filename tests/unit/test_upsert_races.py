@@ -4,8 +4,6 @@ connection, on SQLite and on PostgreSQL (ALEX_TEST_DATABASE_URL)."""
 
 from __future__ import annotations
 
-import threading
-
 from sqlalchemy import select
 
 from alex.extensions import db
@@ -19,51 +17,13 @@ from alex.notifications import (
 from alex.push import service as push
 from alex.push.models import PushSubscription
 from tests.support.push import PushReceiver
-
-
-def _at_once(app, first, second) -> list[BaseException]:
-    """`first` writes and holds its transaction open while `second` writes the same new row;
-    then `first` commits. (On PostgreSQL `second` waits on the unique index; on SQLite on the
-    write lock.)"""
-    errors: list[BaseException] = []
-    first_wrote, second_started = threading.Event(), threading.Event()
-
-    def run_first() -> None:
-        try:
-            with app.app_context():
-                first(db.session)
-                db.session.flush()
-                first_wrote.set()
-                second_started.wait(10)
-                threading.Event().wait(0.5)  # `second` is now blocked on our row
-                db.session.commit()
-        except BaseException as error:  # noqa: BLE001 - reported to the test
-            errors.append(error)
-        finally:
-            first_wrote.set()
-
-    def run_second() -> None:
-        first_wrote.wait(10)
-        second_started.set()
-        try:
-            with app.app_context():
-                second(db.session)
-                db.session.commit()
-        except BaseException as error:  # noqa: BLE001 - reported to the test
-            errors.append(error)
-
-    threads = [threading.Thread(target=run_first), threading.Thread(target=run_second)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return errors
+from tests.support.races import at_once
 
 
 def test_the_same_preference_saved_twice_at_once(app, world):
     user = world.user("Ada Lorenz")
     kind = KINDS[0]
-    errors = _at_once(
+    errors = at_once(
         app,
         lambda s: set_preference(s, user.id, kind, "off"),
         lambda s: set_preference(s, user.id, kind, "app"),
@@ -76,7 +36,7 @@ def test_the_same_preference_saved_twice_at_once(app, world):
 
 def test_the_digest_saved_twice_at_once(app, world):
     user = world.user("Ada Lorenz")
-    errors = _at_once(
+    errors = at_once(
         app,
         lambda s: set_digest(s, user.id, enabled=False, weekday=2),
         lambda s: set_digest(s, user.id, enabled=True, weekday=4),
@@ -102,7 +62,7 @@ def test_a_double_click_on_turn_push_on(app, world):
             show_content=show,
         )
 
-    errors = _at_once(app, subscribe(False), subscribe(True))
+    errors = at_once(app, subscribe(False), subscribe(True))
     assert errors == []
     with app.app_context():
         [row] = db.session.scalars(select(PushSubscription)).all()
