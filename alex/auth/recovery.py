@@ -15,6 +15,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
+from flask import url_for
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -46,24 +47,35 @@ def start_reset(session: Session, user: User, now: datetime | None = None) -> st
     return token
 
 
-def request_reset(session: Session, email: str, link_for) -> bool:
-    """Mail a reset link when the address has an account; returns whether it had one.
+def request_reset(session: Session, email: str, link_for, login_link: str | None = None) -> bool:
+    """Mail a reset link when the address has an account; returns whether it mailed one.
 
-    The caller must not tell the visitor the result. `link_for(token)` builds the absolute link.
+    The caller must not tell the visitor the result. `link_for(token)` builds the link and
+    `login_link` is the login page's (default: this request's url_for; both are local paths the
+    mail makes absolute at delivery).
     """
     user = service.find_user_by_email(session, email)
     if user is None:
         security_event("password_reset_requested", None, known=False)
         return False
-    if not service.has_password(user):
-        # Signs in through the organisation only: a mailed link must not add a password (anyone
-        # reading that inbox could then log in past the identity provider's rules). The operator's
-        # `alex reset-link` still can, on purpose (README, "Single Sign-on").
-        security_event("password_reset_refused", user.id, reason="no_local_password")
-        return False
     if user.deactivated_at is not None:
         # A deactivated account cannot log in by any way, a new password included.
         security_event("password_reset_requested", user.id, known=True, deactivated=True)
+        return False
+    if not service.has_password(user):
+        # Signs in through the organisation only: a mailed link must not add a password (anyone
+        # reading that inbox could then log in past the identity provider's rules). The operator's
+        # `alex reset-link` still can, on purpose (README, "Single Sign-on"). The person gets a
+        # mail saying how they log in instead; the page answers as always.
+        security_event("password_reset_refused", user.id, reason="no_local_password")
+        outbox.enqueue(
+            session,
+            channel="email",
+            kind="password_reset",  # tried even to an address marked undeliverable, as resets
+            template="password_reset_sso",
+            context={"login_link": login_link or url_for("auth.login")},
+            user_id=user.id,
+        )
         return False
     token = start_reset(session, user)
     outbox.enqueue(
