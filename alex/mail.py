@@ -468,13 +468,16 @@ def deliver_email(message: OutboxMessage) -> None:
     except MailConfigError as error:
         raise RetryLater(str(error)) from error
     sender = composed["From"].addresses[0].addr_spec
+    # The mark speaks of the account's own address: a message to another inbox (an address
+    # change's confirmation link goes to the new one) neither sets nor clears it.
+    own_address = message.user_id is not None and message.address is None
     try:
         send_smtp(settings, composed, sender, address, message.commit_point)
     except AddressRefused as error:
-        if message.user_id is not None:
+        if own_address:
             mark_undeliverable(message.user_id, str(error))
         raise
-    if undeliverable and message.user_id is not None:
+    if undeliverable and own_address:
         mark_undeliverable(message.user_id, "", clear=True)
 
 

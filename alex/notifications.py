@@ -150,7 +150,8 @@ class ExpeditionNotificationDefault(Base):
 
 
 class DigestSetting(Base):
-    """A person's weekly digest: on or off, the weekday, and when the last one went out."""
+    """A person's weekly digest: on or off, the weekday, when the last one was due and when the
+    last one went out (a week with nothing to tell is due but sends nothing: alex/reach/digest)."""
 
     __tablename__ = "digest_setting"
 
@@ -160,6 +161,7 @@ class DigestSetting(Base):
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     weekday: Mapped[int] = mapped_column(Integer, default=0)  # Monday = 0
     last_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 def init_app(app: Flask) -> None:

@@ -96,6 +96,11 @@ AUTH = {
     "auth.account": Route(LOGGED_IN),
     "auth.update_profile": Route(LOGGED_IN),
     "auth.change_password": Route(LOGGED_IN),
+    "auth.change_email": Route(LOGGED_IN),
+    # The token is the secret and works only for the account that asked for it (403 for any
+    # other); an unknown one gets 410 for everyone logged in.
+    "auth.confirm_email": Route(LOGGED_IN),
+    "auth.confirm_email_post": Route(LOGGED_IN),
     "auth.logout_everywhere": Route(LOGGED_IN),
     # Only the account's own sessions: a handle of someone else's is as good as missing.
     "auth.end_session": Route(

@@ -118,3 +118,21 @@ class EndSessionForm(BaseForm):
     """Log out one other device, named by its handle (never by its token)."""
 
     session = HiddenField(validators=[InputRequired(), Length(max=64)])
+
+
+class EmailChangeForm(BaseForm):
+    new_email = EmailField(
+        _l("New e-mail address"), validators=_email_validators(), filters=[_strip]
+    )
+    # Not "current_password": the password form on the same page has that field (and its id).
+    password = PasswordField(
+        _l("Current password"),
+        validators=[
+            InputRequired(_l("Please enter your current password.")),
+            Length(max=200, message=TOO_LONG),
+        ],
+    )
+
+
+class ConfirmForm(BaseForm):
+    """A button and its CSRF token (confirming a link: opening it alone changes nothing)."""

@@ -15,6 +15,7 @@ import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 
+from flask import url_for
 from limits import parse
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -48,39 +49,53 @@ def start_reset(session: Session, user: User, now: datetime | None = None) -> st
     return token
 
 
-def spend_reset_mail(email: str, limit: str, key_prefix: str) -> datetime | None:
+def spend_reset_mail(
+    email: str, limit: str, key_prefix: str, purpose: str = "reset"
+) -> datetime | None:
     """Count one reset mail to this address against `limit` (ALEX_RESET_ADDRESS_LIMIT); None
     when it fits, else when the next one may go.
 
     One counter per address for the "Passwort vergessen?" form and the operator's console, so
     no inbox can be flooded from either. Kept in Flask-Limiter's storage (every worker counts
     alike) as one atomic increment: two requests at once cannot both take the last one.
+    Confirmation links of address changes count apart (`purpose`), under the same limit.
     """
     item = parse(limit)
-    keys = (key_prefix, "reset", service.normalise_email(email)[:254])
+    keys = (key_prefix, purpose, service.normalise_email(email)[:254])
     if limiter.limiter.hit(item, *keys):
         return None
     return datetime.fromtimestamp(limiter.limiter.get_window_stats(item, *keys).reset_time, UTC)
 
 
-def request_reset(session: Session, email: str, link_for) -> bool:
-    """Mail a reset link when the address has an account; returns whether it had one.
+def request_reset(session: Session, email: str, link_for, login_link: str | None = None) -> bool:
+    """Mail a reset link when the address has an account; returns whether it mailed one.
 
-    The caller must not tell the visitor the result. `link_for(token)` builds the absolute link.
+    The caller must not tell the visitor the result. `link_for(token)` builds the link and
+    `login_link` is the login page's (default: this request's url_for; both are local paths the
+    mail makes absolute at delivery).
     """
     user = service.find_user_by_email(session, email)
     if user is None:
         security_event("password_reset_requested", None, known=False)
         return False
-    if not service.has_password(user):
-        # Signs in through the organisation only: a mailed link must not add a password (anyone
-        # reading that inbox could then log in past the identity provider's rules). The operator's
-        # `alex reset-link` still can, on purpose (README, "Single Sign-on").
-        security_event("password_reset_refused", user.id, reason="no_local_password")
-        return False
     if user.deactivated_at is not None:
         # A deactivated account cannot log in by any way, a new password included.
         security_event("password_reset_requested", user.id, known=True, deactivated=True)
+        return False
+    if not service.has_password(user):
+        # Signs in through the organisation only: a mailed link must not add a password (anyone
+        # reading that inbox could then log in past the identity provider's rules). The operator's
+        # `alex reset-link` still can, on purpose (README, "Single Sign-on"). The person gets a
+        # mail saying how they log in instead; the page answers as always.
+        security_event("password_reset_refused", user.id, reason="no_local_password")
+        outbox.enqueue(
+            session,
+            channel="email",
+            kind="password_reset",  # tried even to an address marked undeliverable, as resets
+            template="password_reset_sso",
+            context={"login_link": login_link or url_for("auth.login")},
+            user_id=user.id,
+        )
         return False
     token = start_reset(session, user)
     outbox.enqueue(

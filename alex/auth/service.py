@@ -19,7 +19,7 @@ from zxcvbn import zxcvbn
 from alex.auth import attempts, sessions
 from alex.auth.audit import security_event
 from alex.auth.hooks import hooks
-from alex.auth.models import LoginSession, PasswordReset, User
+from alex.auth.models import EmailChange, LoginSession, PasswordReset, User
 from alex.auth.names import clean_display_name
 from alex.db import request_may_write, separate_write, utcnow
 from alex.extensions import db
@@ -277,10 +277,17 @@ def void_open_resets(session: Session, user: User) -> int:
 def change_password(session: Session, user: User, new_password: str) -> None:
     """Set a new password; every existing session and every open reset link of the account ends.
 
-    (An e-mail change, should accounts get one, must call `void_open_resets` too.)
+    So does every pending change of the e-mail address: the notice to the old address tells
+    someone who did not ask for it to change the password, and that must stop the change.
     """
     user.password_hash = hash_password(new_password)
     void_open_resets(session, user)
+    session.execute(
+        update(EmailChange)
+        .where(EmailChange.user_id == user.id, EmailChange.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
     ended = end_all_login_sessions(session, user)
     security_event("password_changed", user.id, sessions_ended=ended)
 

@@ -6,11 +6,14 @@ from flask import Blueprint, abort, current_app, flash, redirect, request, sessi
 from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_login import current_user, login_required, logout_user
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from alex.auth import attempts, recovery, service, sessions
+from alex.auth import attempts, email_change, recovery, service, sessions
 from alex.auth.audit import security_event
 from alex.auth.forms import (
+    ConfirmForm,
+    EmailChangeForm,
     EndSessionForm,
     ForgotPasswordForm,
     LanguageForm,
@@ -20,7 +23,7 @@ from alex.auth.forms import (
     RegisterForm,
     ResetPasswordForm,
 )
-from alex.auth.hooks import hooks
+from alex.auth.hooks import account_facts, hooks
 from alex.auth.models import User
 from alex.auth.protect import account_check_limit, failed_check, no_store
 from alex.auth.signin import after_sign_in, known_device_of, registration_open, second_step, sign_in
@@ -118,6 +121,7 @@ def forgot_password_post():
             db.session,
             form.email.data,
             lambda token: url_for("auth.reset_password", token=token),  # absolute at delivery
+            login_link=url_for("auth.login"),
         )
         db.session.commit()
     else:
@@ -228,17 +232,34 @@ def account():
     )
 
 
-def _account_page(profile_form, password_form, status: int = 200):
+def _account_page(profile_form, password_form, status: int = 200, email_form=None):
     return render(
         "auth/account.html",
         profile_form=profile_form,
         password_form=password_form,
+        email_form=email_form or EmailChangeForm(formdata=None),
         devices=sessions.devices(
             db.session, current_user.id, current_user.session_token, sessions.limits(current_app)
         ),
         end_form=EndSessionForm(formdata=None),
         has_password=service.has_password(current_user),
+        address_from_organisation=_address_from_organisation(current_user),
         status=status,
+    )
+
+
+def _address_from_organisation(user: User) -> bool:
+    """Whether the organisation's identity provider owns the account's address.
+
+    So for an account without a password of its own, and for any account linked to a provider
+    (the "sso" account fact, registered by alex.sso): every single sign-on login sets the
+    address the provider confirmed, so a change made here would be undone at the next one.
+    """
+    if not service.has_password(user):
+        return True
+    linked = account_facts().get("sso")
+    return linked is not None and bool(
+        db.session.scalar(select(linked()).where(User.id == user.id))
     )
 
 
@@ -294,6 +315,106 @@ def change_password():
         form,
         status=422,
     )
+
+
+@bp.post("/account/email")
+@login_required
+@account_check_limit
+@limiter.limit(_reset_rate_limit)
+@no_store
+def change_email():
+    """Ask to change the address: a link to the new one, a notice to the current one."""
+    user = current_user._get_current_object()
+    if _address_from_organisation(user):
+        abort(404)  # the organisation's account decides the address (the page says so)
+    form = EmailChangeForm()
+    if form.validate_on_submit():
+        rule = attempts.policy(current_app, attempts.Check.PASSWORD)
+        new_email = service.normalise_email(form.new_email.data)
+        if not service.check_password(db.session, user, form.password.data, rule):
+            db.session.commit()  # keep the failure count
+            failed_check()
+            form.password.errors = [_("This is not your current password.")]
+        elif new_email == user.email:
+            form.new_email.errors = [_("This is your address already.")]
+        else:
+            # The same answer whether another account has the address (no one learns which
+            # addresses have accounts) and whether the per-address limit held the mail back.
+            next_allowed = recovery.spend_reset_mail(
+                new_email,
+                current_app.config["ALEX_RESET_ADDRESS_LIMIT"],
+                current_app.config["RATELIMIT_KEY_PREFIX"],
+                purpose="email_change",  # counted apart from reset links, under the same limit
+            )
+            if next_allowed is None:
+                email_change.request_change(
+                    db.session,
+                    user,
+                    new_email,
+                    lambda token: url_for("auth.confirm_email", token=token),
+                    account_link=url_for("auth.account"),
+                )
+            else:
+                security_event("email_change_throttled", user.id)
+            db.session.commit()
+            flash(
+                _(
+                    "We sent a link to %(email)s. Your address changes when you open it, within "
+                    "24 hours, while logged in. We told your current address too.",
+                    email=new_email,
+                ),
+                "success",
+            )
+            return redirect(url_for("auth.account"))
+    return _account_page(
+        ProfileForm(formdata=None, obj=current_user, locale=current_user.locale or ""),
+        PasswordForm(formdata=None),
+        email_form=form,
+        status=422,
+    )
+
+
+@bp.get("/account/email/confirm/<token>")
+@login_required
+@no_store
+def confirm_email(token: str):
+    """The link's page: which address it confirms, and a button (opening it changes nothing,
+    so mail scanners that follow links use nothing up)."""
+    change = email_change.find_valid(db.session, token)
+    if change is None:
+        return _email_refused(str(email_change.LINK_INVALID), 410)
+    if change.user_id != current_user.id:
+        return _email_refused(str(email_change.FOREIGN_LINK), 403)
+    return render(
+        "auth/email_confirm.html", form=ConfirmForm(), token=token, new_email=change.new_email
+    )
+
+
+@bp.post("/account/email/confirm/<token>")
+@login_required
+@limiter.limit(_login_rate_limit)
+@no_store
+def confirm_email_post(token: str):
+    """Make the confirmed address the account's (once; only for the account that asked)."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    user = current_user._get_current_object()
+    if _address_from_organisation(user):
+        abort(404)  # linked to the organisation since asking: its address rules
+    refused = email_change.confirm_change(db.session, user, token)
+    if refused is not None:
+        if refused.rollback:
+            db.session.rollback()
+        else:
+            db.session.commit()  # the spent link stays spent
+        return _email_refused(refused.message, refused.status)
+    db.session.commit()
+    flash(_("Your e-mail address is now %(email)s.", email=user.email), "success")
+    return redirect(url_for("auth.account"))
+
+
+def _email_refused(message: str, status: int):
+    return render("auth/email_refused.html", message=message, status=status)
 
 
 @bp.post("/account/sessions/end")

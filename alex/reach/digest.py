@@ -8,6 +8,12 @@ digest and have not read. Nothing private of anyone else: only entries shared wi
 
 Everything is gathered for all recipients at once (a fixed number of queries, whatever their
 number) into plain values; the mail is rendered at delivery in the recipient's language.
+
+A week with nothing for the person sends no digest (`has_news`): no open action of theirs, no
+open request for support of someone else, no Rückenwind, learning or unread notification of the
+week, and no meeting within the coming week (a meeting weeks away is no news every Monday).
+Such a week still counts as their digest's week (`DigestSetting.last_due_at`), so they are not
+looked at again until the next one.
 """
 
 from __future__ import annotations
@@ -74,6 +80,7 @@ def due_recipients(session: Session, now: datetime) -> list[Recipient]:
             Expedition.sprint_count,
             DigestSetting.enabled,
             DigestSetting.weekday,
+            DigestSetting.last_due_at,
             DigestSetting.last_sent_at,
         )
         .join(Expedition, Expedition.id == Membership.expedition_id)
@@ -93,7 +100,9 @@ def due_recipients(session: Session, now: datetime) -> list[Recipient]:
         first = memberships[0]
         if first.enabled is False:
             continue
-        if first.last_sent_at is not None and first.last_sent_at > now - MIN_GAP:
+        # Rows from before last_due_at existed know only when the last digest went out.
+        last_due = first.last_due_at or first.last_sent_at
+        if last_due is not None and last_due > now - MIN_GAP:
             continue
         weekday = first.weekday if first.weekday is not None else 0
         if now.astimezone(ZoneInfo(first.timezone)).weekday() != weekday:
@@ -326,17 +335,35 @@ def _missed_notifications(
     return missed
 
 
+def has_news(context: dict, now: datetime) -> bool:
+    """Whether a digest (as `digest_contexts` builds it) tells the person anything this week."""
+    if context["missed"]:
+        return True
+    for section in context["expeditions"]:
+        if section["actions"] or section["support"] or section["kudos"] or section["learnings"]:
+            return True
+        meeting = section["next_meeting"]
+        if meeting and datetime.fromisoformat(meeting["starts_at"]) <= now + WEEK:
+            return True
+    return False
+
+
 def send_digests(session: Session, now: datetime) -> int:
-    """Put one digest per due person into the outbox; returns how many. The caller commits."""
+    """Put one digest per due person with news into the outbox; returns how many went in.
+
+    Every due person's week counts as done (`last_due_at`), whether a digest went or the week
+    had nothing for them; `last_sent_at` moves only with a digest. The caller commits.
+    """
     from alex.outbox import enqueue_many
     from alex.reach.unsubscribe import unsubscribe_url
 
-    recipients = due_recipients(session, now)
-    contexts = digest_contexts(session, recipients, now)
+    due = due_recipients(session, now)
+    contexts = digest_contexts(session, due, now)
+    recipients = [r for r in due if has_news(contexts[r.user_id], now)]
     settings = {
         s.user_id: s
         for s in session.scalars(
-            select(DigestSetting).where(DigestSetting.user_id.in_([r.user_id for r in recipients]))
+            select(DigestSetting).where(DigestSetting.user_id.in_([r.user_id for r in due]))
         )
     }
     week = now.isocalendar()
@@ -354,11 +381,14 @@ def send_digests(session: Session, now: datetime) -> int:
         contexts={r.user_id: contexts[r.user_id] for r in recipients},
         dedupe_keys={r.user_id: f"digest:{r.user_id}:{week.year}-{week.week}" for r in recipients},
     )
-    for recipient in recipients:
+    sent = {r.user_id for r in recipients}
+    for recipient in due:
         setting = settings.get(recipient.user_id)
         if setting is None:
             setting = DigestSetting(user_id=recipient.user_id, enabled=True, weekday=0)
             session.add(setting)
-        setting.last_sent_at = now
+        setting.last_due_at = now
+        if recipient.user_id in sent:
+            setting.last_sent_at = now
     session.flush()
     return len(recipients)

@@ -40,6 +40,17 @@ MAILS = {
         "link": "/password/reset/Xq3v9Lk2Rz8mWc4pT7yB1nH6sD0fJ5gA",
         "recipient_name": "Ada Lorenz",
     },
+    "email_change": {
+        "link": "/account/email/confirm/Xq3v9Lk2Rz8mWc4pT7yB1nH6sD0fJ5gAxx",
+        "new_email": "ada.lorenz-neu@verwaltung.example.org",
+        "recipient_name": "Ada Lorenz",
+    },
+    "email_change_notice": {
+        "new_email": "ada.lorenz-neu@verwaltung.example.org",
+        "account_link": "/account",
+        "recipient_name": "Ada Lorenz",
+    },
+    "password_reset_sso": {"login_link": "/login", "recipient_name": "Ada Lorenz"},
     "invitation": {
         "inviter": "Mona Moderation",
         "title": "Digitale Verwaltung 2027",

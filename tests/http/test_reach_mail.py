@@ -165,6 +165,7 @@ def test_weekly_digest_mail_at_most_once_a_week(app, circle, smtp_server, client
         boards.add_check_in(
             db.session, expedition.id, ben.id, learned="Geheimes", visibility="private"
         )
+        boards.add_check_in(db.session, expedition.id, ada.id, learned="Fragen stellen")
         db.session.commit()
     with time_machine.travel(at(9, 9), tick=False), app.app_context():
         assert send_digests(db.session, at(9, 9)) == 3
@@ -187,6 +188,9 @@ def test_weekly_digest_mail_at_most_once_a_week(app, circle, smtp_server, client
         data={"List-Unsubscribe": "One-Click"},
     )
     assert answer.status_code == 204
+    with time_machine.travel(at(12, 10), tick=False), app.app_context():
+        boards.add_check_in(db.session, expedition.id, ada.id, learned="Pausen planen")
+        db.session.commit()
     with time_machine.travel(at(16, 9), tick=False), app.app_context():
         assert send_digests(db.session, at(16, 9)) == 2  # Ada left; Mona and Ben, next week
         db.session.commit()

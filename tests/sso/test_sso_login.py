@@ -255,9 +255,15 @@ def test_no_password_for_an_sso_account_through_recovery(
     sso_login(client, browser_at_provider, oidc_provider, ada)
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == f"{ada}@amt.example"))
-        assert recovery.request_reset(db.session, user.email, lambda t: f"/reset/{t}") is False
+        assert (
+            recovery.request_reset(
+                db.session, user.email, lambda t: f"/reset/{t}", login_link="/login"
+            )
+            is False
+        )
         assert db.session.scalar(select(func.count()).select_from(PasswordReset)) == 0
-        assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+        # Only the mail that says how they log in (tests/sso/test_sso_account_mail.py reads it).
+        assert db.session.scalars(select(OutboxMessage.template)).all() == ["password_reset_sso"]
     # No password to change on the account page, and the form's target refuses.
     refused = client.post(
         "/account/password",

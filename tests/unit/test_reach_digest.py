@@ -123,3 +123,79 @@ def test_the_next_meeting_is_named_in_the_readers_language(app, circle):
         contexts[ben.id]["expeditions"][0]["next_meeting"]["name"]
         == "Circle meeting after sprint 3"
     )
+
+
+def _digest_rows(app) -> dict[int, tuple]:
+    from sqlalchemy import select
+
+    from alex.notifications import DigestSetting
+
+    with app.app_context():
+        return {
+            s.user_id: (s.last_due_at, s.last_sent_at)
+            for s in db.session.scalars(select(DigestSetting))
+        }
+
+
+def _digests_in_outbox(app) -> list[int]:
+    from sqlalchemy import select
+
+    from alex.outbox import OutboxMessage
+
+    with app.app_context():
+        return sorted(
+            db.session.scalars(select(OutboxMessage.user_id).where(OutboxMessage.kind == "digest"))
+        )
+
+
+def _send(app, when: datetime) -> int:
+    from alex.reach.digest import send_digests
+
+    with time_machine.travel(when, tick=False), app.app_context():
+        sent = send_digests(db.session, when)
+        db.session.commit()
+        return sent
+
+
+def test_a_week_with_nothing_new_sends_no_digest_but_counts_as_the_week(app, circle):
+    expedition, mona, ada, ben = circle
+    with time_machine.travel(at(3, 10), tick=False), app.app_context():
+        # A meeting weeks away is no news each Monday; private entries are nobody else's.
+        meetings.schedule_meeting(
+            db.session,
+            db.session.merge(expedition),
+            meetings.Schedule("zirkeltreffen", at(30, 17), 90, "Raum 2", 3, None),
+        )
+        boards.add_check_in(
+            db.session, expedition.id, ben.id, learned="Nur für mich", visibility="private"
+        )
+        db.session.commit()
+    assert due_ids(app, at(9, 9)) == {mona.id, ada.id, ben.id}
+    assert _send(app, at(9, 9)) == 0
+    assert _digests_in_outbox(app) == []  # no row, so no mail
+    rows = _digest_rows(app)
+    assert all(rows[u] == (at(9, 9), None) for u in (mona.id, ada.id, ben.id))
+    # The week is done: news later that Monday waits for next week's digest.
+    with time_machine.travel(at(9, 12), tick=False), app.app_context():
+        boards.add_check_in(db.session, expedition.id, ben.id, learned="Geteiltes Lernen")
+        db.session.commit()
+    assert due_ids(app, at(9, 13)) == set()
+    assert _send(app, at(9, 13)) == 0
+    assert _send(app, at(16, 9)) == 2  # Mona and Ada read Ben's learning; Ben has no news
+    assert _digests_in_outbox(app) == sorted([mona.id, ada.id])
+    rows = _digest_rows(app)
+    assert rows[ada.id] == (at(16, 9), at(16, 9)) and rows[ben.id] == (at(16, 9), None)
+    assert due_ids(app, at(16, 10)) == set()  # at most one a week, sent or not
+
+
+def test_a_meeting_in_the_coming_week_is_news(app, circle):
+    expedition, mona, ada, ben = circle
+    with time_machine.travel(at(3, 10), tick=False), app.app_context():
+        meetings.schedule_meeting(
+            db.session,
+            db.session.merge(expedition),
+            meetings.Schedule("zirkeltreffen", at(13, 17), 90, "Raum 2", 3, None),
+        )
+        db.session.commit()
+    assert _send(app, at(9, 9)) == 3
+    assert _digests_in_outbox(app) == sorted([mona.id, ada.id, ben.id])
