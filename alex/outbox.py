@@ -45,6 +45,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    delete,
     event,
     func,
     insert,
@@ -520,6 +521,19 @@ def queue_figures(session: Session) -> dict[str, Any]:
         "oldest_due_seconds": max(0, int((now - oldest).total_seconds())) if oldest else 0,
         "failed": failed or 0,
     }
+
+
+def purge_finished(session: Session, cutoff: datetime) -> int:
+    """Delete messages sent or given up before `cutoff`; returns how many.
+
+    A finished row is only a record, yet it keeps an address and the context (names, titles)
+    of a mail long gone. Dedupe keys name a week at most, so nothing is sent twice for it.
+    """
+    return session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.state.in_((SENT, FAILED)), OutboxMessage.created_at < cutoff
+        )
+    ).rowcount
 
 
 @app_task()

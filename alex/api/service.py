@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from alex.api.models import NAME_MAX, ApiToken
 from alex.auth.models import User
 from alex.db import utcnow
+from alex.exports.hooks import iso
 
 # A recognisable prefix lets secret scanners (and people) tell an ALEx token in a leaked file.
 PREFIX = "alex_pat_"
@@ -168,3 +169,24 @@ def touch(connection: Connection, token_id: int, now: datetime) -> None:
         )
         .values(last_used_at=now)
     )
+
+
+def export_rows(session: Session, user_id: int) -> list[dict]:
+    """The person's tokens for their data export: never the secret, nor its hash."""
+    return [
+        {
+            "name": t.name,
+            "scope": t.scope,
+            "created_at": iso(t.created_at),
+            "expires_at": iso(t.expires_at),
+            "last_used_at": iso(t.last_used_at),
+        }
+        for t in session.scalars(
+            select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.created_at)
+        )
+    ]
+
+
+def purge_expired_tokens(session: Session, cutoff: datetime) -> int:
+    """Delete tokens that expired before `cutoff` (the list shows them as expired until then)."""
+    return session.execute(delete(ApiToken).where(ApiToken.expires_at < cutoff)).rowcount

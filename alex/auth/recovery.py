@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import url_for
 from limits import parse
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from alex import outbox
@@ -151,3 +151,12 @@ def finish_reset(session: Session, token: str, new_password: str) -> User | None
     user.failed_logins, user.next_login_at = 0, None
     security_event("password_reset", user.id)
     return user
+
+
+def purge_spent(session: Session, cutoff: datetime) -> int:
+    """Delete reset links that stopped working before `cutoff`; returns how many.
+
+    Every link expires VALID_FOR after it was made, used or not, so `expires_at` alone says a
+    row is spent: nothing reads it again, and it only tells when the person reset a password.
+    """
+    return session.execute(delete(PasswordReset).where(PasswordReset.expires_at < cutoff)).rowcount

@@ -13,8 +13,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Offer "holds a valid certificate" as evidence of completion to whoever counts it."""
+    """Offer "holds a valid certificate" as evidence of completion; export the holder's."""
     from alex.certificates import service
     from alex.expeditions.hooks import register_completion_source
+    from alex.exports.hooks import register_export_section
 
     register_completion_source(app, service.certified_members)
+    register_export_section(app, "certificates", service.export_rows)

@@ -18,6 +18,7 @@ from alex.certificates.models import CODE_LENGTH, Certificate
 from alex.db import utcnow
 from alex.expeditions.models import Expedition, Membership
 from alex.expeditions.service import expedition_end, members
+from alex.exports.hooks import iso
 from alex.meetings.attendance import AttendanceCount, attendance_counts
 from alex.meetings.models import Meeting
 
@@ -256,3 +257,30 @@ def format_hours(minutes: int, locale: str) -> str:
     hours = minutes / 60
     text = f"{hours:.2f}".rstrip("0").rstrip(".")
     return text.replace(".", ",") if locale.startswith("de") else text
+
+
+def export_rows(session: Session, user_id: int) -> list[dict]:
+    """The person's certificates for their data export: what their certificate page shows."""
+    return [
+        {
+            "code": format_code(c.code),
+            "expedition_id": c.expedition_id,
+            "expedition_title": c.expedition_title,
+            "holder_name": c.holder_name,
+            "issuer": c.issuer,
+            "facilitator_name": c.facilitator_name,
+            "start_date": iso(c.start_date),
+            "end_date": iso(c.end_date),
+            "meetings_held": c.meetings_held,
+            "meetings_attended": c.meetings_attended,
+            "minutes_per_meeting": c.minutes_per_meeting,
+            "total_minutes": c.total_minutes,
+            "issued_at": iso(c.issued_at),
+            "revoked_at": iso(c.revoked_at),
+        }
+        for c in session.scalars(
+            select(Certificate)
+            .where(Certificate.user_id == user_id)
+            .order_by(Certificate.issued_at, Certificate.id)
+        )
+    ]

@@ -3,24 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from alex import outbox
 from alex.auth.models import LoginSession, User
 from alex.boards.models import Card, CheckIn, SprintReflection, Vorhaben
 from alex.db import utcnow
-from alex.expeditions.models import Expedition, Membership
+from alex.expeditions.models import Expedition, Invite, Membership
 from alex.expeditions.service import deletion_date
+from alex.exports.hooks import hooks, iso
 from alex.exports.models import FinalReflection, ReportSelection
 
 # Bump when the file's shape changes; the JSON Schema in schemas/ describes each version.
-EXPORT_SCHEMA_VERSION = "1.0"
-
-
-def _iso(value: datetime | date | None) -> str | None:
-    return value.isoformat() if value else None
+EXPORT_SCHEMA_VERSION = "1.1"
 
 
 def retro_items_written_by(session: Session, user_id: int) -> list[dict]:
@@ -37,7 +35,7 @@ def retro_items_written_by(session: Session, user_id: int) -> list[dict]:
     return [
         {
             "expedition_id": expedition_id,
-            "meeting_starts_at": _iso(starts_at),
+            "meeting_starts_at": iso(starts_at),
             "text": item.text,
         }
         for item, expedition_id, starts_at in rows
@@ -61,7 +59,7 @@ def kudos_given_and_received(session: Session, user_id: int) -> list[dict]:
             "note": k.note,
             "card_id": k.card_id,
             "check_in_id": k.check_in_id,
-            "created_at": _iso(k.created_at),
+            "created_at": iso(k.created_at),
         }
         for k in rows
     ]
@@ -73,12 +71,12 @@ def _vorhaben(vorhaben: Vorhaben | None) -> dict | None:
     fields = ("what", "why", "success_signs", "support_needed", "first_steps")
     return {
         **{f: getattr(vorhaben, f) for f in fields},
-        "updated_at": _iso(vorhaben.updated_at),
+        "updated_at": iso(vorhaben.updated_at),
         "history": [
             {
                 **{f: getattr(v, f) for f in fields},
                 "reason": v.reason,
-                "replaced_at": _iso(v.created_at),
+                "replaced_at": iso(v.created_at),
             }
             for v in vorhaben.versions
         ],
@@ -98,15 +96,15 @@ def _card(card: Card) -> dict:
         "hypothesis": card.hypothesis,
         "result": card.result,
         "learning": card.learning,
-        "created_at": _iso(card.created_at),
-        "updated_at": _iso(card.updated_at),
+        "created_at": iso(card.created_at),
+        "updated_at": iso(card.updated_at),
         "checklist": [{"text": i.text, "done": i.done} for i in card.checklist],
         "moves": [
             {
                 "from_column": m.from_column,
                 "to_column": m.to_column,
                 "sprint_number": m.sprint_number,
-                "moved_at": _iso(m.moved_at),
+                "moved_at": iso(m.moved_at),
             }
             for m in card.moves
         ],
@@ -165,7 +163,7 @@ def account_export(session: Session, user: User) -> dict:
             "expedition": {
                 "id": eid,
                 "title": membership.expedition.title,
-                "start_date": _iso(membership.expedition.start_date),
+                "start_date": iso(membership.expedition.start_date),
                 "sprint_weeks": membership.expedition.sprint_weeks,
                 "sprint_count": membership.expedition.sprint_count,
             },
@@ -173,7 +171,7 @@ def account_export(session: Session, user: User) -> dict:
                 "facilitator": membership.is_facilitator,
                 "participant": membership.is_participant,
             },
-            "joined_at": _iso(membership.joined_at),
+            "joined_at": iso(membership.joined_at),
             "wip_limit": membership.wip_limit,
             "vorhaben": _vorhaben(vorhaben.get(eid)),
             "cards": [_card(c) for c in cards if c.expedition_id == eid],
@@ -183,15 +181,15 @@ def account_export(session: Session, user: User) -> dict:
                     "focus": r.focus,
                     "confidence": r.confidence,
                     "assessment": r.assessment,
-                    "focus_set_at": _iso(r.focus_set_at),
-                    "assessed_at": _iso(r.assessed_at),
+                    "focus_set_at": iso(r.focus_set_at),
+                    "assessed_at": iso(r.assessed_at),
                 }
                 for r in reflections
                 if r.expedition_id == eid
             ],
             "check_ins": [
                 {
-                    "created_at": _iso(c.created_at),
+                    "created_at": iso(c.created_at),
                     "done": c.done,
                     "learned": c.learned,
                     "next": c.next,
@@ -209,7 +207,7 @@ def account_export(session: Session, user: User) -> dict:
                 "advice": final.advice,
                 "release_to_summary": final.release_to_summary,
                 "named_in_reports": final.named_in_reports,
-                "updated_at": _iso(final.updated_at),
+                "updated_at": iso(final.updated_at),
             }
             if final
             else None,
@@ -223,19 +221,21 @@ def account_export(session: Session, user: User) -> dict:
 
     return {
         "schema_version": EXPORT_SCHEMA_VERSION,
-        "exported_at": _iso(utcnow()),
+        "exported_at": iso(utcnow()),
         "profile": {
             "name": user.name,
             "email": user.email,
-            "created_at": _iso(user.created_at),
+            "created_at": iso(user.created_at),
         },
         "settings": {"locale": user.locale},
         "login_sessions": [
-            {"created_at": _iso(s.created_at), "user_agent": s.user_agent} for s in sessions
+            {"created_at": iso(s.created_at), "user_agent": s.user_agent} for s in sessions
         ],
         "memberships": [per_expedition(m) for m in memberships],
         "retro_items": retro_items_written_by(session, user.id),
         "kudos": kudos_given_and_received(session, user.id),
+        # What the optional areas keep about the person (certificates, API tokens, devices…).
+        **{key: build(session, user.id) for key, build in hooks().sections.items()},
     }
 
 
@@ -252,7 +252,9 @@ def delete_account(session: Session, user: User) -> DeletionOutcome:
 
     Their own rows (memberships, cards, Vorhaben, Logbuch, sessions, reflections) go with the
     account through ON DELETE CASCADE; what the group shares (retro items, meetings they
-    moderated) keeps its content and loses the author (ON DELETE SET NULL). An expedition
+    moderated, webhooks they registered) keeps its content and loses the author (ON DELETE SET
+    NULL); the optional areas' rows of the person (certificates, API tokens, push devices, SSO
+    links, Börse requests) cascade too. Invites and mails to their address go. An expedition
     they were the only facilitator of passes to the longest-standing other member; one nobody
     else is in is deleted with them.
     """
@@ -276,6 +278,13 @@ def delete_account(session: Session, user: User) -> DeletionOutcome:
     session.flush()
     if deleted:
         session.execute(delete(Expedition).where(Expedition.id.in_(deleted)))
+    # Rows that hold the address itself rather than the account (a mailed invite, a mail sent
+    # before there was an account) do not go with it by cascade.
+    address = user.email.lower()
+    session.execute(delete(Invite).where(func.lower(Invite.email) == address))
+    session.execute(
+        delete(outbox.OutboxMessage).where(func.lower(outbox.OutboxMessage.address) == address)
+    )
     session.execute(delete(User).where(User.id == user.id))
     return DeletionOutcome(deleted, handed)
 

@@ -26,6 +26,7 @@ from alex.boards.models import Card, Vorhaben, VorhabenVersion
 from alex.db import utcnow
 from alex.expeditions import service as expeditions
 from alex.expeditions.models import Expedition, Membership
+from alex.exports.hooks import iso
 from alex.follow_up.models import FollowUp, FollowUpInvitation
 from alex.meetings.models import Meeting, RetroAction
 from alex.notifications import notify_all
@@ -253,3 +254,23 @@ def carry_over_person(
             hypothesis=card.hypothesis,
         )
     return len(cards)
+
+
+def export_rows(session: Session, user_id: int) -> list[dict]:
+    """The person's invitations to follow-up runs and their answers, for their data export."""
+    rows = session.execute(
+        select(FollowUpInvitation, FollowUp)
+        .join(FollowUp, FollowUp.id == FollowUpInvitation.follow_up_id)
+        .where(FollowUpInvitation.user_id == user_id)
+        .order_by(FollowUp.created_at, FollowUpInvitation.id)
+    )
+    return [
+        {
+            "previous_expedition_id": f.previous_id,
+            "following_expedition_id": f.following_id,
+            "status": i.status,
+            "invited_at": iso(f.created_at),
+            "answered_at": iso(i.answered_at),
+        }
+        for i, f in rows
+    ]

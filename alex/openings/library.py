@@ -17,6 +17,7 @@ from alex.auth.models import User
 from alex.db import utcnow
 from alex.expeditions.models import Expedition
 from alex.expeditions.service import ExpeditionSettings, SharedVorlage
+from alex.exports.hooks import iso
 from alex.meetings import service as meetings
 from alex.meetings.models import RetroTemplate
 from alex.openings.models import NAME_MAX, LibraryItem
@@ -178,3 +179,23 @@ def vorlage_for_new_expedition(session: Session, item_id: int) -> SharedVorlage 
     """One library Vorlage for the new-expedition page, or None."""
     item = visible_item(session, item_id, "vorlage")
     return as_vorlage(item) if item else None
+
+
+def export_rows(session: Session, user_id: int) -> list[dict]:
+    """What the person shared in the library, for their data export."""
+    return [
+        {
+            "kind": i.kind,
+            "name": i.name,
+            "note": i.note,
+            "prompts": i.prompts,
+            "show_publisher": i.show_publisher,
+            "published_at": iso(i.published_at),
+            "hidden": i.hidden_at is not None,
+        }
+        for i in session.scalars(
+            select(LibraryItem)
+            .where(LibraryItem.publisher_id == user_id)
+            .order_by(LibraryItem.published_at, LibraryItem.id)
+        )
+    ]

@@ -20,6 +20,7 @@ from alex.auth.models import User
 from alex.db import utcnow
 from alex.expeditions import service as expeditions
 from alex.expeditions.models import Expedition, Membership
+from alex.exports.hooks import iso
 from alex.notifications import notify, notify_all
 from alex.openings.models import JoinRequest, Opening
 
@@ -272,3 +273,24 @@ def decline_request(session: Session, request: JoinRequest, by: User, link: str)
         subject=expedition.title if expedition else "",
         link=link,
     )
+
+
+def export_rows(session: Session, user_id: int) -> list[dict]:
+    """The person's requests to join (Börse), for their data export."""
+    rows = session.execute(
+        select(JoinRequest, Expedition.title)
+        .join(Expedition, Expedition.id == JoinRequest.expedition_id)
+        .where(JoinRequest.user_id == user_id)
+        .order_by(JoinRequest.created_at, JoinRequest.id)
+    )
+    return [
+        {
+            "expedition_id": r.expedition_id,
+            "expedition_title": title,
+            "message": r.message,
+            "status": r.status,
+            "created_at": iso(r.created_at),
+            "decided_at": iso(r.decided_at),
+        }
+        for r, title in rows
+    ]

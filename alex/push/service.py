@@ -27,6 +27,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from alex.db import upsert, utcnow
+from alex.exports.hooks import iso
 from alex.push import vapid
 from alex.push.models import ENDPOINT_MAX, USER_AGENT_MAX, PushSubscription
 
@@ -328,3 +329,22 @@ def send_to_user(
         elif outcome is Outcome.SENT:
             subscription.last_sent_at = utcnow()
     return counts
+
+
+def export_rows(session: Session, user_id: int) -> list[dict]:
+    """The person's devices for their data export: the push service's host, never the keys
+    (nor the full endpoint, which is itself a capability to message the device)."""
+    return [
+        {
+            "push_service": urlsplit(s.endpoint).hostname or "",
+            "device": s.user_agent,
+            "show_content": s.show_content,
+            "created_at": iso(s.created_at),
+            "last_sent_at": iso(s.last_sent_at),
+        }
+        for s in session.scalars(
+            select(PushSubscription)
+            .where(PushSubscription.user_id == user_id)
+            .order_by(PushSubscription.created_at, PushSubscription.id)
+        )
+    ]

@@ -10,13 +10,15 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Register the provider (when configured), the logout exit and the login page's button."""
     from alex.auth.hooks import register_account_fact, register_logout_exit
-    from alex.sso import client, views
+    from alex.exports.hooks import register_export_section
+    from alex.sso import client, service, views
     from alex.sso.service import signs_in_through_sso_column
 
     register_logout_exit(app, views.logout_exit)
     # The operator's accounts list says "SSO" for accounts linked to a provider (even when SSO
     # is switched off now: the link stays).
     register_account_fact(app, "sso", signs_in_through_sso_column)
+    register_export_section(app, "sso_identities", service.export_rows)
     if client.configured(app):
         client.init_client(app)
         # The login page shows the button when this is defined (a global: no cost per page).

@@ -23,6 +23,7 @@ from alex.auth.audit import security_event
 from alex.auth.models import User
 from alex.auth.names import clean_display_name
 from alex.db import utcnow
+from alex.exports.hooks import iso
 from alex.i18n import LOCALES
 from alex.sso.models import SsoIdentity
 
@@ -240,3 +241,18 @@ def link_identity(session: Session, user: User, claims: Claims, values: RoleValu
 def signs_in_through_sso_column():
     """Whether the account is linked to an identity provider (the operator's accounts list)."""
     return exists().where(SsoIdentity.user_id == User.id).correlate(User)
+
+
+def export_rows(session: Session, user_id: int) -> list[dict]:
+    """The person's links to an identity provider, for their data export."""
+    return [
+        {
+            "issuer": i.issuer,
+            "subject": i.subject,
+            "created_at": iso(i.created_at),
+            "last_login_at": iso(i.last_login_at),
+        }
+        for i in session.scalars(
+            select(SsoIdentity).where(SsoIdentity.user_id == user_id).order_by(SsoIdentity.id)
+        )
+    ]

@@ -9,9 +9,11 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Hear the expeditions' events and deliver the outbox's channel "webhook"."""
+    """Hear the expeditions' events, deliver the channel "webhook", export the creator's."""
     from alex import events, outbox
+    from alex.exports.hooks import register_export_section
     from alex.webhooks import service
 
     events.subscribe("webhooks", service.on_event)
     outbox.register_channel(service.CHANNEL, service.deliver)
+    register_export_section(app, "webhooks", service.export_rows)

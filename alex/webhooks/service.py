@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 from alex.db import utcnow
 from alex.events import EVENTS
 from alex.expeditions.models import Expedition, Membership
+from alex.exports.hooks import iso
 from alex.notifications import absolute, local_link, notify_all
 from alex.webhooks import sending
 from alex.webhooks.models import URL_MAX, Webhook, WebhookDelivery
@@ -396,3 +397,19 @@ def deliver(message) -> None:
     if attempt.turned_off:
         raise Undeliverable(f"{answer.error}; the webhook was turned off")
     raise RetryLater(answer.error or "failed")
+
+
+def export_rows(session: Session, user_id: int) -> list[dict]:
+    """Webhooks the person registered, for their data export (never the signing secret)."""
+    return [
+        {
+            "expedition_id": w.expedition_id,
+            "url": w.url,
+            "events": list(w.events),
+            "enabled": w.enabled,
+            "created_at": iso(w.created_at),
+        }
+        for w in session.scalars(
+            select(Webhook).where(Webhook.created_by == user_id).order_by(Webhook.created_at)
+        )
+    ]

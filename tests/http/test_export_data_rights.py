@@ -23,7 +23,7 @@ from alex.meetings.models import Meeting
 from tests.support.accounts import TEST_PASSWORD, login
 from tests.support.htmx import swapped_targets
 
-SCHEMA = Path(__file__).resolve().parents[2] / "alex/exports/schemas/account-export-1.0.schema.json"
+SCHEMA = Path(__file__).resolve().parents[2] / "alex/exports/schemas/account-export-1.1.schema.json"
 
 
 def _path(sample, suffix: str) -> str:
@@ -62,7 +62,7 @@ def test_export_has_exactly_my_data_and_validates(actor, sample, app):
     jsonschema.validate(
         data, json.loads(SCHEMA.read_text()), format_checker=jsonschema.FormatChecker()
     )
-    assert data["schema_version"] == "1.0"
+    assert data["schema_version"] == "1.1"
     assert data["profile"]["email"] == sample.participant.email
     [membership] = data["memberships"]
     assert membership["expedition"]["id"] == sample.expedition_id
