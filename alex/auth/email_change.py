@@ -62,8 +62,8 @@ def request_change(
 ) -> None:
     """Mail a confirmation link to the new address and a notice to the current one.
 
-        The caller checked the current password and tells the visitor the same whatever happens
-        here. `link_for(token)` builds the (local) link and `account_link` is the account page's; the
+    The caller checked the current password and tells the visitor the same whatever happens
+    here. `link_for(token)` builds the (local) link and `account_link` is the account page's; the
     mail makes both absolute at delivery.
     """
     new_email = service.normalise_email(new_email)
