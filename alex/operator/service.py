@@ -231,9 +231,11 @@ def send_reset_link(
     link_for: Callable[[str], str],
     address_limit: str,
     key_prefix: str,
-) -> None:
+) -> bool:
     """Mail the account a password-reset link, as "Passwort vergessen?" does, and within the
-    same limit per address (`address_limit`, counted together with that form's mails)."""
+    same limit per address (`address_limit`, counted together with that form's mails).
+
+    False: the account signs in only through the organisation; it was mailed how to log in."""
     user = _target(session, user_id)
     if user.deactivated_at is not None:
         raise ConsoleError(str(DEACTIVATED))
@@ -250,8 +252,9 @@ def send_reset_link(
                 )
             )
         )
-    recovery.request_reset(session, user.email, link_for)
+    link_sent = recovery.request_reset(session, user.email, link_for)
     audit(session, actor.id, "reset_link", user.id)
+    return link_sent
 
 
 def deactivate(session: Session, actor: User, user_id: int) -> int:

@@ -111,19 +111,22 @@ def _account_page(
     )
 
 
-def _act(user_id: int, action, done: str):
-    """Run one account action after the CSRF check; refusals come back as a message."""
+def _act(user_id: int, action, done):
+    """Run one account action after the CSRF check; refusals come back as a message.
+
+    `done` is the message on success, or a function of what the action returned that gives it.
+    """
     _account_or_404(user_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        action()
+        result = action()
     except service.ConsoleError as error:
         db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("operator.account", user_id=user_id))
     db.session.commit()
-    flash(done, "success")
+    flash(done(result) if callable(done) else done, "success")
     return redirect(url_for("operator.account", user_id=user_id))
 
 
@@ -152,7 +155,14 @@ def send_reset_link(user_id: int):
             current_app.config["ALEX_RESET_ADDRESS_LIMIT"],
             current_app.config["RATELIMIT_KEY_PREFIX"],
         ),
-        _("A reset link is on its way to the account's address (valid for 30 minutes)."),
+        lambda link_sent: (
+            _("A reset link is on its way to the account's address (valid for 30 minutes).")
+            if link_sent
+            else _(
+                "This account signs in only with the organisation's login, so it gets no reset "
+                "link: its address was sent how to log in instead."
+            )
+        ),
     )
 
 

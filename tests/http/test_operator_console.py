@@ -150,6 +150,24 @@ def test_reset_link_goes_through_the_outbox_to_the_account(app, world, actor, op
     assert _audit(app) == [(operator.id, "reset_link", ada.id, "")]
 
 
+def test_an_sso_only_account_gets_how_to_log_in_and_the_operator_is_told(
+    app, world, actor, operator
+):
+    from alex.auth.service import UNUSABLE_PASSWORD_PREFIX
+
+    ada = world.user("Ada Lorenz")
+    with app.app_context():
+        db.session.get(User, ada.id).password_hash = UNUSABLE_PASSWORD_PREFIX + "sso"
+        db.session.commit()
+    answer = actor(operator).post(f"/betrieb/accounts/{ada.id}/reset-link", follow_redirects=True)
+    assert "meldet sich nur über die Anmeldung der Organisation an" in answer.text
+    assert "an die Adresse des Kontos unterwegs" not in answer.text
+    with app.app_context():
+        mail = db.session.scalar(select(OutboxMessage))
+        assert (mail.template, mail.user_id) == ("password_reset_sso", ada.id)
+    assert _audit(app) == [(operator.id, "reset_link", ada.id, "")]
+
+
 def test_reset_links_to_one_address_share_the_forgotten_password_forms_limit(
     app, world, actor, client, operator
 ):
