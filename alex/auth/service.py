@@ -5,14 +5,16 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
+from typing import Any
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ScalarSelect, bindparam, delete, select, update
+from sqlalchemy import ScalarSelect, Select, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
@@ -313,11 +315,40 @@ def register_user_extra(name: str, build: Callable[[], ScalarSelect]) -> None:
     _user_by_token_query.cache_clear()
 
 
+@dataclass(frozen=True)
+class LoaderCompanion:
+    """Rows of a higher area that a request needs right after its user, read in the loader's
+    own statement: one statement fewer per request (on PostgreSQL one round trip fewer).
+
+    The expeditions area reads the membership of the expedition in the URL this way, which
+    every expedition page checks next. `wanted()` gives the bound values when this request
+    needs the rows, else None; `columns()` the entities and columns, and `join(select)` the
+    outer join that brings them (built once); `keep(user, values)` receives their values (None
+    where the join found nothing), e.g. to hand them to the area's own loader through `g`.
+    """
+
+    name: str
+    wanted: Callable[[], dict[str, Any] | None]
+    columns: Callable[[], list]
+    join: Callable[[Select], Select]
+    keep: Callable[[User, list], None]
+
+
+LOADER_COMPANIONS: dict[str, LoaderCompanion] = {}
+
+
+def register_loader_companion(companion: LoaderCompanion) -> None:
+    """Have the user loader read another area's rows when a request needs them."""
+    LOADER_COMPANIONS[companion.name] = companion
+    _user_by_token_query.cache_clear()
+
+
 @cache
-def _user_by_token_query():
-    """Built once: every page of a logged-in person runs it. Expired sessions find no row."""
+def _user_by_token_query(companions: tuple[str, ...] = ()) -> tuple[Select, tuple[int, ...]]:
+    """Built once per set of companions: every page of a logged-in person runs it. Expired
+    sessions find no row. Also returns how many values each companion adds to the row."""
     extras = [build().label(name) for name, build in USER_EXTRAS.items()]
-    return (
+    query = (
         select(User, LoginSession.last_seen, LoginSession.passed_second_factor, *extras)
         .join(LoginSession, LoginSession.user_id == User.id)
         .where(
@@ -328,22 +359,41 @@ def _user_by_token_query():
             User.deactivated_at.is_(None),
         )
     )
+    widths = []
+    for name in companions:
+        companion = LOADER_COMPANIONS[name]
+        columns = companion.columns()
+        query = companion.join(query.add_columns(*columns))
+        widths.append(len(columns))
+    return query, tuple(widths)
 
 
 def load_user_by_session_token(token: str) -> User | None:
-    """Flask-Login's loader: one query joins the live session to its user (only the user is built).
+    """Flask-Login's loader: one query joins the live session to its user (only the user is built)
+    and brings what the request's companions want (see LoaderCompanion).
 
     The session's last-seen time is written only when it is a minute old or more.
     """
     now = utcnow()
-    bounds = sessions.limits(current_app).cutoffs(now)
-    row = db.session.execute(_user_by_token_query(), {"token": token, **bounds}).first()
+    values: dict[str, Any] = {"token": token, **sessions.limits(current_app).cutoffs(now)}
+    companions = []
+    for companion in LOADER_COMPANIONS.values():
+        wanted = companion.wanted()
+        if wanted is not None:
+            companions.append(companion)
+            values.update(wanted)
+    query, widths = _user_by_token_query(tuple(c.name for c in companions))
+    row = db.session.execute(query, values).first()
     if row is None:
         return None
-    user, last_seen, passed_second_factor, *values = row
+    user, last_seen, passed_second_factor, *rest = row
     user.session_token = token
     user.passed_second_factor = passed_second_factor
-    user.loaded_extras = dict(zip(USER_EXTRAS, values, strict=True))
+    user.loaded_extras = dict(zip(USER_EXTRAS, rest[: len(USER_EXTRAS)], strict=True))
+    start = len(USER_EXTRAS)
+    for companion, width in zip(companions, widths, strict=True):
+        companion.keep(user, list(rest[start : start + width]))
+        start += width
     if now - last_seen >= sessions.TOUCH_EVERY:
         _touch(token, now)
     return user

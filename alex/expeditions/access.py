@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from flask import Response, abort, g, request
+from flask import Response, abort, g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import ColumnElement, bindparam, select
 from sqlalchemy.orm import contains_eager
 
+from alex.auth.models import User
+from alex.auth.service import LoaderCompanion, register_loader_companion
 from alex.errors import FACILITATOR_ONLY, OWN_ENTRY_ONLY, refuse
 from alex.expeditions.models import Expedition, Membership
 from alex.extensions import db
@@ -44,6 +46,7 @@ def register_access_guard(guard: AccessGuard) -> None:
     """Add a guard to the membership predicate (idempotent: apps built again replace it)."""
     ACCESS_GUARDS[guard.name] = guard
     _membership_query.cache_clear()
+    register_loader_companion(MEMBERSHIP_COMPANION)  # the loader's statement is built again
 
 
 @dataclass(frozen=True)
@@ -84,9 +87,13 @@ def membership_access(user, expedition_id: int) -> MembershipAccess | None:
     row = db.session.execute(
         _membership_query(), {"expedition_id": expedition_id, "user_id": user.id}
     ).first()
-    if row is None:
+    return _decide(user, row[0], row[1:]) if row is not None else None
+
+
+def _decide(user, membership: Membership | None, values) -> MembershipAccess | None:
+    """The membership and the guard that holds it back, from a membership load's values."""
+    if membership is None:
         return None
-    membership, *values = row
     held_back = next(
         (
             guard
@@ -98,11 +105,61 @@ def membership_access(user, expedition_id: int) -> MembershipAccess | None:
     return MembershipAccess(membership, held_back)
 
 
-def _prefetched_or_loaded(expedition_id: int) -> MembershipAccess | None:
-    """What the guard hook loaded for this request (used once), else a fresh load."""
-    prefetched = g.pop("_membership_access", None)
-    if prefetched is not None and prefetched[0] == expedition_id:
-        return prefetched[1]
+# The membership of the expedition in the URL, read in the user loader's statement (see
+# auth.service.LoaderCompanion): the guard hook and the view take it from `g`.
+_PREFETCHED = "_membership_access"
+
+
+def _url_expedition_id() -> int | None:
+    args = request.view_args if has_request_context() else None
+    expedition_id = (args or {}).get("expedition_id")
+    return expedition_id if isinstance(expedition_id, int) else None
+
+
+def _companion_wanted() -> dict[str, Any] | None:
+    expedition_id = _url_expedition_id()
+    return None if expedition_id is None else {"companion_expedition_id": expedition_id}
+
+
+def _companion_columns() -> list:
+    guards = [guard.column().label(name) for name, guard in ACCESS_GUARDS.items()]
+    return [Membership, *guards]
+
+
+def _companion_join(query):
+    return (
+        query.outerjoin(
+            Membership,
+            (Membership.user_id == User.id)
+            & (Membership.expedition_id == bindparam("companion_expedition_id")),
+        )
+        .outerjoin(Membership.expedition)
+        .options(contains_eager(Membership.expedition))
+    )
+
+
+def _companion_keep(user, values: list) -> None:
+    g.setdefault(_PREFETCHED, {})[user.id, _url_expedition_id()] = _decide(
+        user, values[0], values[1:]
+    )
+
+
+MEMBERSHIP_COMPANION = LoaderCompanion(
+    name="membership",
+    wanted=_companion_wanted,
+    columns=_companion_columns,
+    join=_companion_join,
+    keep=_companion_keep,
+)
+
+
+def access_in_request(expedition_id: int) -> MembershipAccess | None:
+    """The current user's access to this expedition: as the user loader read it for this request
+    (taken once, so a view that changed memberships reads them again), else loaded now."""
+    key = (current_user.id, expedition_id)
+    prefetched = g.get(_PREFETCHED)
+    if prefetched is not None and key in prefetched:
+        return prefetched.pop(key)
     return membership_access(current_user, expedition_id)
 
 
@@ -117,8 +174,8 @@ def enforce_access_guards() -> Response | None:
         return None
     if not current_user.is_authenticated:
         return None
-    access = membership_access(current_user, args["expedition_id"])
-    g._membership_access = (args["expedition_id"], access)  # the view's loader reuses it
+    access = access_in_request(args["expedition_id"])
+    g.setdefault(_PREFETCHED, {})[current_user.id, args["expedition_id"]] = access  # for the view
     if access is None or access.allowed or access.held_back_by.exempt(endpoint):
         return None  # outsiders get the view's 404
     return access.held_back_by.refuse()
@@ -126,7 +183,7 @@ def enforce_access_guards() -> Response | None:
 
 def get_membership_or_404(expedition_id: int) -> Membership:
     """The current user's membership in this expedition (with the expedition loaded), or 404."""
-    access = _prefetched_or_loaded(expedition_id)
+    access = access_in_request(expedition_id)
     if access is None:
         abort(404)
     return access.membership

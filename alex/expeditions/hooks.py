@@ -10,7 +10,8 @@ from flask_login import current_user
 from sqlalchemy.orm import Session
 
 from alex.auth import hooks
-from alex.expeditions.access import enforce_access_guards
+from alex.auth.service import register_loader_companion
+from alex.expeditions.access import MEMBERSHIP_COMPANION, enforce_access_guards
 from alex.expeditions.service import (
     expedition_standing,
     find_usable_invite,
@@ -31,6 +32,7 @@ def init_app(app: Flask) -> None:
     hooks.register_registration_opener(app, _pending_invite_works)
     hooks.register_name_check(app, _name_unique_among_co_members)
     app.before_request(enforce_access_guards)
+    register_loader_companion(MEMBERSHIP_COMPANION)
 
 
 def _land_in_invited_expedition():

@@ -188,13 +188,14 @@ def _poll_statements(app, person, url) -> list[str]:
 
 
 def test_unchanged_poll_goes_through_the_loaders_then_reads_only_the_version(app, actor, z):
-    """The first poll: user loader, membership loader, version; then, within the grant, the
-    version alone (alex.meetings.poll_grants)."""
+    """The first poll: the user loader (which reads the membership too), then the version; then,
+    within the grant, the version alone (alex.meetings.poll_grants)."""
     ada = actor(z.ada)
     url = z.url(f"/live?v={version_of(ada.get(z.url()))}")
-    user, membership, meeting = _poll_statements(app, ada, url)
-    assert "JOIN login_session" in user
-    assert "FROM membership JOIN expedition" in membership
+    user_and_membership, meeting = _poll_statements(app, ada, url)
+    assert "JOIN login_session" in user_and_membership
+    assert "LEFT OUTER JOIN membership" in user_and_membership
+    assert "LEFT OUTER JOIN expedition" in user_and_membership
     assert meeting.startswith("SELECT meeting.version \nFROM meeting")  # no row object
     for _ in range(3):
         assert _poll_statements(app, ada, url) == [meeting]

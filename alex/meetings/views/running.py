@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from alex.errors import SECOND_FACTOR_NEEDED, refuse
-from alex.expeditions.access import membership_access
+from alex.expeditions.access import access_in_request
 from alex.extensions import db, login_manager
 from alex.forms import ConfirmForm
 from alex.meetings import poll_grants, service
@@ -58,7 +58,7 @@ def poll(expedition_id: int, meeting_id: int):
         return login_manager.unauthorized()
     # The app-wide guard hook skips the poll (it would redirect a background request); the
     # same predicate as every page's loader decides here, answering a plain refusal instead.
-    access = membership_access(current_user, expedition_id)
+    access = access_in_request(expedition_id)
     if access is None:
         abort(404)
     if not access.allowed:
