@@ -90,8 +90,8 @@ def pin_to_one_core(worker) -> None:
     """Keep this worker and its threads on one core, so the scheduler does not move it.
 
     A worker moved to another core finds that core's caches cold. On the 2-core bench machine a
-    retro phase change (gunicorn's own request time) took 3.0-3.6 ms in six starts with the
-    worker and the client each kept to a core, and 3.6-6.5 ms, varying from start to start,
+    retro phase change (gunicorn's own request time) took 3.0-3.2 ms in six starts with the
+    worker and the client each kept to a core, and 3.3-6.2 ms, varying from start to start,
     with both left to the scheduler. The same idea as nginx's `worker_cpu_affinity auto`.
     ALEX_PIN_WORKERS=0 leaves the placement to the scheduler.
     """

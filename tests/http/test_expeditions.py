@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 
 from alex.db import utcnow
 from alex.expeditions.models import Expedition, Invite, Membership
@@ -676,6 +676,40 @@ def test_home_uses_a_constant_number_of_queries(app, actor, scene, world):
     for n in range(5):
         world.join(world.expedition(scene.facilitator, title=f"Runde {n}"), scene.member)
     assert statements_for_get(app, ada.client, "/") == small
+
+
+def _statements_of_get(app, client, url: str) -> tuple[int, list[str]]:
+    with app.app_context():
+        engine = db.engine
+    statements: list[str] = []
+
+    def keep(_conn, _cursor, statement, *_args):
+        if statement not in ("BEGIN", "BEGIN IMMEDIATE", "COMMIT", "ROLLBACK"):
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        status = client.get(url).status_code
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    return status, statements
+
+
+def test_the_user_loader_reads_the_membership_of_the_expedition_in_the_url(app, scene, world):
+    """One statement loads the person and their membership of the URL's expedition (the guard
+    hook and the view use it); a member of another expedition still finds nothing here."""
+    url = f"/expeditions/{scene.expedition.id}"
+    status, statements = _statements_of_get(app, _client_for(app, "member", scene), url)
+    assert status == 200
+    loader = statements[0]
+    assert "JOIN login_session" in loader and "LEFT OUTER JOIN membership" in loader
+    assert not any(s.lstrip().startswith("SELECT membership.") for s in statements[1:])
+    world.join(world.expedition(scene.facilitator, title="Andere Runde"), scene.outsider)
+    status, _ = _statements_of_get(app, _client_for(app, "outsider", scene), url)
+    assert status == 404
+    status, statements = _statements_of_get(app, _client_for(app, "member", scene), "/account")
+    assert status == 200
+    assert "JOIN membership" not in statements[0]  # no expedition in the URL: no companion
 
 
 # --- the remaining routes of the permission table --------------------------------------------
