@@ -7,7 +7,6 @@ the tests run the same file.
 import gc
 import multiprocessing
 import os
-from collections import Counter
 
 # The workers share the master's memory (preload_app) until something writes to it, and Python's
 # collector writes to every object it visits. So, as the gc module's documentation advises for
@@ -55,46 +54,16 @@ def when_ready(server):
 
 
 def pre_fork(server, worker):
-    """What the master built (app, compiled templates) goes to the permanent generation (see top);
-    the new worker gets its core (see `pin_to_one_core`)."""
+    """What the master built (app, compiled templates) goes to the permanent generation (see top)."""
     gc.freeze()
-    worker.alex_core = least_busy_core(server.WORKERS.values())
 
 
 def post_fork(server, worker):
-    """Each worker collects garbage again, keeps to its core and opens its own database
-    connections; sockets inherited from the master are dropped."""
+    """Each worker collects garbage again and opens its own database connections; sockets
+    inherited from the master are dropped."""
     gc.enable()
-    pin_to_one_core(worker)
     from alex.extensions import db
     from wsgi import app
 
     with app.app_context():
         db.engine.dispose(close=False)
-
-
-def least_busy_core(workers) -> int | None:
-    """The core the fewest live workers keep to (None: leave the worker to the scheduler).
-
-    Chosen in the master, which knows every worker's core: a worker that replaces a recycled
-    one (max_requests) takes the core that is short of one.
-    """
-    cores = sorted(os.sched_getaffinity(0))
-    if os.environ.get("ALEX_PIN_WORKERS", "1") == "0" or len(cores) < 2:
-        return None
-    taken = Counter(getattr(worker, "alex_core", None) for worker in workers)
-    return min(cores, key=lambda core: (taken[core], core))
-
-
-def pin_to_one_core(worker) -> None:
-    """Keep this worker and its threads on one core, so the scheduler does not move it.
-
-    A worker moved to another core finds that core's caches cold. On the 2-core bench machine a
-    retro phase change (gunicorn's own request time) took 3.0-3.2 ms in six starts with the
-    worker and the client each kept to a core, and 3.3-6.2 ms, varying from start to start,
-    with both left to the scheduler. The same idea as nginx's `worker_cpu_affinity auto`.
-    ALEX_PIN_WORKERS=0 leaves the placement to the scheduler.
-    """
-    core = getattr(worker, "alex_core", None)
-    if core is not None:
-        os.sched_setaffinity(0, {core})
