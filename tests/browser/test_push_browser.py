@@ -83,6 +83,25 @@ def registration_id(page, cdp, scope: str) -> str:
     return wait_until(page, lambda: found.get(scope))
 
 
+def deliver_until_shown(page, cdp, origin: str, registration: str, data: bytes) -> list[dict]:
+    """Hand a push to the service worker until it shows (the notifications shown then).
+
+    Once in a full run on a busy machine, a single delivery showed nothing within 30 s (likely
+    a push that reached the worker while it was being started or replaced; not proven). The
+    message's tag makes a second delivery replace the first notification: retrying shows it once.
+    """
+    for _attempt in range(6):
+        cdp.send(
+            "ServiceWorker.deliverPushMessage",
+            {"origin": origin, "registrationId": registration, "data": data.decode()},
+        )
+        try:
+            return wait_until(page, lambda: shown_notifications(page), timeout=5.0)
+        except AssertionError:
+            continue
+    raise AssertionError("the service worker showed no notification")
+
+
 def shown_notifications(page) -> list[dict]:
     return page.evaluate(
         """navigator.serviceWorker.ready
@@ -143,15 +162,8 @@ def test_push_is_turned_on_by_the_button_and_the_worker_shows_what_arrives(
 
     # … and what the device decrypted is handed to the service worker as a push event.
     cdp = context.new_cdp_session(page)
-    cdp.send(
-        "ServiceWorker.deliverPushMessage",
-        {
-            "origin": live_server.url,
-            "registrationId": registration_id(page, cdp, f"{live_server.url}/"),
-            "data": received.plaintext.decode(),
-        },
-    )
-    [shown] = wait_until(page, lambda: shown_notifications(page))
+    registration = registration_id(page, cdp, f"{live_server.url}/")
+    [shown] = deliver_until_shown(page, cdp, live_server.url, registration, received.plaintext)
     assert shown["title"] == "ALEx"
     assert shown["body"] == "Ben hat dir Rückenwind für „Kanban ausprobieren“ geschickt."
     assert shown["tag"] == received.payload["tag"] and shown["lang"] == "de"
