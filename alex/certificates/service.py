@@ -124,7 +124,7 @@ def parse_hours(text: str) -> int:
             total = int(hours or 0) * 60 + int(minutes)
         else:
             total = round(float(text.replace(",", ".")) * 60)
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: "1E307" or "inf" hours
         raise CertificateError(
             _l("Please give the hours per meeting as a number, for example 1,5."), "hours"
         ) from None

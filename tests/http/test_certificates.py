@@ -183,7 +183,7 @@ def test_not_before_the_abschluss(app, actor, world):
         assert db.session.scalar(select(func.count()).select_from(Certificate)) == 0
 
 
-@pytest.mark.parametrize("hours", ["", "abc", "0", "9", "1,1", "-1"])
+@pytest.mark.parametrize("hours", ["", "abc", "0", "9", "1,1", "-1", "1E307", "inf", "nan"])
 def test_hours_are_checked_with_a_message_at_the_field(actor, sample, hours):
     response = _issue(actor, sample, [sample.participant], hours=hours)
     assert response.status_code == 422
