@@ -62,12 +62,16 @@ class MembershipAccess:
         return self.held_back_by is None
 
 
+def _guard_columns() -> list:
+    """Each guard's value, labelled with its name, beside the membership it is correlated with."""
+    return [guard.column().label(name) for name, guard in ACCESS_GUARDS.items()]
+
+
 @cache
 def _membership_query():
     """Built once (every expedition page runs it): membership, expedition, each guard's value."""
-    guards = [guard.column().label(name) for name, guard in ACCESS_GUARDS.items()]
     return (
-        select(Membership, *guards)
+        select(Membership, *_guard_columns())
         .join(Membership.expedition)
         .options(contains_eager(Membership.expedition))
         .where(
@@ -122,8 +126,7 @@ def _companion_wanted() -> dict[str, Any] | None:
 
 
 def _companion_columns() -> list:
-    guards = [guard.column().label(name) for name, guard in ACCESS_GUARDS.items()]
-    return [Membership, *guards]
+    return [Membership, *_guard_columns()]
 
 
 def _companion_join(query):
